@@ -1,0 +1,7 @@
+//! onair: a terminal control room for live-event streaming on AWS Elemental MediaConnect and
+//! MediaLive. See docs/architecture.md for the layers.
+
+pub mod clock;
+pub mod cloud;
+pub mod domain;
+pub mod engine;

@@ -1,0 +1,79 @@
+//! The narrow, SDK-shaped interface between the engine and AWS. Each trait mirrors the calls of
+//! one service that onair makes, with plain Rust types in and out; the SDK backend (the only code
+//! that imports `aws-sdk-*`) and the simulator both implement them.
+
+pub mod error;
+pub mod types;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+pub use error::{CloudError, ErrorKind};
+pub use types::*;
+
+use crate::domain::{Destination, DestinationId};
+
+/// AWS Elemental MediaLive: inputs and single-pipeline channels.
+#[async_trait]
+pub trait MediaLive: Send + Sync {
+    async fn create_input(&self, req: CreateInputRequest) -> Result<Input, CloudError>;
+    async fn describe_input(&self, input_id: &str) -> Result<Input, CloudError>;
+    async fn list_inputs(&self) -> Result<Vec<Input>, CloudError>;
+    async fn delete_input(&self, input_id: &str) -> Result<(), CloudError>;
+
+    async fn create_channel(&self, req: CreateChannelRequest) -> Result<Channel, CloudError>;
+    async fn describe_channel(&self, channel_id: &str) -> Result<Channel, CloudError>;
+    /// Every channel in the region, all pages: one call per refresh for the whole table.
+    async fn list_channels(&self) -> Result<Vec<Channel>, CloudError>;
+    async fn start_channel(&self, channel_id: &str) -> Result<Channel, CloudError>;
+    async fn stop_channel(&self, channel_id: &str) -> Result<Channel, CloudError>;
+    async fn update_channel(&self, req: UpdateChannelRequest) -> Result<Channel, CloudError>;
+    async fn delete_channel(&self, channel_id: &str) -> Result<Channel, CloudError>;
+    async fn batch_start(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError>;
+    async fn batch_stop(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError>;
+}
+
+/// AWS Elemental MediaConnect: the always-on flow and its outputs.
+#[async_trait]
+pub trait MediaConnect: Send + Sync {
+    async fn describe_flow(&self, flow_arn: &str) -> Result<Flow, CloudError>;
+    async fn add_flow_output(
+        &self,
+        flow_arn: &str,
+        output: AddFlowOutputRequest,
+    ) -> Result<FlowOutput, CloudError>;
+    async fn remove_flow_output(&self, flow_arn: &str, output_arn: &str) -> Result<(), CloudError>;
+}
+
+/// Amazon CloudWatch: many series in one `GetMetricData` call.
+#[async_trait]
+pub trait CloudWatch: Send + Sync {
+    async fn get_metric_data(&self, req: MetricDataRequest)
+    -> Result<Vec<MetricSeries>, CloudError>;
+}
+
+/// The destination table (DynamoDB). Every write after the first is conditional on the version
+/// the writer read, so two control boxes sharing the table can't overwrite each other.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    async fn get(&self, id: DestinationId) -> Result<Option<Destination>, CloudError>;
+    /// Fails with [`ErrorKind::ConditionFailed`] if a record with this id exists.
+    async fn put_if_absent(&self, record: &Destination) -> Result<(), CloudError>;
+    /// Writes `record` (whose `version` is the new one) if the stored version is `expected`.
+    async fn update_if_version(
+        &self,
+        record: &Destination,
+        expected: u64,
+    ) -> Result<(), CloudError>;
+    async fn delete_if_version(&self, id: DestinationId, expected: u64) -> Result<(), CloudError>;
+    async fn scan(&self) -> Result<Vec<Destination>, CloudError>;
+}
+
+/// The four services behind one handle, as the engine sees them.
+#[derive(Clone)]
+pub struct Cloud {
+    pub medialive: Arc<dyn MediaLive>,
+    pub mediaconnect: Arc<dyn MediaConnect>,
+    pub cloudwatch: Arc<dyn CloudWatch>,
+    pub store: Arc<dyn RecordStore>,
+}

@@ -1,0 +1,372 @@
+//! Request and response shapes of the calls in [`super`], trimmed to the fields onair reads or
+//! writes. Names follow the AWS API so the SDK backend maps them one to one.
+
+use crate::domain::{EncoderPreset, StreamKey};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+pub type Tags = BTreeMap<String, String>;
+
+/// MediaLive channel states (DescribeChannel `State`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelState {
+    Creating,
+    CreateFailed,
+    Idle,
+    Starting,
+    Running,
+    Recovering,
+    Stopping,
+    Deleting,
+    Deleted,
+    Updating,
+    UpdateFailed,
+}
+
+impl ChannelState {
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            ChannelState::Creating => "CREATING",
+            ChannelState::CreateFailed => "CREATE_FAILED",
+            ChannelState::Idle => "IDLE",
+            ChannelState::Starting => "STARTING",
+            ChannelState::Running => "RUNNING",
+            ChannelState::Recovering => "RECOVERING",
+            ChannelState::Stopping => "STOPPING",
+            ChannelState::Deleting => "DELETING",
+            ChannelState::Deleted => "DELETED",
+            ChannelState::Updating => "UPDATING",
+            ChannelState::UpdateFailed => "UPDATE_FAILED",
+        }
+    }
+
+    pub fn from_aws(s: &str) -> Option<Self> {
+        Some(match s {
+            "CREATING" => ChannelState::Creating,
+            "CREATE_FAILED" => ChannelState::CreateFailed,
+            "IDLE" => ChannelState::Idle,
+            "STARTING" => ChannelState::Starting,
+            "RUNNING" => ChannelState::Running,
+            "RECOVERING" => ChannelState::Recovering,
+            "STOPPING" => ChannelState::Stopping,
+            "DELETING" => ChannelState::Deleting,
+            "DELETED" => ChannelState::Deleted,
+            "UPDATING" => ChannelState::Updating,
+            "UPDATE_FAILED" => ChannelState::UpdateFailed,
+            _ => return None,
+        })
+    }
+
+    /// States that change by themselves: poll again later.
+    pub fn is_transitional(self) -> bool {
+        matches!(
+            self,
+            ChannelState::Creating
+                | ChannelState::Starting
+                | ChannelState::Stopping
+                | ChannelState::Deleting
+                | ChannelState::Updating
+                | ChannelState::Recovering
+        )
+    }
+}
+
+/// MediaLive input states (DescribeInput `State`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputState {
+    Creating,
+    Detached,
+    Attached,
+    Deleting,
+    Deleted,
+}
+
+impl InputState {
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            InputState::Creating => "CREATING",
+            InputState::Detached => "DETACHED",
+            InputState::Attached => "ATTACHED",
+            InputState::Deleting => "DELETING",
+            InputState::Deleted => "DELETED",
+        }
+    }
+
+    pub fn from_aws(s: &str) -> Option<Self> {
+        Some(match s {
+            "CREATING" => InputState::Creating,
+            "DETACHED" => InputState::Detached,
+            "ATTACHED" => InputState::Attached,
+            "DELETING" => InputState::Deleting,
+            "DELETED" => InputState::Deleted,
+            _ => return None,
+        })
+    }
+}
+
+/// How the input receives the flow's stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSource {
+    /// `Type: MEDIACONNECT`: MediaLive adds (and on delete removes) the flow output itself.
+    MediaConnect { flow_arn: String },
+    /// `Type: RTP_PUSH` behind an input security group: the seed's wiring, where onair adds the
+    /// flow output to the input's endpoint.
+    RtpPush { security_group_ids: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateInputRequest {
+    pub name: String,
+    /// Idempotency token: the same id twice makes one input.
+    pub request_id: String,
+    pub source: InputSource,
+    pub role_arn: Option<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub state: InputState,
+    /// `MEDIACONNECT` or `RTP_PUSH`.
+    pub input_type: String,
+    pub attached_channels: Vec<String>,
+    /// Push endpoints (`rtp://ip:port`) for RTP_PUSH inputs.
+    pub destinations: Vec<String>,
+    pub flow_arns: Vec<String>,
+    pub tags: Tags,
+}
+
+/// The encoding a channel is created with, from an encoder preset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelEncoding {
+    pub width: u32,
+    pub height: u32,
+    pub framerate_numerator: u32,
+    pub framerate_denominator: u32,
+    pub video_bitrate: u32,
+    pub gop_seconds: f64,
+    pub audio_bitrate: u32,
+    pub audio_sample_rate: u32,
+}
+
+impl From<&EncoderPreset> for ChannelEncoding {
+    fn from(p: &EncoderPreset) -> Self {
+        Self {
+            width: p.width,
+            height: p.height,
+            framerate_numerator: p.framerate_numerator,
+            framerate_denominator: p.framerate_denominator,
+            video_bitrate: p.video_bitrate,
+            gop_seconds: p.gop_seconds,
+            audio_bitrate: p.audio_bitrate,
+            audio_sample_rate: p.audio_sample_rate,
+        }
+    }
+}
+
+/// The channel's one RTMP destination: single pipeline means exactly one setting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RtmpDestination {
+    pub url: String,
+    pub stream_name: StreamKey,
+}
+
+/// Everything that defines a channel; CreateChannel and UpdateChannel both send all of it
+/// (UpdateChannel replaces the configuration whole).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelConfig {
+    pub name: String,
+    pub role_arn: String,
+    pub input_id: String,
+    pub input_attachment_name: String,
+    pub destination: RtmpDestination,
+    pub encoding: ChannelEncoding,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateChannelRequest {
+    pub config: ChannelConfig,
+    /// Idempotency token, persisted in the record before the call.
+    pub request_id: String,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateChannelRequest {
+    pub channel_id: String,
+    pub config: ChannelConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub state: ChannelState,
+    pub input_ids: Vec<String>,
+    /// The destination URL without the stream name (the key is never read back).
+    pub destination_url: Option<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BatchResult {
+    pub successful: Vec<String>,
+    pub failed: Vec<BatchFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchFailure {
+    pub id: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// MediaConnect flow status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlowStatus {
+    Standby,
+    Active,
+    Updating,
+    Deleting,
+    Starting,
+    Stopping,
+    Error,
+}
+
+impl FlowStatus {
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            FlowStatus::Standby => "STANDBY",
+            FlowStatus::Active => "ACTIVE",
+            FlowStatus::Updating => "UPDATING",
+            FlowStatus::Deleting => "DELETING",
+            FlowStatus::Starting => "STARTING",
+            FlowStatus::Stopping => "STOPPING",
+            FlowStatus::Error => "ERROR",
+        }
+    }
+
+    pub fn from_aws(s: &str) -> Option<Self> {
+        Some(match s {
+            "STANDBY" => FlowStatus::Standby,
+            "ACTIVE" => FlowStatus::Active,
+            "UPDATING" => FlowStatus::Updating,
+            "DELETING" => FlowStatus::Deleting,
+            "STARTING" => FlowStatus::Starting,
+            "STOPPING" => FlowStatus::Stopping,
+            "ERROR" => FlowStatus::Error,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowSource {
+    pub name: String,
+    /// e.g. `srt-listener`.
+    pub protocol: String,
+    pub ingest_ip: Option<String>,
+    pub ingest_port: Option<u16>,
+    /// e.g. `aes128`; `None` when the source is not encrypted.
+    pub encryption: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowOutput {
+    pub arn: String,
+    pub name: String,
+    /// Set on the outputs MediaLive adds for a MEDIACONNECT input.
+    pub medialive_input_arn: Option<String>,
+    pub destination: Option<String>,
+    pub port: Option<u16>,
+    pub protocol: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    pub arn: String,
+    pub name: String,
+    pub status: FlowStatus,
+    pub source: FlowSource,
+    pub egress_ip: Option<String>,
+    pub outputs: Vec<FlowOutput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddFlowOutputRequest {
+    pub name: String,
+    pub protocol: String,
+    pub destination: String,
+    pub port: u16,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stat {
+    Average,
+    Sum,
+    Maximum,
+    Minimum,
+}
+
+impl Stat {
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            Stat::Average => "Average",
+            Stat::Sum => "Sum",
+            Stat::Maximum => "Maximum",
+            Stat::Minimum => "Minimum",
+        }
+    }
+}
+
+/// One series to fetch. `id` must start with a lowercase letter (a GetMetricData rule).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricQuery {
+    pub id: String,
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: Vec<(String, String)>,
+    pub stat: Stat,
+    pub period_seconds: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricDataRequest {
+    pub queries: Vec<MetricQuery>,
+    pub start: OffsetDateTime,
+    pub end: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricPoint {
+    pub timestamp: OffsetDateTime,
+    pub value: f64,
+}
+
+/// The datapoints of one query, oldest first. A bucket with no data has no point (a gap).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSeries {
+    pub id: String,
+    pub points: Vec<MetricPoint>,
+}
+
+/// Metric names and namespaces onair reads.
+pub mod metrics {
+    pub const MEDIALIVE: &str = "AWS/MediaLive";
+    pub const MEDIACONNECT: &str = "AWS/MediaConnect";
+    /// Mb/s sent by the channel: the best "is it pushing" signal.
+    pub const NETWORK_OUT: &str = "NetworkOut";
+    pub const ACTIVE_OUTPUTS: &str = "ActiveOutputs";
+    /// b/s arriving at the flow.
+    pub const SOURCE_BITRATE: &str = "SourceBitRate";
+    pub const SOURCE_CONNECTED: &str = "SourceConnected";
+    pub const SOURCE_PACKET_LOSS: &str = "SourcePacketLossPercent";
+    pub const SOURCE_NOT_RECOVERED: &str = "SourceNotRecoveredPackets";
+    pub const SOURCE_RTT: &str = "SourceRoundTripTime";
+    pub const OUTPUT_BITRATE: &str = "OutputBitrate";
+}

@@ -1,0 +1,15 @@
+//! The vocabulary of onair: destinations, platforms, encoder presets, pricing and the rules a
+//! destination must satisfy. Nothing here knows about AWS SDKs or the terminal.
+
+pub mod destination;
+pub mod naming;
+pub mod platform;
+pub mod presets;
+pub mod secret;
+pub mod validate;
+
+pub use destination::{Desired, Destination, DestinationId, Status};
+pub use platform::Platform;
+pub use presets::{Catalog, EncoderPreset, Pricing};
+pub use secret::StreamKey;
+pub use validate::{DestinationDraft, FieldError, ValidDestination};

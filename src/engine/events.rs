@@ -1,0 +1,133 @@
+//! What the engine tells its observers (the TUI, the CLI, tests). Events are facts that already
+//! happened; the observer folds them into its own state.
+
+use crate::cloud::ChannelState;
+use crate::domain::{Destination, DestinationId};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// The lifecycle operations an operator can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    Add,
+    Start,
+    Stop,
+    Delete,
+}
+
+impl OpKind {
+    pub fn verb(self) -> &'static str {
+        match self {
+            OpKind::Add => "add",
+            OpKind::Start => "start",
+            OpKind::Stop => "stop",
+            OpKind::Delete => "delete",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// One line of the event log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub at: OffsetDateTime,
+    pub level: Level,
+    pub destination: Option<DestinationId>,
+    pub text: String,
+}
+
+/// The step an operation is on, e.g. "creating channel", 3 of 5.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub op: OpKind,
+    pub step: u8,
+    pub of: u8,
+    pub label: String,
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}/{}", self.label, self.step, self.of)
+    }
+}
+
+/// The flow as the panel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowView {
+    pub name: String,
+    pub arn: String,
+    /// AWS status, e.g. `ACTIVE`.
+    pub status: String,
+    pub protocol: String,
+    pub port: Option<u16>,
+    pub encryption: Option<String>,
+    pub outputs: usize,
+}
+
+/// One refresh's newest datapoint of each series; `None` is a gap (no data), never a zero.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MetricsSample {
+    pub at: Option<OffsetDateTime>,
+    /// Bits per second arriving at the flow.
+    pub source_bitrate: Option<f64>,
+    pub source_connected: Option<bool>,
+    pub source_packet_loss_percent: Option<f64>,
+    pub source_not_recovered_packets: Option<f64>,
+    pub source_round_trip_ms: Option<f64>,
+    pub destinations: HashMap<DestinationId, DestinationMetrics>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DestinationMetrics {
+    /// Bits per second the channel sends (CloudWatch NetworkOut, converted from Mb/s).
+    pub bitrate: Option<f64>,
+    pub active_outputs: Option<f64>,
+}
+
+/// Used and allowed counts of the MediaLive quotas onair checks before creating anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QuotaUse {
+    pub channels_used: usize,
+    pub channels_allowed: usize,
+    pub inputs_used: usize,
+    pub inputs_allowed: usize,
+}
+
+/// What one refresh saw in AWS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub at: OffsetDateTime,
+    pub flow: Option<FlowView>,
+    /// Why the flow or the channel list could not be read, if so.
+    pub error: Option<String>,
+    /// AWS state of each destination's channel; absent when it has none.
+    pub channels: HashMap<DestinationId, ChannelState>,
+    pub quotas: QuotaUse,
+    pub metrics: MetricsSample,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    /// Every record, after the table was read (start-up, refresh).
+    Loaded(Vec<Destination>),
+    /// A record was written.
+    Upserted(Destination),
+    /// A record was deleted.
+    Removed(DestinationId),
+    /// An operation moved to its next step.
+    Progress(DestinationId, Progress),
+    /// An operation ended; `Err` carries a message naming the call that failed.
+    Finished {
+        id: DestinationId,
+        op: OpKind,
+        result: Result<(), String>,
+    },
+    Observed(Box<Observation>),
+    Log(LogEntry),
+}
