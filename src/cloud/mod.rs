@@ -48,8 +48,10 @@ pub trait MediaConnect: Send + Sync {
 /// Amazon CloudWatch: many series in one `GetMetricData` call.
 #[async_trait]
 pub trait CloudWatch: Send + Sync {
-    async fn get_metric_data(&self, req: MetricDataRequest)
-    -> Result<Vec<MetricSeries>, CloudError>;
+    async fn get_metric_data(
+        &self,
+        req: MetricDataRequest,
+    ) -> Result<Vec<MetricSeries>, CloudError>;
 }
 
 /// The destination table (DynamoDB). Every write after the first is conditional on the version

@@ -135,7 +135,11 @@ pub struct Destination {
     pub version: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub running_since: Option<OffsetDateTime>,
     /// Seconds of finished runs, for the cost meter (the current run is `now - running_since`).
     #[serde(default)]
@@ -239,7 +243,13 @@ mod tests {
         let d = sample();
         let back: Destination = serde_json::from_value(serde_json::to_value(&d).unwrap()).unwrap();
         assert_eq!(back.stream_key.expose(), d.stream_key.masked());
-        assert_eq!(Destination { stream_key: d.stream_key.clone(), ..back }, d);
+        assert_eq!(
+            Destination {
+                stream_key: d.stream_key.clone(),
+                ..back
+            },
+            d
+        );
     }
 
     #[test]

@@ -13,7 +13,11 @@ const SLUG_MAX: usize = 40;
 /// `onair-<slug>-<first 8 of id>`.
 pub fn resource_name(display_name: &str, id: &DestinationId) -> String {
     let slug = slug(display_name);
-    let slug = if slug.is_empty() { "dest".to_string() } else { slug };
+    let slug = if slug.is_empty() {
+        "dest".to_string()
+    } else {
+        slug
+    };
     format!("{NAME_PREFIX}{slug}-{}", id.short())
 }
 

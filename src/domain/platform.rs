@@ -123,6 +123,11 @@ mod tests {
     fn linkedin_and_custom_need_a_url() {
         assert!(Platform::Linkedin.default_url().is_none());
         assert!(Platform::Custom.default_url().is_none());
-        assert!(Platform::Facebook.default_url().unwrap().starts_with("rtmps://"));
+        assert!(
+            Platform::Facebook
+                .default_url()
+                .unwrap()
+                .starts_with("rtmps://")
+        );
     }
 }

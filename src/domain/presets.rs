@@ -160,19 +160,31 @@ impl Catalog {
                 rule: rule.to_string(),
             };
             if !(16..=4096).contains(&p.width) || p.width % 2 != 0 {
-                return Err(bad("width", "must be an even number of pixels from 16 to 4096"));
+                return Err(bad(
+                    "width",
+                    "must be an even number of pixels from 16 to 4096",
+                ));
             }
             if !(16..=2160).contains(&p.height) || p.height % 2 != 0 {
-                return Err(bad("height", "must be an even number of pixels from 16 to 2160"));
+                return Err(bad(
+                    "height",
+                    "must be an even number of pixels from 16 to 2160",
+                ));
             }
             if p.framerate_denominator == 0 {
                 return Err(bad("framerate_denominator", "must be at least 1"));
             }
             if !(1.0..=60.0).contains(&p.fps()) {
-                return Err(bad("framerate_numerator", "the frame rate must be 1 to 60 fps"));
+                return Err(bad(
+                    "framerate_numerator",
+                    "the frame rate must be 1 to 60 fps",
+                ));
             }
             if !(100_000..=80_000_000).contains(&p.video_bitrate) {
-                return Err(bad("video_bitrate", "must be 100000 to 80000000 bits per second"));
+                return Err(bad(
+                    "video_bitrate",
+                    "must be 100000 to 80000000 bits per second",
+                ));
             }
             if !(0.5..=10.0).contains(&p.gop_seconds) {
                 return Err(bad("gop_seconds", "must be 0.5 to 10 seconds"));
@@ -180,7 +192,10 @@ impl Catalog {
             if ![64_000, 96_000, 128_000, 160_000, 192_000, 256_000, 320_000]
                 .contains(&p.audio_bitrate)
             {
-                return Err(bad("audio_bitrate", "must be one of 64000, 96000, 128000, 160000, 192000, 256000, 320000"));
+                return Err(bad(
+                    "audio_bitrate",
+                    "must be one of 64000, 96000, 128000, 160000, 192000, 256000, 320000",
+                ));
             }
             if ![32_000, 44_100, 48_000].contains(&p.audio_sample_rate) {
                 return Err(bad("audio_sample_rate", "must be 32000, 44100 or 48000"));
@@ -199,7 +214,10 @@ impl Catalog {
             ("idle_channel_per_hour", self.pricing.idle_channel_per_hour),
             ("idle_input_per_hour", self.pricing.idle_input_per_hour),
             ("flow_per_hour", self.pricing.flow_per_hour),
-            ("always_on_baseline_per_month", self.pricing.always_on_baseline_per_month),
+            (
+                "always_on_baseline_per_month",
+                self.pricing.always_on_baseline_per_month,
+            ),
         ];
         let tier_rates = self
             .pricing
@@ -318,7 +336,8 @@ mod tests {
 
     #[test]
     fn unknown_price_tier_is_refused() {
-        let text = BUILTIN_PRESETS.replacen("price_tier = \"hd-upto30\"", "price_tier = \"nope\"", 1);
+        let text =
+            BUILTIN_PRESETS.replacen("price_tier = \"hd-upto30\"", "price_tier = \"nope\"", 1);
         let err = Catalog::parse(&text, "presets.toml").unwrap_err();
         assert!(err.to_string().contains("price_tier"), "{err}");
     }

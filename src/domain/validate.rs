@@ -99,13 +99,19 @@ impl DestinationDraft {
         };
 
         let typed_url = self.url.trim();
-        let url = match (typed_url.is_empty(), platform.and_then(Platform::default_url)) {
+        let url = match (
+            typed_url.is_empty(),
+            platform.and_then(Platform::default_url),
+        ) {
             (true, Some(default)) => default.to_string(),
             _ => typed_url.to_string(),
         };
         if url.is_empty() {
             if platform.is_some() {
-                fail(Field::Url, "is required for this platform (it gives one URL per event)");
+                fail(
+                    Field::Url,
+                    "is required for this platform (it gives one URL per event)",
+                );
             }
         } else if let Some(rule) = url_problem(&url) {
             fail(Field::Url, rule);
@@ -125,7 +131,10 @@ impl DestinationDraft {
             let names = catalog.names().join(", ");
             fail(
                 Field::Preset,
-                &format!("unknown preset {:?}: expected one of {names}", self.preset.trim()),
+                &format!(
+                    "unknown preset {:?}: expected one of {names}",
+                    self.preset.trim()
+                ),
             );
         }
 
@@ -228,16 +237,86 @@ mod tests {
     #[test]
     fn each_rule_names_its_field() {
         let cases: Vec<(DestinationDraft, Field, &str)> = vec![
-            (DestinationDraft { name: "   ".into(), ..draft() }, Field::Name, "required"),
-            (DestinationDraft { name: "x".repeat(41), ..draft() }, Field::Name, "40"),
-            (DestinationDraft { name: "★★★".into(), ..draft() }, Field::Name, "MediaLive"),
-            (DestinationDraft { platform: "myspace".into(), ..draft() }, Field::Platform, "myspace"),
-            (DestinationDraft { platform: "linkedin".into(), ..draft() }, Field::Url, "required"),
-            (DestinationDraft { url: "http://a/b".into(), ..draft() }, Field::Url, "rtmp://"),
-            (DestinationDraft { url: "rtmp://".into(), ..draft() }, Field::Url, "server"),
-            (DestinationDraft { url: "rtmp://a b/x".into(), ..draft() }, Field::Url, "spaces"),
-            (DestinationDraft { stream_key: StreamKey::new("a b"), ..draft() }, Field::StreamKey, "spaces"),
-            (DestinationDraft { preset: "4k".into(), ..draft() }, Field::Preset, "720p30"),
+            (
+                DestinationDraft {
+                    name: "   ".into(),
+                    ..draft()
+                },
+                Field::Name,
+                "required",
+            ),
+            (
+                DestinationDraft {
+                    name: "x".repeat(41),
+                    ..draft()
+                },
+                Field::Name,
+                "40",
+            ),
+            (
+                DestinationDraft {
+                    name: "★★★".into(),
+                    ..draft()
+                },
+                Field::Name,
+                "MediaLive",
+            ),
+            (
+                DestinationDraft {
+                    platform: "myspace".into(),
+                    ..draft()
+                },
+                Field::Platform,
+                "myspace",
+            ),
+            (
+                DestinationDraft {
+                    platform: "linkedin".into(),
+                    ..draft()
+                },
+                Field::Url,
+                "required",
+            ),
+            (
+                DestinationDraft {
+                    url: "http://a/b".into(),
+                    ..draft()
+                },
+                Field::Url,
+                "rtmp://",
+            ),
+            (
+                DestinationDraft {
+                    url: "rtmp://".into(),
+                    ..draft()
+                },
+                Field::Url,
+                "server",
+            ),
+            (
+                DestinationDraft {
+                    url: "rtmp://a b/x".into(),
+                    ..draft()
+                },
+                Field::Url,
+                "spaces",
+            ),
+            (
+                DestinationDraft {
+                    stream_key: StreamKey::new("a b"),
+                    ..draft()
+                },
+                Field::StreamKey,
+                "spaces",
+            ),
+            (
+                DestinationDraft {
+                    preset: "4k".into(),
+                    ..draft()
+                },
+                Field::Preset,
+                "720p30",
+            ),
         ];
         for (d, field, needle) in cases {
             let errors = errors_of(d.clone());

@@ -2,15 +2,22 @@
 //! traits, one serialized operation per destination, many destinations at once, and reports every
 //! step as an [`EngineEvent`]. It knows neither the terminal nor the AWS SDK.
 
+mod calls;
 pub mod cost;
 pub mod events;
+mod lifecycle;
+mod refresh;
+mod registry;
 
 pub use events::*;
 
 use crate::clock::Clock;
-use crate::cloud::Cloud;
-use crate::domain::{Catalog, Destination, DestinationDraft, DestinationId, FieldError};
-use std::sync::Arc;
+use crate::cloud::{Cloud, CloudError};
+use crate::domain::validate::Field;
+use crate::domain::{Catalog, Destination, DestinationDraft, DestinationId, FieldError, Status};
+use registry::InFlight;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -62,7 +69,9 @@ pub enum Refusal {
     Busy { name: String, doing: &'static str },
     #[error("{0}")]
     NotNow(String),
-    #[error("MediaLive {what} quota reached: {used} of {allowed} in use (raise it in Service Quotas, or delete a destination)")]
+    #[error(
+        "MediaLive {what} quota reached: {used} of {allowed} in use (raise it in Service Quotas, or delete a destination)"
+    )]
     Quota {
         what: &'static str,
         used: usize,
@@ -90,6 +99,11 @@ struct Inner {
     config: EngineConfig,
     clock: Clock,
     events: mpsc::UnboundedSender<EngineEvent>,
+    /// The records as last read or written: the versions conditional writes are based on.
+    records: Mutex<BTreeMap<DestinationId, Destination>>,
+    in_flight: Arc<InFlight>,
+    /// Region-wide use from the last refresh (other tools' channels count against the quota too).
+    quotas: Mutex<QuotaUse>,
 }
 
 impl Engine {
@@ -101,12 +115,20 @@ impl Engine {
         clock: Clock,
     ) -> (Self, mpsc::UnboundedReceiver<EngineEvent>) {
         let (events, rx) = mpsc::unbounded_channel();
+        let quotas = QuotaUse {
+            channels_allowed: config.channel_quota,
+            inputs_allowed: config.input_quota,
+            ..QuotaUse::default()
+        };
         let inner = Arc::new(Inner {
             cloud,
             catalog,
             config,
             clock,
             events,
+            records: Mutex::default(),
+            in_flight: Arc::default(),
+            quotas: Mutex::new(quotas),
         });
         (Self { inner }, rx)
     }
@@ -124,61 +146,267 @@ impl Engine {
     }
 
     /// Reads every record from the table and emits [`EngineEvent::Loaded`].
-    pub async fn load(&self) -> Result<Vec<Destination>, crate::cloud::CloudError> {
-        todo!()
+    pub async fn load(&self) -> Result<Vec<Destination>, CloudError> {
+        let records = calls::retrying(|| self.inner.cloud.store.scan(), |_, _| {}).await?;
+        {
+            let mut cache = self.records_lock();
+            let busy: Vec<DestinationId> = cache
+                .keys()
+                .copied()
+                .filter(|id| self.inner.in_flight.get(*id).is_some())
+                .collect();
+            // A record with an operation under way is this process's to write; keep our copy
+            // unless the table has a newer version.
+            let mut fresh: BTreeMap<DestinationId, Destination> =
+                records.iter().map(|r| (r.id(), r.clone())).collect();
+            for id in busy {
+                let Some(ours) = cache.get(&id) else { continue };
+                let newer = fresh
+                    .get(&id)
+                    .is_none_or(|theirs| ours.version > theirs.version);
+                if newer {
+                    fresh.insert(id, ours.clone());
+                }
+            }
+            *cache = fresh;
+        }
+        let records = self.records();
+        self.emit(EngineEvent::Loaded(records.clone()));
+        Ok(records)
     }
 
-    /// Validates the draft, checks quotas and names, writes the record and starts creating its
-    /// chain in the background. Returns the new id at once.
+    /// Validates the draft, checks names and quotas, and creates the chain in the background.
+    /// Returns the new id at once; progress arrives as events.
     pub fn add(&self, draft: DestinationDraft) -> Result<DestinationId, Refusal> {
-        let _ = draft;
-        todo!()
+        let valid = draft
+            .validate(&self.inner.catalog)
+            .map_err(Refusal::Invalid)?;
+        let records = self.records();
+        if records
+            .iter()
+            .any(|r| r.name.eq_ignore_ascii_case(&valid.name))
+        {
+            return Err(Refusal::Invalid(vec![FieldError {
+                field: Field::Name,
+                rule: format!("another destination is already called {:?}", valid.name),
+            }]));
+        }
+        self.check_quota(&records)?;
+        let mut record = Destination::new(
+            valid.name,
+            valid.platform,
+            valid.url,
+            valid.stream_key,
+            valid.preset,
+            self.inner.clock.now(),
+        );
+        // Idempotency tokens exist before the first call, so a retry can never create twice.
+        record.input_request_id = Some(uuid::Uuid::new_v4().to_string());
+        record.channel_request_id = Some(uuid::Uuid::new_v4().to_string());
+        let id = record.id();
+        let claim = self
+            .inner
+            .in_flight
+            .claim(id, OpKind::Add)
+            .map_err(|_| Refusal::NotNow("that destination id is in use".into()))?;
+        for warning in &valid.warnings {
+            self.log(Level::Warn, Some(id), warning.clone());
+        }
+        self.records_lock().insert(id, record.clone());
+        self.emit(EngineEvent::Upserted(record.clone()));
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let result = engine.run_add(record).await;
+            engine.finish(id, OpKind::Add, result).await;
+            drop(claim);
+        });
+        Ok(id)
     }
 
     pub fn start(&self, id: DestinationId) -> Result<(), Refusal> {
-        let _ = id;
-        todo!()
+        let record = self.known(id)?;
+        match record.status {
+            Status::Running => {
+                return Err(Refusal::NotNow(format!(
+                    "{} is already running",
+                    record.name
+                )));
+            }
+            Status::Idle | Status::Error if record.media_live_channel_id.is_some() => {}
+            Status::Parked | Status::Error => {
+                return Err(Refusal::NotNow(format!(
+                    "{} has no channel: delete it and add it again",
+                    record.name
+                )));
+            }
+            other => return Err(self.busy(&record, other)),
+        }
+        self.spawn_op(record, OpKind::Start)
     }
 
     pub fn stop(&self, id: DestinationId) -> Result<(), Refusal> {
-        let _ = id;
-        todo!()
+        let record = self.known(id)?;
+        match record.status {
+            Status::Idle | Status::Parked => {
+                return Err(Refusal::NotNow(format!("{} is not running", record.name)));
+            }
+            Status::Running | Status::Error if record.media_live_channel_id.is_some() => {}
+            Status::Error => {
+                return Err(Refusal::NotNow(format!(
+                    "{} has no channel to stop",
+                    record.name
+                )));
+            }
+            other => return Err(self.busy(&record, other)),
+        }
+        self.spawn_op(record, OpKind::Stop)
     }
 
     pub fn delete(&self, id: DestinationId) -> Result<(), Refusal> {
-        let _ = id;
-        todo!()
+        let record = self.known(id)?;
+        if let Some(op) = self.inner.in_flight.get(id) {
+            return Err(Refusal::Busy {
+                name: record.name,
+                doing: op.verb(),
+            });
+        }
+        self.spawn_op(record, OpKind::Delete)
     }
 
     /// The operation under way on this destination, if any.
     pub fn in_flight(&self, id: DestinationId) -> Option<OpKind> {
-        let _ = id;
-        todo!()
+        self.inner.in_flight.get(id)
     }
 
-    /// Records as the engine last saw them.
+    /// Records as the engine last saw them, oldest first.
     pub fn records(&self) -> Vec<Destination> {
-        todo!()
+        let mut records: Vec<Destination> = self.records_lock().values().cloned().collect();
+        records.sort_by_key(|r| (r.created_at, r.destination_id));
+        records
     }
 
-    /// An id, a unique id prefix, or a unique name (case-insensitive).
+    pub fn record(&self, id: DestinationId) -> Option<Destination> {
+        self.records_lock().get(&id).cloned()
+    }
+
+    /// An id, a unique id prefix (at least 4 characters), or a unique name (case-insensitive).
     pub fn resolve(&self, id_or_name: &str) -> Result<DestinationId, Refusal> {
-        let _ = id_or_name;
-        todo!()
-    }
-
-    /// One refresh now: flow, channel states and metrics, emitted as [`EngineEvent::Observed`].
-    pub async fn refresh(&self) -> Observation {
-        todo!()
-    }
-
-    /// Refreshes every `refresh_interval` until the engine's receiver is dropped.
-    pub fn spawn_refresh_loop(&self) -> tokio::task::JoinHandle<()> {
-        todo!()
+        let wanted = id_or_name.trim();
+        let records = self.records();
+        let by_name: Vec<&Destination> = records
+            .iter()
+            .filter(|r| r.name.eq_ignore_ascii_case(wanted))
+            .collect();
+        let by_id: Vec<&Destination> = records
+            .iter()
+            .filter(|r| {
+                wanted.len() >= 4
+                    && r.destination_id
+                        .to_string()
+                        .starts_with(&wanted.to_ascii_lowercase())
+            })
+            .collect();
+        match (by_name.as_slice(), by_id.as_slice()) {
+            ([one], _) | ([], [one]) => Ok(one.id()),
+            ([], []) => Err(Refusal::Unknown(wanted.to_string())),
+            _ => Err(Refusal::Ambiguous(wanted.to_string())),
+        }
     }
 
     /// Waits until no operation is under way (the CLI and tests).
     pub async fn settle(&self) {
-        todo!()
+        self.inner.in_flight.settle().await
+    }
+
+    // ---- internals shared by the lifecycle and refresh modules ----
+
+    fn records_lock(&self) -> MutexGuard<'_, BTreeMap<DestinationId, Destination>> {
+        self.inner.records.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn known(&self, id: DestinationId) -> Result<Destination, Refusal> {
+        self.record(id)
+            .ok_or_else(|| Refusal::Unknown(id.to_string()))
+    }
+
+    fn busy(&self, record: &Destination, status: Status) -> Refusal {
+        let doing = self
+            .inner
+            .in_flight
+            .get(record.id())
+            .map(OpKind::verb)
+            .unwrap_or(status.as_str());
+        Refusal::Busy {
+            name: record.name.clone(),
+            doing,
+        }
+    }
+
+    fn check_quota(&self, records: &[Destination]) -> Result<(), Refusal> {
+        let seen = *self.inner.quotas.lock().unwrap_or_else(|e| e.into_inner());
+        let ours = records
+            .iter()
+            .filter(|r| r.status != Status::Parked)
+            .count();
+        let channels = seen.channels_used.max(ours);
+        if channels >= self.inner.config.channel_quota {
+            return Err(Refusal::Quota {
+                what: "channel",
+                used: channels,
+                allowed: self.inner.config.channel_quota,
+            });
+        }
+        let inputs = seen.inputs_used.max(ours);
+        if inputs >= self.inner.config.input_quota {
+            return Err(Refusal::Quota {
+                what: "input",
+                used: inputs,
+                allowed: self.inner.config.input_quota,
+            });
+        }
+        Ok(())
+    }
+
+    fn spawn_op(&self, record: Destination, op: OpKind) -> Result<(), Refusal> {
+        let id = record.id();
+        let claim = self
+            .inner
+            .in_flight
+            .claim(id, op)
+            .map_err(|doing| Refusal::Busy {
+                name: record.name.clone(),
+                doing: doing.verb(),
+            })?;
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let result = match op {
+                OpKind::Add => unreachable!("add has its own entry point"),
+                OpKind::Start => engine.run_start(id).await,
+                OpKind::Stop => engine.run_stop(id).await,
+                OpKind::Delete => engine.run_delete(id).await,
+            };
+            engine.finish(id, op, result).await;
+            drop(claim);
+        });
+        Ok(())
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        // Nobody listening (a CLI that only awaits settle) is fine.
+        let _ = self.inner.events.send(event);
+    }
+
+    fn log(&self, level: Level, destination: Option<DestinationId>, text: String) {
+        match level {
+            Level::Info => tracing::info!(destination = ?destination, "{text}"),
+            Level::Warn => tracing::warn!(destination = ?destination, "{text}"),
+            Level::Error => tracing::error!(destination = ?destination, "{text}"),
+        }
+        self.emit(EngineEvent::Log(LogEntry {
+            at: self.inner.clock.now(),
+            level,
+            destination,
+            text,
+        }));
     }
 }

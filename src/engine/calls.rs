@@ -1,0 +1,122 @@
+//! How the engine calls AWS: retry what is safe to retry, and wait for transitional states with
+//! a poll that backs off. The SDK backend retries throttling itself too; this layer makes the
+//! engine behave the same on any backend (the simulator throttles like AWS does).
+
+use crate::cloud::{Channel, ChannelState, CloudError, ErrorKind, Input, InputState, MediaLive};
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+
+const ATTEMPTS: u32 = 4;
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const POLL_FIRST: Duration = Duration::from_millis(500);
+const POLL_MAX: Duration = Duration::from_secs(5);
+
+/// Runs `call` until it succeeds, fails with a non-retryable error, or has been tried 4 times,
+/// pausing 0.5 s, 1 s, 2 s between tries. `on_retry` hears about each retried failure.
+pub(crate) async fn retrying<T, F, Fut>(
+    mut call: F,
+    mut on_retry: impl FnMut(&CloudError, u32),
+) -> Result<T, CloudError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, CloudError>>,
+{
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
+                on_retry(&e, attempt);
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// What a wait ends on.
+pub(crate) enum Wanted {
+    Channel(ChannelState),
+    /// DELETED, or gone from the API altogether.
+    ChannelGone,
+}
+
+/// Polls DescribeChannel until the channel is in the wanted state. Fails on a state the wait
+/// can't end in (e.g. CREATE_FAILED, or IDLE again while waiting for RUNNING) and on timeout.
+pub(crate) async fn wait_for_channel(
+    ml: &dyn MediaLive,
+    channel_id: &str,
+    wanted: Wanted,
+    timeout: Duration,
+) -> Result<Option<Channel>, CloudError> {
+    let deadline = Instant::now() + timeout;
+    let mut pause = POLL_FIRST;
+    loop {
+        let described = retrying(|| ml.describe_channel(channel_id), |_, _| {}).await;
+        match (&wanted, described) {
+            (Wanted::ChannelGone, Err(e)) if e.is_not_found() => return Ok(None),
+            (_, Err(e)) => return Err(e),
+            (Wanted::ChannelGone, Ok(c)) if c.state == ChannelState::Deleted => return Ok(None),
+            (Wanted::Channel(state), Ok(c)) if c.state == *state => return Ok(Some(c)),
+            (Wanted::Channel(state), Ok(c)) if !c.state.is_transitional() => {
+                return Err(CloudError::new(
+                    "DescribeChannel",
+                    ErrorKind::Other,
+                    format!(
+                        "channel {channel_id} is {} instead of {}",
+                        c.state.as_aws(),
+                        state.as_aws()
+                    ),
+                ));
+            }
+            (_, Ok(_)) => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(CloudError::new(
+                "DescribeChannel",
+                ErrorKind::Timeout,
+                format!(
+                    "channel {channel_id} did not settle in {} s",
+                    timeout.as_secs()
+                ),
+            ));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(POLL_MAX);
+    }
+}
+
+/// Polls DescribeInput until the input is in `wanted`; `Ok(None)` when it does not exist.
+pub(crate) async fn wait_for_input(
+    ml: &dyn MediaLive,
+    input_id: &str,
+    wanted: InputState,
+    timeout: Duration,
+) -> Result<Option<Input>, CloudError> {
+    let deadline = Instant::now() + timeout;
+    let mut pause = POLL_FIRST;
+    loop {
+        match retrying(|| ml.describe_input(input_id), |_, _| {}).await {
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+            Ok(i) if i.state == wanted => return Ok(Some(i)),
+            Ok(_) => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(CloudError::new(
+                "DescribeInput",
+                ErrorKind::Timeout,
+                format!(
+                    "input {input_id} did not become {} in {} s",
+                    wanted.as_aws(),
+                    timeout.as_secs()
+                ),
+            ));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(POLL_MAX);
+    }
+}

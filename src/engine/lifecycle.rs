@@ -1,0 +1,485 @@
+//! The steps of add, start, stop and delete. Every step is idempotent: it looks at what the
+//! record already holds (ids, request ids) before creating anything, treats "not found" on a
+//! delete as done, and persists what it created before the next step runs.
+
+use super::calls::{Wanted, retrying, wait_for_channel, wait_for_input};
+use super::cost::billed_minutes;
+use super::{Engine, EngineEvent, Level, OpKind, Progress};
+use crate::cloud::{
+    ChannelConfig, ChannelEncoding, ChannelState, CloudError, CreateChannelRequest,
+    CreateInputRequest, ErrorKind, InputSource, InputState, RtmpDestination,
+};
+use crate::domain::naming::{resource_name, tags};
+use crate::domain::{Desired, Destination, DestinationId, Status};
+use std::time::Duration;
+
+const ADD_STEPS: u8 = 5;
+const START_STEPS: u8 = 3;
+const STOP_STEPS: u8 = 3;
+const DELETE_STEPS: u8 = 5;
+const INPUT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A step that failed: which one, and the call underneath.
+#[derive(Debug, Clone)]
+pub(crate) struct StepFailure {
+    pub step: String,
+    pub error: CloudError,
+}
+
+type StepResult<T = ()> = Result<T, StepFailure>;
+
+fn at(step: &str) -> impl FnOnce(CloudError) -> StepFailure + '_ {
+    move |error| StepFailure {
+        step: step.to_string(),
+        error,
+    }
+}
+
+impl Engine {
+    fn progress(&self, id: DestinationId, op: OpKind, step: u8, of: u8, label: &str) -> String {
+        let progress = Progress {
+            op,
+            step,
+            of,
+            label: label.to_string(),
+        };
+        let text = progress.to_string();
+        self.emit(EngineEvent::Progress(id, progress));
+        text
+    }
+
+    /// Retries a cloud call, noting each retry in the event log.
+    async fn call<T, F, Fut>(&self, id: DestinationId, f: F) -> Result<T, CloudError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, CloudError>>,
+    {
+        retrying(f, |e, attempt| {
+            self.log(Level::Warn, Some(id), format!("{e} (retry {attempt})"))
+        })
+        .await
+    }
+
+    /// Writes the record with `change` applied, conditional on the version we hold.
+    pub(crate) async fn modify(
+        &self,
+        id: DestinationId,
+        change: impl FnOnce(&mut Destination),
+    ) -> Result<Destination, CloudError> {
+        let current = self.record(id).ok_or_else(|| {
+            CloudError::new(
+                "UpdateItem",
+                ErrorKind::NotFound,
+                format!("record {id} is gone"),
+            )
+        })?;
+        let mut next = current.clone();
+        change(&mut next);
+        next.version = current.version + 1;
+        next.last_modified = self.inner.clock.now();
+        let store = &self.inner.cloud.store;
+        let written = self
+            .call(id, || store.update_if_version(&next, current.version))
+            .await;
+        match written {
+            Ok(()) => {
+                self.records_lock().insert(id, next.clone());
+                self.emit(EngineEvent::Upserted(next.clone()));
+                Ok(next)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn channel_config(&self, record: &Destination) -> Result<ChannelConfig, CloudError> {
+        let preset = self.inner.catalog.get(&record.preset).ok_or_else(|| {
+            CloudError::new(
+                "CreateChannel",
+                ErrorKind::Validation,
+                format!("preset {:?} is not in presets.toml", record.preset),
+            )
+        })?;
+        let name = resource_name(&record.name, &record.destination_id);
+        Ok(ChannelConfig {
+            input_attachment_name: name.clone(),
+            name,
+            role_arn: self.inner.config.medialive_role_arn.clone(),
+            input_id: record.media_live_input_id.clone().unwrap_or_default(),
+            destination: RtmpDestination {
+                url: record.rtmp_url.clone(),
+                stream_name: record.stream_key.clone(),
+            },
+            encoding: ChannelEncoding::from(preset),
+        })
+    }
+
+    /// Ends an operation: an error goes into the record (`error`, `lastError`) and the log.
+    pub(crate) async fn finish(&self, id: DestinationId, op: OpKind, result: StepResult) {
+        let name = self
+            .record(id)
+            .map(|r| r.name)
+            .unwrap_or_else(|| id.short());
+        let result = match result {
+            Ok(()) => {
+                self.log(Level::Info, Some(id), format!("{name}: {} done", op.verb()));
+                Ok(())
+            }
+            Err(failure) => {
+                let left = self.left_behind(id);
+                let message = format!(
+                    "{} failed at {}: {}{left}",
+                    op.verb(),
+                    failure.step,
+                    failure.error
+                );
+                self.log(Level::Error, Some(id), format!("{name}: {message}"));
+                if self.record(id).is_some() {
+                    let saved = self
+                        .modify(id, |r| {
+                            r.status = Status::Error;
+                            r.last_error = Some(message.clone());
+                        })
+                        .await;
+                    if let Err(e) = saved {
+                        self.log(
+                            Level::Error,
+                            Some(id),
+                            format!("{name}: could not record the failure: {e}"),
+                        );
+                    }
+                }
+                Err(message)
+            }
+        };
+        self.emit(EngineEvent::Finished { id, op, result });
+    }
+
+    /// "; left in AWS: input 123, channel 456" — what exists for the operator to retry or delete.
+    fn left_behind(&self, id: DestinationId) -> String {
+        let Some(r) = self.record(id) else {
+            return String::new();
+        };
+        let mut parts = Vec::new();
+        if let Some(input) = &r.media_live_input_id {
+            parts.push(format!("input {input}"));
+        }
+        if let Some(channel) = &r.media_live_channel_id {
+            parts.push(format!("channel {channel}"));
+        }
+        if parts.is_empty() {
+            "; nothing left in AWS".to_string()
+        } else {
+            format!("; left in AWS: {}", parts.join(", "))
+        }
+    }
+
+    pub(crate) async fn run_add(&self, record: Destination) -> StepResult {
+        let id = record.id();
+        let ml = &self.inner.cloud.medialive;
+
+        let step = self.progress(id, OpKind::Add, 1, ADD_STEPS, "saving record");
+        let store = &self.inner.cloud.store;
+        if let Err(e) = self.call(id, || store.put_if_absent(&record)).await {
+            // Nothing was created: the row goes away again.
+            self.records_lock().remove(&id);
+            self.emit(EngineEvent::Removed(id));
+            return Err(at(&step)(e));
+        }
+
+        let step = self.progress(id, OpKind::Add, 2, ADD_STEPS, "creating input");
+        let name = resource_name(&record.name, &id);
+        let request = CreateInputRequest {
+            name: name.clone(),
+            request_id: record.input_request_id.clone().unwrap_or_default(),
+            source: InputSource::MediaConnect {
+                flow_arn: self.inner.config.flow_arn.clone(),
+            },
+            role_arn: Some(self.inner.config.medialive_role_arn.clone()),
+            tags: tags(&id).into_iter().collect(),
+        };
+        let input = self
+            .call(id, || ml.create_input(request.clone()))
+            .await
+            .map_err(at(&step))?;
+        let input_arn = input.arn.clone();
+        let input_id = input.id.clone();
+        self.modify(id, |r| r.media_live_input_id = Some(input_id.clone()))
+            .await
+            .map_err(at(&step))?;
+        if input.state == InputState::Creating {
+            let ready = wait_for_input(ml.as_ref(), &input.id, InputState::Detached, INPUT_TIMEOUT)
+                .await
+                .map_err(at(&step))?;
+            if ready.is_none() {
+                return Err(at(&step)(CloudError::new(
+                    "DescribeInput",
+                    ErrorKind::NotFound,
+                    format!("input {} vanished while it was being created", input.id),
+                )));
+            }
+        }
+
+        let step = self.progress(id, OpKind::Add, 3, ADD_STEPS, "creating channel");
+        let current = self.record(id).unwrap_or(record);
+        let request = CreateChannelRequest {
+            config: self.channel_config(&current).map_err(at(&step))?,
+            request_id: current.channel_request_id.clone().unwrap_or_default(),
+            tags: tags(&id).into_iter().collect(),
+        };
+        let channel = self
+            .call(id, || ml.create_channel(request.clone()))
+            .await
+            .map_err(at(&step))?;
+        self.modify(id, |r| r.media_live_channel_id = Some(channel.id.clone()))
+            .await
+            .map_err(at(&step))?;
+
+        let step = self.progress(id, OpKind::Add, 4, ADD_STEPS, "waiting for channel");
+        wait_for_channel(
+            ml.as_ref(),
+            &channel.id,
+            Wanted::Channel(ChannelState::Idle),
+            self.inner.config.create_timeout,
+        )
+        .await
+        .map_err(at(&step))?;
+
+        let step = self.progress(id, OpKind::Add, 5, ADD_STEPS, "linking flow output");
+        let mc = &self.inner.cloud.mediaconnect;
+        let flow_arn = self.inner.config.flow_arn.clone();
+        let flow = self
+            .call(id, || mc.describe_flow(&flow_arn))
+            .await
+            .map_err(at(&step))?;
+        let output_arn = flow
+            .outputs
+            .iter()
+            .find(|o| o.medialive_input_arn.as_deref() == Some(input_arn.as_str()))
+            .map(|o| o.arn.clone());
+        if output_arn.is_none() {
+            self.log(
+                Level::Warn,
+                Some(id),
+                format!("{name}: the flow shows no output for input {}", input.id),
+            );
+        }
+        self.modify(id, |r| {
+            r.media_connect_output_arn = output_arn;
+            r.status = Status::Idle;
+            r.last_error = None;
+        })
+        .await
+        .map_err(at(&step))?;
+        Ok(())
+    }
+
+    pub(crate) async fn run_start(&self, id: DestinationId) -> StepResult {
+        let ml = &self.inner.cloud.medialive;
+        let step = self.progress(id, OpKind::Start, 1, START_STEPS, "starting channel");
+        let record = self
+            .modify(id, |r| {
+                r.status = Status::Starting;
+                r.desired = Desired::Running;
+                r.last_error = None;
+            })
+            .await
+            .map_err(at(&step))?;
+        let channel_id = record.media_live_channel_id.unwrap_or_default();
+        match self.call(id, || ml.start_channel(&channel_id)).await {
+            Ok(_) => {}
+            // Already starting or running (a retried call, another operator): that is progress.
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                let c = self
+                    .call(id, || ml.describe_channel(&channel_id))
+                    .await
+                    .map_err(at(&step))?;
+                if !matches!(c.state, ChannelState::Starting | ChannelState::Running) {
+                    return Err(at(&step)(e));
+                }
+            }
+            Err(e) => return Err(at(&step)(e)),
+        }
+
+        let step = self.progress(id, OpKind::Start, 2, START_STEPS, "waiting for RUNNING");
+        wait_for_channel(
+            ml.as_ref(),
+            &channel_id,
+            Wanted::Channel(ChannelState::Running),
+            self.inner.config.start_timeout,
+        )
+        .await
+        .map_err(at(&step))?;
+
+        let step = self.progress(id, OpKind::Start, 3, START_STEPS, "saving");
+        let now = self.inner.clock.now();
+        self.modify(id, |r| {
+            r.status = Status::Running;
+            r.running_since = Some(now);
+        })
+        .await
+        .map_err(at(&step))?;
+        Ok(())
+    }
+
+    pub(crate) async fn run_stop(&self, id: DestinationId) -> StepResult {
+        let step = self.progress(id, OpKind::Stop, 1, STOP_STEPS, "stopping channel");
+        let record = self
+            .modify(id, |r| {
+                r.status = Status::Stopping;
+                r.desired = Desired::Idle;
+                r.last_error = None;
+            })
+            .await
+            .map_err(at(&step))?;
+        let channel_id = record.media_live_channel_id.unwrap_or_default();
+        self.stop_channel(id, &channel_id, &step, 2, STOP_STEPS, OpKind::Stop)
+            .await?;
+
+        let step = self.progress(id, OpKind::Stop, 3, STOP_STEPS, "saving");
+        self.modify(id, |r| r.status = Status::Idle)
+            .await
+            .map_err(at(&step))?;
+        Ok(())
+    }
+
+    /// StopChannel, wait for IDLE, and close the run on the record (for the cost meter).
+    async fn stop_channel(
+        &self,
+        id: DestinationId,
+        channel_id: &str,
+        step: &str,
+        wait_step: u8,
+        of: u8,
+        op: OpKind,
+    ) -> StepResult {
+        let ml = &self.inner.cloud.medialive;
+        match self.call(id, || ml.stop_channel(channel_id)).await {
+            Ok(_) => {}
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                let c = self
+                    .call(id, || ml.describe_channel(channel_id))
+                    .await
+                    .map_err(at(step))?;
+                if !matches!(c.state, ChannelState::Stopping | ChannelState::Idle) {
+                    return Err(at(step)(e));
+                }
+            }
+            Err(e) => return Err(at(step)(e)),
+        }
+        let step = self.progress(id, op, wait_step, of, "waiting for IDLE");
+        wait_for_channel(
+            ml.as_ref(),
+            channel_id,
+            Wanted::Channel(ChannelState::Idle),
+            self.inner.config.stop_timeout,
+        )
+        .await
+        .map_err(at(&step))?;
+        let now = self.inner.clock.now();
+        let pricing = self.inner.catalog.pricing.clone();
+        self.modify(id, |r| {
+            if let Some(seconds) = r.uptime(now) {
+                r.run_seconds += seconds;
+                r.billed_run_minutes += billed_minutes(seconds, &pricing);
+            }
+            r.running_since = None;
+        })
+        .await
+        .map_err(at(&step))?;
+        Ok(())
+    }
+
+    pub(crate) async fn run_delete(&self, id: DestinationId) -> StepResult {
+        let ml = &self.inner.cloud.medialive;
+        let step = self.progress(id, OpKind::Delete, 1, DELETE_STEPS, "stopping channel");
+        let record = self
+            .modify(id, |r| {
+                r.status = Status::Deleting;
+                r.desired = Desired::Absent;
+            })
+            .await
+            .map_err(at(&step))?;
+
+        if let Some(channel_id) = record.media_live_channel_id.clone() {
+            let state = match self.call(id, || ml.describe_channel(&channel_id)).await {
+                Ok(c) => Some(c.state),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(at(&step)(e)),
+            };
+            if matches!(
+                state,
+                Some(ChannelState::Running | ChannelState::Starting | ChannelState::Recovering)
+            ) {
+                if state == Some(ChannelState::Starting) {
+                    // A channel can only be stopped once it runs.
+                    wait_for_channel(
+                        ml.as_ref(),
+                        &channel_id,
+                        Wanted::Channel(ChannelState::Running),
+                        self.inner.config.start_timeout,
+                    )
+                    .await
+                    .map_err(at(&step))?;
+                }
+                self.stop_channel(id, &channel_id, &step, 1, DELETE_STEPS, OpKind::Delete)
+                    .await?;
+            }
+
+            let step = self.progress(id, OpKind::Delete, 2, DELETE_STEPS, "deleting channel");
+            if state.is_some() {
+                match self.call(id, || ml.delete_channel(&channel_id)).await {
+                    Ok(_) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(at(&step)(e)),
+                }
+            }
+            let step = self.progress(id, OpKind::Delete, 3, DELETE_STEPS, "waiting for deletion");
+            wait_for_channel(
+                ml.as_ref(),
+                &channel_id,
+                Wanted::ChannelGone,
+                self.inner.config.delete_timeout,
+            )
+            .await
+            .map_err(at(&step))?;
+            self.modify(id, |r| {
+                r.media_live_channel_id = None;
+                r.running_since = None;
+            })
+            .await
+            .map_err(at(&step))?;
+        }
+
+        let step = self.progress(id, OpKind::Delete, 4, DELETE_STEPS, "deleting input");
+        if let Some(input_id) = record.media_live_input_id.clone() {
+            // The input detaches once its channel is deleted; deleting it earlier is a 409.
+            let present =
+                wait_for_input(ml.as_ref(), &input_id, InputState::Detached, INPUT_TIMEOUT)
+                    .await
+                    .map_err(at(&step))?;
+            if present.is_some() {
+                match self.call(id, || ml.delete_input(&input_id)).await {
+                    Ok(()) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(at(&step)(e)),
+                }
+            }
+            self.modify(id, |r| {
+                r.media_live_input_id = None;
+                r.media_connect_output_arn = None;
+            })
+            .await
+            .map_err(at(&step))?;
+        }
+
+        let step = self.progress(id, OpKind::Delete, 5, DELETE_STEPS, "removing record");
+        let version = self.record(id).map(|r| r.version).unwrap_or(0);
+        let store = &self.inner.cloud.store;
+        self.call(id, || store.delete_if_version(id, version))
+            .await
+            .map_err(at(&step))?;
+        self.records_lock().remove(&id);
+        self.emit(EngineEvent::Removed(id));
+        Ok(())
+    }
+}

@@ -1,0 +1,276 @@
+//! One refresh: the channel list, the flow and every metric in three calls, whatever the number
+//! of destinations (MediaLive and MediaConnect allow 5 calls a second per account, shared by
+//! every tool in it), folded into one [`Observation`].
+
+use super::{DestinationMetrics, Engine, EngineEvent, FlowView, Level, MetricsSample, Observation};
+use crate::cloud::{ChannelState, MetricDataRequest, MetricQuery, MetricSeries, Stat, metrics};
+use crate::domain::{Destination, DestinationId};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::time::MissedTickBehavior;
+
+/// GetMetricData takes at most 500 queries a call.
+const QUERIES_PER_CALL: usize = 500;
+/// The RTMP output group's name in every channel onair builds (ActiveOutputs is per group).
+pub const OUTPUT_GROUP_NAME: &str = "rtmp";
+
+impl Engine {
+    /// One refresh now: records, channel states, flow and metrics, emitted as
+    /// [`EngineEvent::Observed`].
+    pub async fn refresh(&self) -> Observation {
+        let now = self.inner.clock.now();
+        let mut errors = Vec::new();
+        if let Err(e) = self.load().await {
+            errors.push(e.to_string());
+        }
+        let records = self.records();
+        let ml = &self.inner.cloud.medialive;
+        let mc = &self.inner.cloud.mediaconnect;
+        let flow_arn = self.inner.config.flow_arn.clone();
+
+        let (channels, flow, series) = tokio::join!(
+            ml.list_channels(),
+            mc.describe_flow(&flow_arn),
+            self.fetch_metrics(&records)
+        );
+
+        let mut quotas = *self.inner.quotas.lock().unwrap_or_else(|e| e.into_inner());
+        let mut states = HashMap::new();
+        match channels {
+            Ok(channels) => {
+                let live: Vec<_> = channels
+                    .iter()
+                    .filter(|c| c.state != ChannelState::Deleted)
+                    .collect();
+                quotas.channels_used = live.len();
+                let by_id: HashMap<&str, ChannelState> =
+                    live.iter().map(|c| (c.id.as_str(), c.state)).collect();
+                for r in &records {
+                    if let Some(state) = r
+                        .media_live_channel_id
+                        .as_deref()
+                        .and_then(|id| by_id.get(id))
+                    {
+                        states.insert(r.id(), *state);
+                    }
+                }
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+        let flow = match flow {
+            Ok(flow) => {
+                // Every MEDIACONNECT input has its output on the flow: the input count we need
+                // for the quota, without a ListInputs call.
+                quotas.inputs_used = flow
+                    .outputs
+                    .iter()
+                    .filter(|o| o.medialive_input_arn.is_some())
+                    .count()
+                    .max(
+                        records
+                            .iter()
+                            .filter(|r| r.media_live_input_id.is_some())
+                            .count(),
+                    );
+                Some(FlowView {
+                    name: flow.name,
+                    arn: flow.arn,
+                    status: flow.status.as_aws().to_string(),
+                    protocol: flow.source.protocol,
+                    port: flow.source.ingest_port,
+                    encryption: flow.source.encryption,
+                    outputs: flow.outputs.len(),
+                })
+            }
+            Err(e) => {
+                errors.push(e.to_string());
+                None
+            }
+        };
+        let metrics = match series {
+            Ok(series) => sample_from(&records, &series, now),
+            Err(e) => {
+                errors.push(e.to_string());
+                MetricsSample::default()
+            }
+        };
+        quotas.channels_allowed = self.inner.config.channel_quota;
+        quotas.inputs_allowed = self.inner.config.input_quota;
+        *self.inner.quotas.lock().unwrap_or_else(|e| e.into_inner()) = quotas;
+
+        let error = (!errors.is_empty()).then(|| errors.join("; "));
+        if let Some(e) = &error {
+            self.log(Level::Warn, None, format!("refresh: {e}"));
+        }
+        let observation = Observation {
+            at: now,
+            flow,
+            error,
+            channels: states,
+            quotas,
+            metrics,
+        };
+        self.emit(EngineEvent::Observed(Box::new(observation.clone())));
+        observation
+    }
+
+    /// Refreshes every `refresh_interval` until nobody listens to the engine's events.
+    pub fn spawn_refresh_loop(&self) -> tokio::task::JoinHandle<()> {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(engine.inner.config.refresh_interval);
+            tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                if engine.inner.events.is_closed() {
+                    return;
+                }
+                engine.refresh().await;
+            }
+        })
+    }
+
+    async fn fetch_metrics(
+        &self,
+        records: &[Destination],
+    ) -> Result<Vec<MetricSeries>, crate::cloud::CloudError> {
+        let period = self.inner.config.metric_period;
+        let queries = metric_queries(&self.inner.config.flow_arn, records, period);
+        let end = self.inner.clock.now();
+        // A few periods back: CloudWatch publishes with a delay, and a gap must stay a gap.
+        let start = end - period * 6;
+        let mut all = Vec::with_capacity(queries.len());
+        for chunk in queries.chunks(QUERIES_PER_CALL) {
+            let request = MetricDataRequest {
+                queries: chunk.to_vec(),
+                start,
+                end,
+            };
+            all.extend(self.inner.cloud.cloudwatch.get_metric_data(request).await?);
+        }
+        Ok(all)
+    }
+}
+
+const FLOW_SERIES: [(&str, &str); 5] = [
+    ("fbitrate", metrics::SOURCE_BITRATE),
+    ("fconnected", metrics::SOURCE_CONNECTED),
+    ("floss", metrics::SOURCE_PACKET_LOSS),
+    ("fnotrecovered", metrics::SOURCE_NOT_RECOVERED),
+    ("frtt", metrics::SOURCE_RTT),
+];
+
+/// Query ids: flow series by name, destination series `d<index>out` / `d<index>active`.
+fn metric_queries(flow_arn: &str, records: &[Destination], period: Duration) -> Vec<MetricQuery> {
+    let period_seconds = period.as_secs().max(1) as u32;
+    let mut queries: Vec<MetricQuery> = FLOW_SERIES
+        .iter()
+        .map(|(id, metric)| MetricQuery {
+            id: (*id).to_string(),
+            namespace: metrics::MEDIACONNECT.to_string(),
+            metric_name: (*metric).to_string(),
+            dimensions: vec![("FlowARN".to_string(), flow_arn.to_string())],
+            stat: Stat::Average,
+            period_seconds,
+        })
+        .collect();
+    for (i, r) in records.iter().enumerate() {
+        let Some(channel) = &r.media_live_channel_id else {
+            continue;
+        };
+        let base = vec![
+            ("ChannelId".to_string(), channel.clone()),
+            ("Pipeline".to_string(), "0".to_string()),
+        ];
+        queries.push(MetricQuery {
+            id: format!("d{i}out"),
+            namespace: metrics::MEDIALIVE.to_string(),
+            metric_name: metrics::NETWORK_OUT.to_string(),
+            dimensions: base.clone(),
+            stat: Stat::Average,
+            period_seconds,
+        });
+        let mut with_group = base;
+        with_group.push(("OutputGroupName".to_string(), OUTPUT_GROUP_NAME.to_string()));
+        queries.push(MetricQuery {
+            id: format!("d{i}active"),
+            namespace: metrics::MEDIALIVE.to_string(),
+            metric_name: metrics::ACTIVE_OUTPUTS.to_string(),
+            dimensions: with_group,
+            stat: Stat::Minimum,
+            period_seconds,
+        });
+    }
+    queries
+}
+
+/// The newest point of each series; a series without points is a gap.
+fn sample_from(
+    records: &[Destination],
+    series: &[MetricSeries],
+    now: time::OffsetDateTime,
+) -> MetricsSample {
+    let newest = |id: &str| -> Option<f64> {
+        series
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| s.points.last())
+            .map(|p| p.value)
+    };
+    let mut destinations: HashMap<DestinationId, DestinationMetrics> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        if r.media_live_channel_id.is_none() {
+            continue;
+        }
+        destinations.insert(
+            r.id(),
+            DestinationMetrics {
+                // NetworkOut is in Mb/s; the UI speaks bits per second everywhere.
+                bitrate: newest(&format!("d{i}out")).map(|mbps| mbps * 1e6),
+                active_outputs: newest(&format!("d{i}active")),
+            },
+        );
+    }
+    MetricsSample {
+        at: Some(now),
+        source_bitrate: newest("fbitrate"),
+        source_connected: newest("fconnected").map(|v| v >= 0.5),
+        source_packet_loss_percent: newest("floss"),
+        source_not_recovered_packets: newest("fnotrecovered"),
+        source_round_trip_ms: newest("frtt"),
+        destinations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Platform, StreamKey};
+
+    #[test]
+    fn query_ids_start_with_a_lowercase_letter_and_are_unique() {
+        let mut records = Vec::new();
+        for i in 0..3 {
+            let mut d = Destination::new(
+                format!("d{i}"),
+                Platform::Twitch,
+                "rtmp://live.twitch.tv/app".into(),
+                StreamKey::new("k"),
+                "720p30".into(),
+                time::OffsetDateTime::UNIX_EPOCH,
+            );
+            d.media_live_channel_id = Some(format!("{i}"));
+            records.push(d);
+        }
+        let q = metric_queries("arn:flow", &records, Duration::from_secs(10));
+        assert_eq!(q.len(), 5 + 2 * 3);
+        let mut ids: Vec<&str> = q.iter().map(|q| q.id.as_str()).collect();
+        assert!(
+            ids.iter()
+                .all(|id| id.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        );
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), q.len());
+    }
+}
