@@ -3,5 +3,7 @@
 
 pub mod clock;
 pub mod cloud;
+pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod logging;

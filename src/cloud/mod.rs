@@ -2,6 +2,7 @@
 //! one service that onair makes, with plain Rust types in and out; the SDK backend (the only code
 //! that imports `aws-sdk-*`) and the simulator both implement them.
 
+pub mod aws;
 pub mod error;
 pub mod types;
 

@@ -370,3 +370,7 @@ pub mod metrics {
     pub const SOURCE_RTT: &str = "SourceRoundTripTime";
     pub const OUTPUT_BITRATE: &str = "OutputBitrate";
 }
+
+/// The name of the one RTMP output group in every channel onair builds (CloudWatch's
+/// ActiveOutputs is reported per output group). At most 32 characters, by MediaLive's rule.
+pub const RTMP_OUTPUT_GROUP: &str = "rtmp";

@@ -283,12 +283,12 @@ pub fn line_of(text: &str, table: &str, key: &str) -> usize {
             }
             continue;
         }
-        if in_table && !key.is_empty() {
-            if let Some((k, _)) = trimmed.split_once('=') {
-                if k.trim() == key {
-                    return i + 1;
-                }
-            }
+        if in_table
+            && !key.is_empty()
+            && let Some((k, _)) = trimmed.split_once('=')
+            && k.trim() == key
+        {
+            return i + 1;
         }
     }
     header_line

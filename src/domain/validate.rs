@@ -145,16 +145,16 @@ impl DestinationDraft {
             unreachable!("both were checked above")
         };
         let mut warnings = Vec::new();
-        if let Some(max) = platform.max_video_bitrate() {
-            if preset.video_bitrate > max {
-                warnings.push(format!(
-                    "preset {} sends {:.1} Mb/s of video, above the {:.1} Mb/s {} recommends",
-                    preset.name,
-                    f64::from(preset.video_bitrate) / 1e6,
-                    f64::from(max) / 1e6,
-                    platform.label()
-                ));
-            }
+        if let Some(max) = platform.max_video_bitrate()
+            && preset.video_bitrate > max
+        {
+            warnings.push(format!(
+                "preset {} sends {:.1} Mb/s of video, above the {:.1} Mb/s {} recommends",
+                preset.name,
+                f64::from(preset.video_bitrate) / 1e6,
+                f64::from(max) / 1e6,
+                platform.label()
+            ));
         }
         Ok(ValidDestination {
             name,

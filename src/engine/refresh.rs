@@ -3,7 +3,9 @@
 //! every tool in it), folded into one [`Observation`].
 
 use super::{DestinationMetrics, Engine, EngineEvent, FlowView, Level, MetricsSample, Observation};
-use crate::cloud::{ChannelState, MetricDataRequest, MetricQuery, MetricSeries, Stat, metrics};
+use crate::cloud::{
+    ChannelState, MetricDataRequest, MetricQuery, MetricSeries, RTMP_OUTPUT_GROUP, Stat, metrics,
+};
 use crate::domain::{Destination, DestinationId};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -11,8 +13,6 @@ use tokio::time::MissedTickBehavior;
 
 /// GetMetricData takes at most 500 queries a call.
 const QUERIES_PER_CALL: usize = 500;
-/// The RTMP output group's name in every channel onair builds (ActiveOutputs is per group).
-pub const OUTPUT_GROUP_NAME: &str = "rtmp";
 
 impl Engine {
     /// One refresh now: records, channel states, flow and metrics, emitted as
@@ -191,7 +191,7 @@ fn metric_queries(flow_arn: &str, records: &[Destination], period: Duration) -> 
             period_seconds,
         });
         let mut with_group = base;
-        with_group.push(("OutputGroupName".to_string(), OUTPUT_GROUP_NAME.to_string()));
+        with_group.push(("OutputGroupName".to_string(), RTMP_OUTPUT_GROUP.to_string()));
         queries.push(MetricQuery {
             id: format!("d{i}active"),
             namespace: metrics::MEDIALIVE.to_string(),

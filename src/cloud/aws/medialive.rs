@@ -1,0 +1,350 @@
+//! MediaLive over the SDK.
+
+use super::channel_request::{
+    destination, encoder_settings, input_attachment, input_specification,
+};
+use super::errors::map;
+use super::ratelimit::RateLimiter;
+use crate::cloud::{
+    BatchFailure, BatchResult, Channel, ChannelState, CloudError, CreateChannelRequest,
+    CreateInputRequest, ErrorKind, Input, InputSource, InputState, MediaLive, UpdateChannelRequest,
+};
+use async_trait::async_trait;
+use aws_sdk_medialive::Client;
+use aws_sdk_medialive::types::{ChannelClass, InputType, MediaConnectFlowRequest};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub struct SdkMediaLive {
+    client: Client,
+    limiter: Arc<RateLimiter>,
+}
+
+impl SdkMediaLive {
+    pub fn new(client: Client, limiter: Arc<RateLimiter>) -> Self {
+        Self { client, limiter }
+    }
+}
+
+fn state_of(call: &'static str, state: Option<&str>) -> Result<ChannelState, CloudError> {
+    state.and_then(ChannelState::from_aws).ok_or_else(|| {
+        CloudError::new(
+            call,
+            ErrorKind::Other,
+            format!("unknown channel state {state:?}"),
+        )
+    })
+}
+
+fn tags_of(tags: Option<&HashMap<String, String>>) -> crate::cloud::Tags {
+    tags.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// The fields every channel answer has, from DescribeChannel, Start/Stop/Delete and the list.
+macro_rules! channel_from {
+    ($call:expr, $c:expr) => {{
+        let c = $c;
+        Ok::<Channel, CloudError>(Channel {
+            id: c.id().unwrap_or_default().to_string(),
+            arn: c.arn().unwrap_or_default().to_string(),
+            name: c.name().unwrap_or_default().to_string(),
+            state: state_of($call, c.state().map(|s| s.as_str()))?,
+            input_ids: c
+                .input_attachments()
+                .iter()
+                .filter_map(|a| a.input_id().map(str::to_string))
+                .collect(),
+            destination_url: c
+                .destinations()
+                .first()
+                .and_then(|d| d.settings().first())
+                .and_then(|s| s.url().map(str::to_string)),
+            tags: tags_of(c.tags()),
+        })
+    }};
+}
+
+macro_rules! input_from {
+    ($call:expr, $i:expr) => {{
+        let i = $i;
+        let state = i.state().map(|s| s.as_str());
+        Ok::<Input, CloudError>(Input {
+            id: i.id().unwrap_or_default().to_string(),
+            arn: i.arn().unwrap_or_default().to_string(),
+            name: i.name().unwrap_or_default().to_string(),
+            state: state.and_then(InputState::from_aws).ok_or_else(|| {
+                CloudError::new(
+                    $call,
+                    ErrorKind::Other,
+                    format!("unknown input state {state:?}"),
+                )
+            })?,
+            input_type: i
+                .r#type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            attached_channels: i.attached_channels().to_vec(),
+            destinations: i
+                .destinations()
+                .iter()
+                .filter_map(|d| d.url().map(str::to_string))
+                .collect(),
+            flow_arns: i
+                .media_connect_flows()
+                .iter()
+                .filter_map(|f| f.flow_arn().map(str::to_string))
+                .collect(),
+            tags: tags_of(i.tags()),
+        })
+    }};
+}
+
+macro_rules! batch_result {
+    ($out:expr) => {{
+        let out = $out;
+        BatchResult {
+            successful: out
+                .successful()
+                .iter()
+                .filter_map(|s| s.id().map(str::to_string))
+                .collect(),
+            failed: out
+                .failed()
+                .iter()
+                .map(|f| BatchFailure {
+                    id: f.id().unwrap_or_default().to_string(),
+                    code: f.code().unwrap_or_default().to_string(),
+                    message: f.message().unwrap_or_default().to_string(),
+                })
+                .collect(),
+        }
+    }};
+}
+
+#[async_trait]
+impl MediaLive for SdkMediaLive {
+    async fn create_input(&self, req: CreateInputRequest) -> Result<Input, CloudError> {
+        self.limiter.acquire().await;
+        let mut call = self
+            .client
+            .create_input()
+            .name(&req.name)
+            .request_id(&req.request_id)
+            .set_tags(Some(req.tags.into_iter().collect()));
+        call = match &req.source {
+            InputSource::MediaConnect { flow_arn } => {
+                call.r#type(InputType::Mediaconnect).media_connect_flows(
+                    MediaConnectFlowRequest::builder()
+                        .flow_arn(flow_arn)
+                        .build(),
+                )
+            }
+            InputSource::RtpPush { security_group_ids } => call
+                .r#type(InputType::RtpPush)
+                .set_input_security_groups(Some(security_group_ids.clone())),
+        };
+        if let Some(role) = &req.role_arn {
+            call = call.role_arn(role);
+        }
+        let out = call.send().await.map_err(|e| map("CreateInput", e))?;
+        let input = out.input().ok_or_else(|| {
+            CloudError::new("CreateInput", ErrorKind::Other, "the answer has no input")
+        })?;
+        input_from!("CreateInput", input)
+    }
+
+    async fn describe_input(&self, input_id: &str) -> Result<Input, CloudError> {
+        self.limiter.acquire().await;
+        let out = self
+            .client
+            .describe_input()
+            .input_id(input_id)
+            .send()
+            .await
+            .map_err(|e| map("DescribeInput", e))?;
+        input_from!("DescribeInput", &out)
+    }
+
+    async fn list_inputs(&self) -> Result<Vec<Input>, CloudError> {
+        let mut inputs = Vec::new();
+        let mut token = None;
+        loop {
+            self.limiter.acquire().await;
+            let out = self
+                .client
+                .list_inputs()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| map("ListInputs", e))?;
+            for i in out.inputs() {
+                inputs.push(input_from!("ListInputs", i)?);
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(inputs);
+            }
+        }
+    }
+
+    async fn delete_input(&self, input_id: &str) -> Result<(), CloudError> {
+        self.limiter.acquire().await;
+        self.client
+            .delete_input()
+            .input_id(input_id)
+            .send()
+            .await
+            .map_err(|e| map("DeleteInput", e))?;
+        Ok(())
+    }
+
+    async fn create_channel(&self, req: CreateChannelRequest) -> Result<Channel, CloudError> {
+        self.limiter.acquire().await;
+        let config = &req.config;
+        let out = self
+            .client
+            .create_channel()
+            .name(&config.name)
+            .request_id(&req.request_id)
+            .channel_class(ChannelClass::SinglePipeline)
+            .role_arn(&config.role_arn)
+            .input_attachments(input_attachment(config))
+            .input_specification(input_specification(config))
+            .destinations(destination(config))
+            .encoder_settings(encoder_settings(config))
+            .set_tags(Some(req.tags.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| map("CreateChannel", e))?;
+        let channel = out.channel().ok_or_else(|| {
+            CloudError::new(
+                "CreateChannel",
+                ErrorKind::Other,
+                "the answer has no channel",
+            )
+        })?;
+        channel_from!("CreateChannel", channel)
+    }
+
+    async fn describe_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
+        self.limiter.acquire().await;
+        let out = self
+            .client
+            .describe_channel()
+            .channel_id(channel_id)
+            .send()
+            .await
+            .map_err(|e| map("DescribeChannel", e))?;
+        channel_from!("DescribeChannel", &out)
+    }
+
+    async fn list_channels(&self) -> Result<Vec<Channel>, CloudError> {
+        let mut channels = Vec::new();
+        let mut token = None;
+        loop {
+            self.limiter.acquire().await;
+            let out = self
+                .client
+                .list_channels()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| map("ListChannels", e))?;
+            for c in out.channels() {
+                channels.push(channel_from!("ListChannels", c)?);
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(channels);
+            }
+        }
+    }
+
+    async fn start_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
+        self.limiter.acquire().await;
+        let out = self
+            .client
+            .start_channel()
+            .channel_id(channel_id)
+            .send()
+            .await
+            .map_err(|e| map("StartChannel", e))?;
+        channel_from!("StartChannel", &out)
+    }
+
+    async fn stop_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
+        self.limiter.acquire().await;
+        let out = self
+            .client
+            .stop_channel()
+            .channel_id(channel_id)
+            .send()
+            .await
+            .map_err(|e| map("StopChannel", e))?;
+        channel_from!("StopChannel", &out)
+    }
+
+    async fn update_channel(&self, req: UpdateChannelRequest) -> Result<Channel, CloudError> {
+        self.limiter.acquire().await;
+        let config = &req.config;
+        // UpdateChannel replaces the configuration whole: send all of it.
+        let out = self
+            .client
+            .update_channel()
+            .channel_id(&req.channel_id)
+            .name(&config.name)
+            .role_arn(&config.role_arn)
+            .input_attachments(input_attachment(config))
+            .input_specification(input_specification(config))
+            .destinations(destination(config))
+            .encoder_settings(encoder_settings(config))
+            .send()
+            .await
+            .map_err(|e| map("UpdateChannel", e))?;
+        let channel = out.channel().ok_or_else(|| {
+            CloudError::new(
+                "UpdateChannel",
+                ErrorKind::Other,
+                "the answer has no channel",
+            )
+        })?;
+        channel_from!("UpdateChannel", channel)
+    }
+
+    async fn delete_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
+        self.limiter.acquire().await;
+        let out = self
+            .client
+            .delete_channel()
+            .channel_id(channel_id)
+            .send()
+            .await
+            .map_err(|e| map("DeleteChannel", e))?;
+        channel_from!("DeleteChannel", &out)
+    }
+
+    async fn batch_start(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError> {
+        self.limiter.acquire().await;
+        let out = self
+            .client
+            .batch_start()
+            .set_channel_ids(Some(channel_ids.to_vec()))
+            .send()
+            .await
+            .map_err(|e| map("BatchStart", e))?;
+        Ok(batch_result!(out))
+    }
+
+    async fn batch_stop(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError> {
+        self.limiter.acquire().await;
+        let out = self
+            .client
+            .batch_stop()
+            .set_channel_ids(Some(channel_ids.to_vec()))
+            .send()
+            .await
+            .map_err(|e| map("BatchStop", e))?;
+        Ok(batch_result!(out))
+    }
+}

@@ -1,0 +1,316 @@
+//! Configuration: `--config FILE`, else `$XDG_CONFIG_HOME/onair/config.toml`; each key can be
+//! set by an environment variable, and command-line flags win over both (BRIEF §4).
+
+use crate::domain::presets::{describe_toml_error, line_of};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The config file as written. Unknown keys are refused so a typo can't silently do nothing.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub table: Option<String>,
+    pub flow_arn: Option<String>,
+    pub medialive_role_arn: Option<String>,
+    pub theme: Option<String>,
+    pub readonly: Option<bool>,
+    /// Seconds between refreshes of states and metrics (default 10).
+    pub refresh_interval: Option<u64>,
+    pub channel_quota: Option<usize>,
+    pub input_quota: Option<usize>,
+    /// A presets file laid over the built-in one.
+    pub presets: Option<PathBuf>,
+    pub bell: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {reason}")]
+    Unreadable { file: String, reason: String },
+    #[error("{file}: {message}")]
+    Syntax { file: String, message: String },
+    #[error("{file}:{line}: {key}: {rule}")]
+    Invalid {
+        file: String,
+        line: usize,
+        key: String,
+        rule: String,
+    },
+    #[error("{key} is not set: put `{key} = \"…\"` in {file}, or set {env}")]
+    Missing {
+        key: &'static str,
+        env: &'static str,
+        file: String,
+    },
+}
+
+/// Flags from the command line that override the file and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub readonly: bool,
+    pub theme: Option<String>,
+}
+
+/// Everything resolved: file, then environment, then flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Where the config came from (or would be), for messages.
+    pub file: PathBuf,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub table: Option<String>,
+    pub flow_arn: Option<String>,
+    pub medialive_role_arn: Option<String>,
+    pub theme: Option<String>,
+    pub readonly: bool,
+    pub refresh_interval: Duration,
+    pub channel_quota: usize,
+    pub input_quota: usize,
+    pub presets: Option<PathBuf>,
+    pub bell: bool,
+}
+
+/// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
+pub fn default_path() -> PathBuf {
+    xdg_dir("XDG_CONFIG_HOME", ".config").join("onair/config.toml")
+}
+
+/// An XDG base directory from its variable, or `$HOME/<fallback>`.
+pub fn xdg_dir(var: &str, fallback: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(fallback),
+    }
+}
+
+impl Settings {
+    /// Reads the file (a missing default file is fine; a missing `--config` file is not), the
+    /// environment via `env`, and the flags.
+    pub fn load(
+        overrides: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let (file, explicit) = match &overrides.config {
+            Some(path) => (path.clone(), true),
+            None => (default_path(), false),
+        };
+        let parsed = match std::fs::read_to_string(&file) {
+            Ok(text) => parse(&text, &file)?,
+            Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
+                FileConfig::default()
+            }
+            Err(e) => {
+                return Err(ConfigError::Unreadable {
+                    file: file.display().to_string(),
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let pick = |flag: &Option<String>, var: &str, from_file: &Option<String>| {
+            flag.clone()
+                .or_else(|| env(var).filter(|v| !v.is_empty()))
+                .or_else(|| from_file.clone())
+        };
+        Ok(Settings {
+            region: pick(&overrides.region, "AWS_REGION", &parsed.region),
+            profile: pick(&overrides.profile, "AWS_PROFILE", &parsed.profile),
+            table: pick(&None, "ONAIR_TABLE", &parsed.table),
+            flow_arn: pick(&None, "ONAIR_FLOW_ARN", &parsed.flow_arn),
+            medialive_role_arn: pick(
+                &None,
+                "ONAIR_MEDIALIVE_ROLE_ARN",
+                &parsed.medialive_role_arn,
+            ),
+            theme: pick(&overrides.theme, "ONAIR_THEME", &parsed.theme),
+            readonly: overrides.readonly || parsed.readonly.unwrap_or(false),
+            refresh_interval: Duration::from_secs(parsed.refresh_interval.unwrap_or(10)),
+            channel_quota: parsed.channel_quota.unwrap_or(5),
+            input_quota: parsed.input_quota.unwrap_or(5),
+            presets: parsed.presets,
+            bell: parsed.bell.unwrap_or(false),
+            file,
+        })
+    }
+
+    /// A key the AWS mode can't run without, or a message saying where to set it.
+    pub fn require(&self, key: &'static str) -> Result<&str, ConfigError> {
+        let (value, env) = match key {
+            "table" => (&self.table, "ONAIR_TABLE"),
+            "flow_arn" => (&self.flow_arn, "ONAIR_FLOW_ARN"),
+            "medialive_role_arn" => (&self.medialive_role_arn, "ONAIR_MEDIALIVE_ROLE_ARN"),
+            "region" => (&self.region, "AWS_REGION"),
+            _ => (&None, "?"),
+        };
+        value.as_deref().ok_or_else(|| ConfigError::Missing {
+            key,
+            env,
+            file: self.file.display().to_string(),
+        })
+    }
+}
+
+fn parse(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
+    let name = file.display().to_string();
+    let config: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        file: name.clone(),
+        message: describe_toml_error(text, &e),
+    })?;
+    let invalid = |key: &str, rule: &str| ConfigError::Invalid {
+        file: name.clone(),
+        line: line_of_key(text, key),
+        key: key.to_string(),
+        rule: rule.to_string(),
+    };
+    if let Some(arn) = &config.flow_arn
+        && (!arn.starts_with("arn:aws")
+            || !arn.contains(":mediaconnect:")
+            || !arn.contains(":flow:"))
+    {
+        return Err(invalid(
+            "flow_arn",
+            "must be a MediaConnect flow ARN (arn:aws:mediaconnect:REGION:ACCOUNT:flow:…)",
+        ));
+    }
+    if let Some(arn) = &config.medialive_role_arn
+        && (!arn.starts_with("arn:aws") || !arn.contains(":iam::") || !arn.contains(":role/"))
+    {
+        return Err(invalid(
+            "medialive_role_arn",
+            "must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+        ));
+    }
+    if let Some(table) = &config.table {
+        let ok = (3..=255).contains(&table.len())
+            && table
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !ok {
+            return Err(invalid(
+                "table",
+                "a DynamoDB table name is 3 to 255 of a-z, A-Z, 0-9, '_', '-', '.'",
+            ));
+        }
+    }
+    if config.refresh_interval == Some(0) {
+        return Err(invalid("refresh_interval", "must be at least 1 second"));
+    }
+    if config.channel_quota == Some(0) {
+        return Err(invalid("channel_quota", "must be at least 1"));
+    }
+    if config.input_quota == Some(0) {
+        return Err(invalid("input_quota", "must be at least 1"));
+    }
+    Ok(config)
+}
+
+/// Top-level keys live before any table header, which `line_of` finds with an empty table name.
+fn line_of_key(text: &str, key: &str) -> usize {
+    for (i, line) in text.lines().enumerate() {
+        if let Some((k, _)) = line.split_once('=')
+            && k.trim() == key
+        {
+            return i + 1;
+        }
+    }
+    line_of(text, "", key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("onair-config-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn load(path: PathBuf, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load(
+            &Overrides {
+                config: Some(path),
+                ..Overrides::default()
+            },
+            move |k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+        )
+    }
+
+    #[test]
+    fn environment_beats_the_file_and_flags_beat_both() {
+        let path = write("order", "table = \"from-file\"\ntheme = \"light\"\n");
+        let s = load(path.clone(), &[("ONAIR_TABLE", "from-env")]).unwrap();
+        assert_eq!(s.table.as_deref(), Some("from-env"));
+        let s = Settings::load(
+            &Overrides {
+                config: Some(path),
+                theme: Some("high-contrast".into()),
+                ..Overrides::default()
+            },
+            |k| (k == "ONAIR_THEME").then(|| "dark".to_string()),
+        )
+        .unwrap();
+        assert_eq!(s.theme.as_deref(), Some("high-contrast"));
+    }
+
+    #[test]
+    fn a_missing_key_says_where_to_set_it() {
+        let path = write("missing", "");
+        let s = load(path, &[]).unwrap();
+        let err = s.require("flow_arn").unwrap_err().to_string();
+        assert!(
+            err.contains("flow_arn") && err.contains("ONAIR_FLOW_ARN"),
+            "{err}"
+        );
+        assert!(err.contains("config.toml"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_wrong_types_and_bad_arns_name_file_line_and_key() {
+        let cases = [
+            (
+                "unknown",
+                "region = \"eu-west-1\"\ntabel = \"x\"\n",
+                "tabel",
+            ),
+            ("type", "refresh_interval = \"ten\"\n", "line 1"),
+            (
+                "arn",
+                "\n\nflow_arn = \"arn:aws:s3:::bucket\"\n",
+                ":3: flow_arn",
+            ),
+            (
+                "role",
+                "medialive_role_arn = \"role/x\"\n",
+                ":1: medialive_role_arn",
+            ),
+            ("table", "table = \"a b\"\n", "table"),
+            ("zero", "refresh_interval = 0\n", "refresh_interval"),
+        ];
+        for (name, text, needle) in cases {
+            let err = load(write(name, text), &[]).unwrap_err().to_string();
+            assert!(err.contains("config.toml"), "{name}: {err}");
+            assert!(err.contains(needle), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_config_file_that_does_not_exist_is_an_error() {
+        let err = load(PathBuf::from("/nonexistent/onair.toml"), &[]).unwrap_err();
+        assert!(matches!(err, ConfigError::Unreadable { .. }));
+    }
+}

@@ -1,0 +1,41 @@
+//! The log file: JSON lines under `$XDG_STATE_HOME/onair/`, created with mode 0600 because it
+//! names the operator's resources. The terminal belongs to the TUI, so nothing logs to it.
+
+use crate::config::xdg_dir;
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tracing_subscriber::EnvFilter;
+
+pub fn log_dir() -> PathBuf {
+    xdg_dir("XDG_STATE_HOME", ".local/state").join("onair")
+}
+
+/// Installs the global subscriber; `level` (from `--log-level`) beats `RUST_LOG`, default info.
+/// Returns the file's path, or an error message if the file could not be opened (onair runs on
+/// without a log file rather than refusing to start during a show).
+pub fn init(level: Option<&str>) -> Result<PathBuf, String> {
+    let dir = log_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join("onair.log");
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let filter = match level {
+        Some(level) => {
+            EnvFilter::try_new(level).map_err(|e| format!("--log-level {level}: {e}"))?
+        }
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(Mutex::new(file))
+        .try_init()
+        .map_err(|e| e.to_string())?;
+    Ok(path)
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite, set-up included: what the README tells you to run and what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+bash tests/setup.sh
+cargo fmt --all -- --check
+cargo clippy --all-targets --quiet -- -D warnings
+# Unit tests, integration tests on the simulator, snapshot tests, AWS wire tests against moto's
+# server (each test starts its own), and the end-to-end tests of the real binary in tmux.
+cargo test --all-targets --no-fail-fast
