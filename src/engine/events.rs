@@ -112,6 +112,8 @@ pub struct Observation {
     pub metrics: MetricsSample,
 }
 
+// A few events a second: boxing the record would buy nothing measurable.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineEvent {
     /// Every record, after the table was read (start-up, refresh).
