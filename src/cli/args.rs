@@ -1,0 +1,134 @@
+//! The command line of BRIEF §4, parsed by clap.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "onair",
+    version,
+    about = "A terminal control room for live-event streaming on AWS Elemental MediaConnect and MediaLive",
+    long_about = "Run with no command for the control room against AWS, or `onair demo` for the same control room on a built-in simulator (no AWS account needed)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Config file (default: $XDG_CONFIG_HOME/onair/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// AWS profile (else AWS_PROFILE, else the config file).
+    #[arg(long, global = true, value_name = "P")]
+    pub profile: Option<String>,
+    /// AWS region (else AWS_REGION, else the profile or config file).
+    #[arg(long, global = true, value_name = "R")]
+    pub region: Option<String>,
+    /// Refuse every action that changes AWS or the table.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// Theme: a name in themes/ (default, light, high-contrast) or a path.
+    #[arg(long, global = true, value_name = "T")]
+    pub theme: Option<String>,
+    /// Log level for the log file (else RUST_LOG, else info), e.g. debug or onair=trace.
+    #[arg(long, global = true, value_name = "L")]
+    pub log_level: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The control room on the built-in simulator of AWS: no account needed.
+    Demo(DemoArgs),
+    /// Destinations with state, preset and platform (stream keys masked).
+    List(JsonArg),
+    /// Add a destination: creates its MediaLive input and channel.
+    Add(AddArgs),
+    /// Start destinations (by id, id prefix or name).
+    Start(Targets),
+    /// Stop destinations.
+    Stop(Targets),
+    /// Delete destinations and their whole AWS chain.
+    Rm(RmArgs),
+    /// The MediaConnect flow and its outputs.
+    Flow(JsonArg),
+    /// Create the DynamoDB table (pay per request, point-in-time recovery on) if missing.
+    Init,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct DemoArgs {
+    /// Preload a sample show: two YouTube feeds, Twitch and a custom RTMP server.
+    #[arg(long)]
+    pub sample: bool,
+    /// Multiply simulated AWS delays (1.0 = realistic minutes; default 0.03 = seconds).
+    #[arg(long, value_name = "FACTOR")]
+    pub speed: Option<f64>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct JsonArg {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AddArgs {
+    #[arg(long, value_name = "N")]
+    pub name: String,
+    /// youtube, twitch, linkedin, facebook or custom.
+    #[arg(long, value_name = "P")]
+    pub platform: String,
+    /// RTMP(S) ingest URL (default: the platform's; required for linkedin and custom).
+    #[arg(long, value_name = "U")]
+    pub url: Option<String>,
+    /// Stream key (prefer ONAIR_STREAM_KEY: a flag shows in the process list).
+    #[arg(long, value_name = "K", env = "ONAIR_STREAM_KEY", hide_env_values = true)]
+    pub key: String,
+    /// 720p30, 1080p30, 1080p60 or a preset from presets.toml.
+    #[arg(long, value_name = "P", default_value = "1080p30")]
+    pub preset: String,
+    /// Start it once created.
+    #[arg(long)]
+    pub start: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Targets {
+    /// Ids, id prefixes (4+ characters) or names.
+    #[arg(required = true, value_name = "ID_OR_NAME")]
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RmArgs {
+    #[arg(required = true, value_name = "ID_OR_NAME")]
+    pub targets: Vec<String>,
+    /// Don't ask.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_go_anywhere() {
+        let cli = Cli::try_parse_from(["onair", "list", "--json", "--region", "eu-west-1"]).unwrap();
+        assert_eq!(cli.global.region.as_deref(), Some("eu-west-1"));
+        assert!(matches!(cli.command, Some(Command::List(JsonArg { json: true }))));
+    }
+}

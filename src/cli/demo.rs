@@ -1,0 +1,81 @@
+//! `onair demo`: the whole control room on the simulator, no AWS account needed.
+
+use super::CliError;
+use super::args::DemoArgs;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::domain::{DestinationDraft, StreamKey};
+use crate::engine::{Engine, EngineConfig};
+use crate::sim::{SimConfig, Simulator};
+use crate::tui::{self, TuiOptions};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
+    let mut sim_config = SimConfig::demo();
+    if let Some(speed) = args.speed {
+        if !(0.001..=10.0).contains(&speed) {
+            return Err(CliError::Refused(
+                "--speed: must be from 0.001 to 10 (1.0 = realistic AWS delays)".into(),
+            ));
+        }
+        sim_config.speed = speed;
+    }
+    sim_config.channel_quota = settings.channel_quota;
+    sim_config.input_quota = settings.input_quota;
+    let clock = Clock::system();
+    let sim = Simulator::new(sim_config, clock.clone());
+    let catalog = super::commands::catalog(settings)?;
+    let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
+    // The simulator publishes a datapoint a second: refresh often enough to watch it move.
+    config.refresh_interval = Duration::from_secs(2);
+    config.metric_period = Duration::from_secs(2);
+    config.channel_quota = settings.channel_quota;
+    config.input_quota = settings.input_quota;
+    let (engine, events) = Engine::new(sim.cloud(), Arc::new(catalog), config, clock);
+
+    if args.sample {
+        tokio::spawn(load_sample_show(engine.clone()));
+    }
+
+    let mut options = TuiOptions::new(format!("demo · {} (simulated)", Simulator::REGION));
+    options.demo = true;
+    options.readonly = settings.readonly;
+    options.theme = super::commands::theme(settings)?;
+    let injector = Arc::clone(&sim);
+    options.fault = Some(Arc::new(move |words: &str| injector.apply_fault_command(words)));
+    tui::run(engine, events, options).await?;
+    Ok(())
+}
+
+/// Two YouTube feeds, Twitch and a custom RTMP server; the main YouTube feed and Twitch go live.
+async fn load_sample_show(engine: Engine) {
+    let show = [
+        ("YouTube main", "youtube", "", "1080p30", true),
+        ("YouTube backup", "youtube", "", "720p30", false),
+        ("Twitch", "twitch", "", "1080p30", true),
+        ("Restream", "custom", "rtmp://live.restream.io/live", "1080p60", false),
+    ];
+    let mut to_start = Vec::new();
+    for (i, (name, platform, url, preset, live)) in show.into_iter().enumerate() {
+        let draft = DestinationDraft {
+            name: name.into(),
+            platform: platform.into(),
+            url: url.into(),
+            stream_key: StreamKey::new(format!("demo-{i}-xxxx-yyyy-zzzz")),
+            preset: preset.into(),
+        };
+        match engine.add(draft) {
+            Ok(id) if live => to_start.push(id),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("sample show: {e}"),
+        }
+    }
+    engine.settle().await;
+    for id in to_start {
+        if let Err(e) = engine.start(id) {
+            tracing::warn!("sample show: {e}");
+        }
+    }
+}
+

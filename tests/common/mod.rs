@@ -1,0 +1,5 @@
+//! Shared test rigs. Each test binary uses a part of this module.
+#![allow(dead_code)]
+
+pub mod moto;
+pub mod rig;
