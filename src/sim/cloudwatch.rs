@@ -202,3 +202,229 @@ impl CloudWatch for Simulator {
         self.call(CALL, Service::CloudWatch, |w| w.get_metric_data(&req))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+    use crate::cloud::MediaLive;
+    use std::time::Duration;
+
+    fn channel_query(id: &str, metric: &str, channel: &str, period: u32) -> MetricQuery {
+        let mut dimensions = vec![
+            ("ChannelId".to_string(), channel.to_string()),
+            ("Pipeline".to_string(), "0".to_string()),
+        ];
+        if metric == m::ACTIVE_OUTPUTS {
+            dimensions.push(("OutputGroupName".to_string(), "rtmp".to_string()));
+        }
+        MetricQuery {
+            id: id.to_string(),
+            namespace: m::MEDIALIVE.to_string(),
+            metric_name: metric.to_string(),
+            dimensions,
+            stat: Stat::Average,
+            period_seconds: period,
+        }
+    }
+
+    fn flow_query(id: &str, metric: &str, period: u32) -> MetricQuery {
+        MetricQuery {
+            id: id.to_string(),
+            namespace: m::MEDIACONNECT.to_string(),
+            metric_name: metric.to_string(),
+            dimensions: vec![("FlowARN".to_string(), Simulator::FLOW_ARN.to_string())],
+            stat: Stat::Average,
+            period_seconds: period,
+        }
+    }
+
+    async fn fetch(
+        sim: &Simulator,
+        queries: Vec<MetricQuery>,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Vec<MetricSeries> {
+        sim.get_metric_data(MetricDataRequest {
+            queries,
+            start: from,
+            end: to,
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn channel_metrics_exist_only_while_running() {
+        let sim = sim();
+        let t0 = sim.now();
+        let (_, ch) = idle_channel(&sim, "yt1").await;
+        sim.start_channel(&ch).await.unwrap();
+        secs(120.0).await;
+        // Running from somewhere in the last 90 s; let it run five minutes, then stop.
+        secs(300.0).await;
+        sim.stop_channel(&ch).await.unwrap();
+        let stopped_at = sim.now();
+        secs(200.0).await;
+
+        let queries = vec![
+            channel_query("out", m::NETWORK_OUT, &ch, 10),
+            channel_query("active", m::ACTIVE_OUTPUTS, &ch, 10),
+        ];
+        let series = fetch(&sim, queries, t0, sim.now()).await;
+        assert_eq!(series.len(), 2);
+        assert_eq!(
+            (series[0].id.as_str(), series[1].id.as_str()),
+            ("out", "active")
+        );
+        let out = &series[0].points;
+        // At least the five minutes after the start settled, at most the whole start window.
+        assert!((30..=40).contains(&out.len()), "{} points", out.len());
+        assert!(out.windows(2).all(|w| w[0].timestamp < w[1].timestamp));
+        assert!(out.first().unwrap().timestamp >= t0 + Duration::from_secs(10 + 30));
+        assert!(out.last().unwrap().timestamp < stopped_at);
+        for p in out {
+            let ratio = p.value / NOMINAL_MBPS;
+            assert!((0.96..=1.04).contains(&ratio), "{}", p.value);
+        }
+        assert!(series[1].points.iter().all(|p| p.value == 1.0));
+        assert_eq!(series[1].points.len(), out.len());
+
+        let again = fetch(
+            &sim,
+            vec![channel_query("out", m::NETWORK_OUT, &ch, 10)],
+            t0,
+            sim.now(),
+        )
+        .await;
+        assert_eq!(&again[0].points, out, "repeated queries agree");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_period_is_clamped_to_the_resolution() {
+        let sim = sim();
+        let (_, ch) = running_channel(&sim, "yt1").await;
+        secs(60.0).await;
+        let from = sim.now() - Duration::from_secs(60);
+        let s = fetch(
+            &sim,
+            vec![channel_query("a", m::NETWORK_OUT, &ch, 1)],
+            from,
+            sim.now(),
+        )
+        .await;
+        assert_eq!(s[0].points.len(), 6);
+        let gap = s[0].points[1].timestamp - s[0].points[0].timestamp;
+        assert_eq!(gap, Duration::from_secs(10));
+        let s = fetch(
+            &sim,
+            vec![flow_query("b", m::SOURCE_BITRATE, 1)],
+            from,
+            sim.now(),
+        )
+        .await;
+        assert_eq!(s[0].points.len(), 60);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn flow_metrics_and_a_source_drop() {
+        let sim = sim();
+        let (_, ch) = running_channel(&sim, "yt1").await;
+        let before = sim.now();
+        secs(30.0).await;
+        sim.drop_source(Duration::from_secs(60));
+        secs(90.0).await;
+        let end = sim.now();
+        let queries = vec![
+            flow_query("bitrate", m::SOURCE_BITRATE, 10),
+            flow_query("connected", m::SOURCE_CONNECTED, 10),
+            flow_query("loss", m::SOURCE_PACKET_LOSS, 10),
+            flow_query("rtt", m::SOURCE_RTT, 10),
+            flow_query("lost", m::SOURCE_NOT_RECOVERED, 10),
+            channel_query("out", m::NETWORK_OUT, &ch, 10),
+        ];
+        let s = fetch(&sim, queries, before, end).await;
+        // 120 s in 10 s buckets; the six during the drop have no bitrate.
+        assert_eq!(s[0].points.len(), 6);
+        for p in &s[0].points {
+            assert!((11.5e6..=12.5e6).contains(&p.value), "{}", p.value);
+        }
+        let connected: Vec<f64> = s[1].points.iter().map(|p| p.value).collect();
+        assert_eq!(connected.len(), 12);
+        assert_eq!(connected.iter().filter(|v| **v == 0.0).count(), 6);
+        assert!(s[2].points.iter().all(|p| (0.0..=0.3).contains(&p.value)));
+        assert!(s[3].points.iter().all(|p| (36.0..=44.0).contains(&p.value)));
+        assert!(s[4].points.iter().all(|p| p.value >= 0.0));
+        let slate = s[5].points.iter().filter(|p| p.value < 0.5).count();
+        let full = s[5].points.iter().filter(|p| p.value > 5.0).count();
+        assert_eq!((slate, full), (6, 6));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silenced_channel_sends_nothing() {
+        let sim = sim();
+        let (_, ch) = running_channel(&sim, "yt1").await;
+        sim.silence_channel(&ch).unwrap();
+        assert!(sim.snapshot().channels[0].silenced);
+        secs(60.0).await;
+        let from = sim.now() - Duration::from_secs(60);
+        let queries = vec![
+            channel_query("out", m::NETWORK_OUT, &ch, 10),
+            channel_query("active", m::ACTIVE_OUTPUTS, &ch, 10),
+        ];
+        let s = fetch(&sim, queries.clone(), from, sim.now()).await;
+        assert_eq!(s[0].points.len(), 6);
+        assert!(s[0].points.iter().all(|p| p.value == 0.0));
+        assert!(s[1].points.iter().all(|p| p.value == 0.0));
+        sim.unsilence(&ch).unwrap();
+        secs(60.0).await;
+        let from = sim.now() - Duration::from_secs(60);
+        let s = fetch(&sim, queries, from, sim.now()).await;
+        assert!(s[0].points.iter().all(|p| p.value > 5.0));
+        assert!(s[1].points.iter().all(|p| p.value == 1.0));
+        assert_eq!(s[1].points.len(), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unknown_series_are_empty_and_bad_requests_are_refused() {
+        let sim = sim();
+        let (_, ch) = running_channel(&sim, "yt1").await;
+        secs(60.0).await;
+        let from = sim.now() - Duration::from_secs(60);
+        let mut other_flow = flow_query("c", m::SOURCE_BITRATE, 10);
+        other_flow.dimensions[0].1 = "arn:aws:mediaconnect:us-east-1:1:flow:x:y".into();
+        let mut no_pipeline = channel_query("d", m::NETWORK_OUT, &ch, 10);
+        no_pipeline.dimensions.pop();
+        let queries = vec![
+            channel_query("a", "DroppedFrames", &ch, 10),
+            channel_query("b", m::NETWORK_OUT, "1111111", 10),
+            other_flow,
+            no_pipeline,
+            channel_query("e", m::NETWORK_OUT, &ch, 10),
+        ];
+        let s = fetch(&sim, queries, from, sim.now()).await;
+        let ids: Vec<&str> = s.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "d", "e"]);
+        assert!(s[..4].iter().all(|s| s.points.is_empty()));
+        assert_eq!(s[4].points.len(), 6);
+
+        let too_many: Vec<MetricQuery> = (0..501)
+            .map(|i| flow_query(&format!("q{i}"), m::SOURCE_CONNECTED, 60))
+            .collect();
+        let bad_id = vec![flow_query("Bad", m::SOURCE_CONNECTED, 60)];
+        for queries in [too_many, bad_id] {
+            let err = sim
+                .get_metric_data(MetricDataRequest {
+                    queries,
+                    start: from,
+                    end: sim.now(),
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (err.call, err.kind),
+                (CALL, crate::cloud::ErrorKind::Validation)
+            );
+        }
+    }
+}

@@ -320,3 +320,231 @@ pub const FAULT_USAGE: &str = "fault commands:
   fail-start CHANNEL                 the channel's next start ends in IDLE
   clear                              remove every fault
 CHANNEL is a channel id or part of its name";
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::super::{RateLimit, SimConfig};
+    use super::*;
+    use crate::cloud::{CloudWatch, MediaConnect, MediaLive, RecordStore};
+
+    #[tokio::test(start_paused = true)]
+    async fn throttle_next_hits_one_service_only() {
+        let sim = sim();
+        sim.throttle_next(Service::MediaLive, 2);
+        for _ in 0..2 {
+            let err = sim.list_channels().await.unwrap_err();
+            assert_eq!((err.call, err.kind), ("ListChannels", ErrorKind::Throttled));
+            assert_eq!(err.message, "Too Many Requests");
+        }
+        sim.describe_flow(Simulator::FLOW_ARN).await.unwrap();
+        sim.list_channels().await.unwrap();
+        assert_eq!(sim.call_counts().get("ListChannels"), Some(&3));
+        sim.reset_call_counts();
+        assert!(sim.call_counts().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fail_next_refuses_one_call_and_changes_nothing() {
+        let sim = sim();
+        let input = sim.create_input(input_req("a", "ri")).await.unwrap();
+        sim.fail_next("CreateChannel", ErrorKind::AccessDenied);
+        sim.fail_next("CreateChannel", ErrorKind::Unavailable);
+        let err = sim
+            .create_channel(channel_req("a", &input.id, "rc"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.call, err.kind),
+            ("CreateChannel", ErrorKind::AccessDenied)
+        );
+        assert!(err.message.contains("iam:PassRole"), "{err}");
+        let err = sim
+            .create_channel(channel_req("a", &input.id, "rc"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Unavailable);
+        assert!(err.is_retryable());
+        assert!(sim.snapshot().channels.is_empty());
+        sim.create_channel(channel_req("a", &input.id, "rc"))
+            .await
+            .unwrap();
+        assert_eq!(sim.call_counts().get("CreateChannel"), Some(&3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_injected_quota_error_reads_like_the_real_one() {
+        let sim = sim_with(SimConfig {
+            channel_quota: 1,
+            ..SimConfig::unlimited()
+        });
+        let a = sim.create_input(input_req("a", "ra")).await.unwrap();
+        let b = sim.create_input(input_req("b", "rb")).await.unwrap();
+        sim.fail_next("CreateChannel", ErrorKind::QuotaExceeded);
+        let injected = sim
+            .create_channel(channel_req("a", &a.id, "r1"))
+            .await
+            .unwrap_err();
+        sim.create_channel(channel_req("a", &a.id, "r1"))
+            .await
+            .unwrap();
+        let real = sim
+            .create_channel(channel_req("b", &b.id, "r2"))
+            .await
+            .unwrap_err();
+        assert_eq!(injected, real);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_loses_the_answer_but_the_call_took_effect() {
+        let sim = sim();
+        let input = sim.create_input(input_req("a", "ri")).await.unwrap();
+        sim.fail_next("CreateChannel", ErrorKind::Timeout);
+        let err = sim
+            .create_channel(channel_req("a", &input.id, "rc"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Timeout);
+        assert_eq!(sim.snapshot().channels.len(), 1);
+        // The retry with the same token finds the channel instead of making a second one.
+        let ch = sim
+            .create_channel(channel_req("a", &input.id, "rc"))
+            .await
+            .unwrap();
+        assert_eq!(sim.snapshot().channels[0].id, ch.id);
+        assert_eq!(sim.snapshot().channels.len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fail_start_ends_back_in_idle() {
+        let sim = sim();
+        let (_, ch) = idle_channel(&sim, "a").await;
+        sim.fail_start(&ch).unwrap();
+        sim.start_channel(&ch).await.unwrap();
+        secs(20.0).await;
+        assert_eq!(
+            sim.describe_channel(&ch).await.unwrap().state,
+            ChannelState::Starting
+        );
+        secs(101.0).await;
+        assert_eq!(
+            sim.describe_channel(&ch).await.unwrap().state,
+            ChannelState::Idle
+        );
+        // Only that start: the next one succeeds.
+        sim.start_channel(&ch).await.unwrap();
+        secs(121.0).await;
+        assert_eq!(
+            sim.describe_channel(&ch).await.unwrap().state,
+            ChannelState::Running
+        );
+        assert!(sim.fail_start("0000000").is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fail_start_during_starting_applies_to_that_start() {
+        let sim = sim();
+        let (_, ch) = idle_channel(&sim, "a").await;
+        sim.start_channel(&ch).await.unwrap();
+        sim.fail_start(&ch).unwrap();
+        secs(121.0).await;
+        assert_eq!(
+            sim.describe_channel(&ch).await.unwrap().state,
+            ChannelState::Idle
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_limit_allows_a_burst_of_thirty_then_five_a_second() {
+        let sim = sim_with(SimConfig {
+            rate_limit: Some(RateLimit::AWS),
+            ..SimConfig::default()
+        });
+        let results = futures::future::join_all((0..31).map(|_| sim.list_channels())).await;
+        let throttled = results
+            .iter()
+            .filter(|r| r.as_ref().is_err_and(|e| e.kind == ErrorKind::Throttled))
+            .count();
+        assert!(throttled >= 1);
+        assert_eq!(throttled, 1);
+        // Other services have their own bucket (or none).
+        sim.get_metric_data(crate::cloud::MetricDataRequest {
+            queries: vec![],
+            start: sim.now() - std::time::Duration::from_secs(60),
+            end: sim.now(),
+        })
+        .await
+        .unwrap();
+        sim.describe_flow(Simulator::FLOW_ARN).await.unwrap();
+        secs(1.0).await;
+        let ok = futures::future::join_all((0..10).map(|_| sim.list_channels()))
+            .await
+            .into_iter()
+            .filter(Result::is_ok)
+            .count();
+        assert_eq!(ok, 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_command_line_drives_every_fault() {
+        let sim = sim();
+        let (_, ch) = running_channel(&sim, "main-youtube").await;
+        assert!(sim.apply_fault_command("throttle medialive 3").is_ok());
+        for _ in 0..3 {
+            assert_eq!(
+                sim.list_inputs().await.unwrap_err().kind,
+                ErrorKind::Throttled
+            );
+        }
+        sim.list_inputs().await.unwrap();
+
+        let msg = sim
+            .apply_fault_command("fail deletechannel conflict")
+            .unwrap();
+        assert!(msg.contains("DeleteChannel"), "{msg}");
+        assert_eq!(
+            sim.delete_channel("1").await.unwrap_err().kind,
+            ErrorKind::Conflict
+        );
+
+        sim.apply_fault_command("fail Scan throttle").unwrap();
+        assert_eq!(sim.scan().await.unwrap_err().kind, ErrorKind::Throttled);
+
+        sim.apply_fault_command("silence youtube").unwrap();
+        assert!(sim.snapshot().channels[0].silenced);
+        sim.apply_fault_command(&format!("unsilence {ch}")).unwrap();
+        assert!(!sim.snapshot().channels[0].silenced);
+
+        sim.apply_fault_command("drop-source 30").unwrap();
+        sim.apply_fault_command("silence main").unwrap();
+        sim.apply_fault_command("throttle cloudwatch 5").unwrap();
+        sim.apply_fault_command("clear").unwrap();
+        assert!(!sim.snapshot().channels[0].silenced);
+        let w = sim.lock();
+        let now = w.wall_now();
+        assert!(!w.source_dropped(now));
+        drop(w);
+        sim.describe_flow(Simulator::FLOW_ARN).await.unwrap();
+
+        for bad in [
+            "",
+            "throttle",
+            "throttle s3 1",
+            "fail NoSuchCall",
+            "fail CreateChannel oops",
+            "drop-source soon",
+            "silence nobody",
+            "explode",
+        ] {
+            assert!(
+                sim.apply_fault_command(bad).is_err(),
+                "{bad:?} was accepted"
+            );
+        }
+        assert!(
+            sim.apply_fault_command("help")
+                .unwrap()
+                .contains("drop-source")
+        );
+    }
+}

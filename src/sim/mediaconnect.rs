@@ -95,3 +95,67 @@ impl MediaConnect for Simulator {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    fn output(name: &str) -> AddFlowOutputRequest {
+        AddFlowOutputRequest {
+            name: name.to_string(),
+            protocol: "rtp-fec".to_string(),
+            destination: "10.0.0.7".to_string(),
+            port: 5000,
+            description: "test".to_string(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_flow_is_an_active_encrypted_srt_listener() {
+        let sim = sim();
+        let flow = sim.describe_flow(Simulator::FLOW_ARN).await.unwrap();
+        assert_eq!(flow.status, crate::cloud::FlowStatus::Active);
+        assert_eq!(flow.name, "onair-show");
+        assert_eq!(flow.source.protocol, "srt-listener");
+        assert_eq!(flow.source.ingest_port, Some(9998));
+        assert_eq!(flow.source.encryption.as_deref(), Some("aes128"));
+        let err = sim
+            .describe_flow("arn:aws:mediaconnect:us-east-1:1:flow:1-x:other")
+            .await;
+        assert_eq!(err.unwrap_err().kind, ErrorKind::NotFound);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn outputs_are_added_and_removed_by_arn() {
+        let sim = sim();
+        let a = sim
+            .add_flow_output(Simulator::FLOW_ARN, output("a"))
+            .await
+            .unwrap();
+        let b = sim
+            .add_flow_output(Simulator::FLOW_ARN, output("b"))
+            .await
+            .unwrap();
+        assert_ne!(a.arn, b.arn);
+        assert_eq!(a.port, Some(5000));
+        let err = sim
+            .add_flow_output(Simulator::FLOW_ARN, output("a"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation);
+        sim.remove_flow_output(Simulator::FLOW_ARN, &a.arn)
+            .await
+            .unwrap();
+        let err = sim
+            .remove_flow_output(Simulator::FLOW_ARN, &a.arn)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.call, err.kind),
+            ("RemoveFlowOutput", ErrorKind::NotFound)
+        );
+        let flow = sim.describe_flow(Simulator::FLOW_ARN).await.unwrap();
+        assert_eq!(flow.outputs, vec![b]);
+    }
+}

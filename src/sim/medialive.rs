@@ -583,8 +583,8 @@ impl MediaLive for Simulator {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::*;
     use super::super::SimConfig;
+    use super::super::testutil::*;
     use super::*;
     use crate::cloud::MediaConnect;
 
@@ -607,7 +607,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ch.state, ChannelState::Creating);
-        assert_eq!(ch.destination_url.as_deref(), Some("rtmp://a.rtmp.youtube.com/live2"));
+        assert_eq!(
+            ch.destination_url.as_deref(),
+            Some("rtmp://a.rtmp.youtube.com/live2")
+        );
         assert_eq!(ch.input_ids, vec![input.id.clone()]);
         secs(1.9).await;
         assert_eq!(state(&sim, &ch.id).await, ChannelState::Creating);
@@ -672,7 +675,10 @@ mod tests {
             .unwrap();
         // Starting during CREATING is a 400, not a 409.
         let err = sim.start_channel(&ch.id).await.unwrap_err();
-        assert_eq!((err.call, err.kind), ("StartChannel", ErrorKind::Validation));
+        assert_eq!(
+            (err.call, err.kind),
+            ("StartChannel", ErrorKind::Validation)
+        );
         assert_eq!(
             sim.delete_channel(&ch.id).await.unwrap_err().kind,
             ErrorKind::Conflict
@@ -771,7 +777,10 @@ mod tests {
             );
         }
         let err = sim.create_input(input_req("in3", "ri3")).await.unwrap_err();
-        assert_eq!((err.call, err.kind), ("CreateInput", ErrorKind::QuotaExceeded));
+        assert_eq!(
+            (err.call, err.kind),
+            ("CreateInput", ErrorKind::QuotaExceeded)
+        );
         secs(2.0).await;
         let first = sim
             .create_channel(channel_req("c0", &inputs[0], "rc0"))
@@ -784,7 +793,10 @@ mod tests {
             .create_channel(channel_req("c2", &inputs[2], "rc2"))
             .await
             .unwrap_err();
-        assert_eq!((err.call, err.kind), ("CreateChannel", ErrorKind::QuotaExceeded));
+        assert_eq!(
+            (err.call, err.kind),
+            ("CreateChannel", ErrorKind::QuotaExceeded)
+        );
         assert!(err.message.contains("limit of 2 channels"), "{err}");
 
         secs(8.0).await;
@@ -808,7 +820,11 @@ mod tests {
             flow.outputs[0].medialive_input_arn.as_deref(),
             Some(input.arn.as_str())
         );
-        assert!(flow.outputs[0].arn.starts_with("arn:aws:mediaconnect:us-east-1:"));
+        assert!(
+            flow.outputs[0]
+                .arn
+                .starts_with("arn:aws:mediaconnect:us-east-1:")
+        );
 
         // Deleting while CREATING is refused; once DETACHED it goes.
         assert_eq!(
@@ -826,7 +842,13 @@ mod tests {
             sim.describe_input(&input.id).await.unwrap().state,
             InputState::Deleted
         );
-        assert!(sim.describe_flow(Simulator::FLOW_ARN).await.unwrap().outputs.is_empty());
+        assert!(
+            sim.describe_flow(Simulator::FLOW_ARN)
+                .await
+                .unwrap()
+                .outputs
+                .is_empty()
+        );
         assert!(sim.list_inputs().await.unwrap().is_empty());
     }
 

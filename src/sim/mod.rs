@@ -116,6 +116,11 @@ impl Simulator {
         }
     }
 
+    /// The simulated account's wall clock (the clock it was created with).
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.lock().wall_now()
+    }
+
     pub fn config(&self) -> &SimConfig {
         &self.config
     }

@@ -62,3 +62,70 @@ impl RecordStore for Simulator {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+    use crate::cloud::ErrorKind;
+    use crate::domain::{Platform, StreamKey};
+
+    fn record(name: &str, minute: u8) -> Destination {
+        Destination::new(
+            name.to_string(),
+            Platform::Youtube,
+            "rtmp://a.rtmp.youtube.com/live2".to_string(),
+            StreamKey::new(KEY),
+            "1080p30".to_string(),
+            time::macros::datetime!(2026-11-25 10:00 UTC)
+                + std::time::Duration::from_secs(60 * u64::from(minute)),
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn writes_are_conditional() {
+        let sim = sim();
+        let mut r = record("a", 0);
+        sim.put_if_absent(&r).await.unwrap();
+        let err = sim.put_if_absent(&r).await.unwrap_err();
+        assert_eq!(
+            (err.call, err.kind),
+            ("PutItem", ErrorKind::ConditionFailed)
+        );
+
+        r.version = 2;
+        r.name = "renamed".into();
+        let err = sim.update_if_version(&r, 5).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ConditionFailed);
+        sim.update_if_version(&r, 1).await.unwrap();
+        let stored = sim.get(r.id()).await.unwrap().unwrap();
+        assert_eq!(stored.name, "renamed");
+        assert_eq!(stored.stream_key.expose(), KEY, "the key is kept in full");
+
+        assert_eq!(
+            sim.delete_if_version(r.id(), 1).await.unwrap_err().kind,
+            ErrorKind::ConditionFailed
+        );
+        sim.delete_if_version(r.id(), 2).await.unwrap();
+        assert_eq!(sim.get(r.id()).await.unwrap(), None);
+        let err = sim.update_if_version(&r, 2).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ConditionFailed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scan_is_ordered_by_creation() {
+        let sim = sim();
+        for (name, minute) in [("c", 2), ("a", 0), ("b", 1)] {
+            sim.put_if_absent(&record(name, minute)).await.unwrap();
+        }
+        let names: Vec<String> = sim
+            .scan()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(sim.snapshot().records.len(), 3);
+    }
+}
