@@ -520,10 +520,10 @@ mod tests {
         sim.apply_fault_command("throttle cloudwatch 5").unwrap();
         sim.apply_fault_command("clear").unwrap();
         assert!(!sim.snapshot().channels[0].silenced);
-        let w = sim.lock();
-        let now = w.wall_now();
-        assert!(!w.source_dropped(now));
-        drop(w);
+        {
+            let w = sim.lock();
+            assert!(!w.source_dropped(w.wall_now()));
+        }
         sim.describe_flow(Simulator::FLOW_ARN).await.unwrap();
 
         for bad in [

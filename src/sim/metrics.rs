@@ -75,7 +75,7 @@ impl World {
             Series::SourceNotRecovered => {
                 // Now and then a packet that ARQ could not recover.
                 let h = hash(self.seed ^ 0x5eed, &series.key(), t.unix_timestamp());
-                Some(if h % 40 == 0 {
+                Some(if h.is_multiple_of(40) {
                     (1 + h / 40 % 3) as f64
                 } else {
                     0.0

@@ -7,6 +7,17 @@
 //! Time follows tokio's clock, so `#[tokio::test(start_paused = true)]` drives it exactly. There
 //! are no background tasks: every resource remembers its pending transition (target state and
 //! deadline) and each call first applies the transitions that are due.
+//!
+//! Modelling choices where AWS leaves room (the engine must cope with either):
+//! - DELETED channels and inputs leave the List calls at once, and stay describable as DELETED
+//!   for 300 s (scaled by `speed`), then Describe answers NotFound.
+//! - The flow output of a MEDIACONNECT input appears with CreateInput and goes when the input
+//!   reaches DELETED (1–3 s after DeleteInput), not at the DeleteInput call.
+//! - An injected `Timeout` lets the call take effect and loses the answer, as a dropped
+//!   connection does; retrying with the same `RequestId` finds the resource. Other injected
+//!   errors change nothing.
+//! - The rate limit applies to MediaLive and MediaConnect (one bucket each); CloudWatch and
+//!   DynamoDB are only throttled by injected faults.
 
 mod cloudwatch;
 mod errors;
@@ -57,7 +68,7 @@ impl Default for SimConfig {
             channel_quota: 5,
             input_quota: 5,
             medialive_metric_resolution: Duration::from_secs(10),
-            seed: 0x6f6e_6169_72,
+            seed: 0x006f_6e61_6972,
             rate_limit: Some(RateLimit::AWS),
             flow_name: "onair-show".to_string(),
         }
@@ -199,3 +210,69 @@ pub struct SimInput {
 
 #[cfg(test)]
 pub(crate) mod testutil;
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+    use crate::cloud::FlowStatus;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_cloud_bundle_shares_one_world() {
+        let sim = sim();
+        let cloud = sim.cloud();
+        let input = cloud
+            .medialive
+            .create_input(input_req("a", "r"))
+            .await
+            .unwrap();
+        let flow = cloud
+            .mediaconnect
+            .describe_flow(Simulator::FLOW_ARN)
+            .await
+            .unwrap();
+        assert_eq!(flow.status, FlowStatus::Active);
+        assert_eq!(
+            flow.outputs[0].medialive_input_arn.as_deref(),
+            Some(input.arn.as_str())
+        );
+        assert!(cloud.store.scan().await.unwrap().is_empty());
+        let snap = sim.snapshot();
+        assert_eq!(snap.inputs.len(), 1);
+        assert_eq!(snap.inputs[0].id, input.id);
+        assert_eq!(
+            snap.inputs[0].tags.get("onair:managed").map(String::as_str),
+            Some("true")
+        );
+        let counts = sim.call_counts();
+        assert_eq!(counts.get("CreateInput"), Some(&1));
+        assert_eq!(counts.get("DescribeFlow"), Some(&1));
+        assert_eq!(counts.get("Scan"), Some(&1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_demo_speed_runs_a_whole_lifecycle_in_seconds() {
+        let sim = sim_with(SimConfig::demo());
+        let input = sim.create_input(input_req("a", "ri")).await.unwrap();
+        secs(0.1).await;
+        let ch = sim
+            .create_channel(channel_req("a", &input.id, "rc"))
+            .await
+            .unwrap();
+        secs(0.3).await;
+        sim.start_channel(&ch.id).await.unwrap();
+        secs(3.7).await;
+        assert_eq!(
+            sim.describe_channel(&ch.id).await.unwrap().state,
+            ChannelState::Running
+        );
+        sim.stop_channel(&ch.id).await.unwrap();
+        secs(1.3).await;
+        sim.delete_channel(&ch.id).await.unwrap();
+        secs(0.7).await;
+        sim.delete_input(&input.id).await.unwrap();
+        secs(0.1).await;
+        let snap = sim.snapshot();
+        assert!(snap.channels.is_empty() && snap.inputs.is_empty() && snap.flow_outputs.is_empty());
+    }
+}
