@@ -29,7 +29,7 @@ mod ratelimit;
 mod store;
 mod world;
 
-pub use faults::Service;
+pub use faults::{CALLS, FAULT_USAGE, Service};
 pub use ratelimit::RateLimit;
 
 use crate::clock::Clock;
