@@ -5,3 +5,4 @@ pub mod clock;
 pub mod cloud;
 pub mod domain;
 pub mod engine;
+pub mod tui;
