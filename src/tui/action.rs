@@ -3,15 +3,15 @@
 //! decision (what asks, what acts on which rows) is a unit test away.
 
 use super::confirm::{Confirm, ConfirmOutcome, Pending};
+use super::cost::cost_so_far;
 use super::form::{AddForm, FormOutcome};
 use super::keymap;
 use super::state::{AppState, FlashLevel, Mode};
-use super::cost::cost_so_far;
 use crate::domain::{DestinationDraft, DestinationId};
 use crate::engine::{OpKind, Refusal};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use tui_input::backend::crossterm::to_input_request;
 use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
 
 /// Lines PgUp/PgDn move the event log.
 const LOG_PAGE: usize = 5;
@@ -111,10 +111,7 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Mode::Details(id) => {
-            if !matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter
-            ) {
+            if !matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) {
                 state.mode = Mode::Details(id);
             }
             Vec::new()
@@ -208,11 +205,11 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Cost => {
-            let total: f64 = state
+            let total = state
                 .rows
                 .iter()
                 .map(|r| cost_so_far(&r.record, &state.catalog, state.now))
-                .sum();
+                .fold(0.0, |total, cost| total + cost);
             let currency = state.catalog.pricing.currency.clone();
             state.flash(
                 FlashLevel::Info,
@@ -287,7 +284,10 @@ fn describe(state: &AppState, ids: &[DestinationId]) -> String {
 fn targets_or_flash(state: &mut AppState) -> Vec<DestinationId> {
     let targets = state.targets();
     if targets.is_empty() {
-        state.flash(FlashLevel::Warn, "no destination selected: press a to add one");
+        state.flash(
+            FlashLevel::Warn,
+            "no destination selected: press a to add one",
+        );
     }
     targets
 }
@@ -402,7 +402,10 @@ fn run_command(state: &mut AppState, line: &str) -> Vec<Effect> {
         }
         ("fault", words) if state.demo && !words.is_empty() => vec![Effect::Fault(words.into())],
         ("fault", "") => {
-            state.flash(FlashLevel::Warn, "fault needs words, e.g. :fault throttle CreateChannel");
+            state.flash(
+                FlashLevel::Warn,
+                "fault needs words, e.g. :fault throttle CreateChannel",
+            );
             Vec::new()
         }
         ("fault", _) => {
@@ -412,7 +415,10 @@ fn run_command(state: &mut AppState, line: &str) -> Vec<Effect> {
         _ => {
             state.flash(
                 FlashLevel::Error,
-                format!("unknown command {word:?}: try q, add, refresh, help{}", if state.demo { ", fault …" } else { "" }),
+                format!(
+                    "unknown command {word:?}: try q, add, refresh, help{}",
+                    if state.demo { ", fault …" } else { "" }
+                ),
             );
             Vec::new()
         }
@@ -511,7 +517,10 @@ mod tests {
     fn stopping_an_idle_row_does_not_ask() {
         let mut s = two_rows();
         press(&mut s, KeyCode::Down);
-        assert!(matches!(press(&mut s, KeyCode::Char('x')).as_slice(), [Effect::Stop(_)]));
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('x')).as_slice(),
+            [Effect::Stop(_)]
+        ));
     }
 
     #[test]
@@ -523,7 +532,10 @@ mod tests {
             panic!("no confirm")
         };
         assert_eq!(dialog.question, "Delete Twitch (twitch)?");
-        assert!(matches!(press(&mut s, KeyCode::Char('y')).as_slice(), [Effect::Delete(_)]));
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('y')).as_slice(),
+            [Effect::Delete(_)]
+        ));
     }
 
     #[test]
@@ -544,7 +556,10 @@ mod tests {
     #[test]
     fn quit_asks_only_while_operations_run() {
         let mut s = two_rows();
-        assert!(matches!(press(&mut s, KeyCode::Char('q')).as_slice(), [Effect::Quit]));
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('q')).as_slice(),
+            [Effect::Quit]
+        ));
         let mut s = two_rows();
         press(&mut s, KeyCode::Char('j'));
         press(&mut s, KeyCode::Char('s'));
@@ -552,7 +567,10 @@ mod tests {
         assert!(matches!(s.mode, Mode::Confirm(_)));
         assert!(!s.quit);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert!(matches!(handle_key(&mut s, ctrl_c).as_slice(), [Effect::Quit]));
+        assert!(matches!(
+            handle_key(&mut s, ctrl_c).as_slice(),
+            [Effect::Quit]
+        ));
     }
 
     #[test]
@@ -630,14 +648,20 @@ mod tests {
         assert!(matches!(effects.as_slice(), [Effect::Fault(w)] if w == "throttle CreateChannel"));
         press(&mut s, KeyCode::Char(':'));
         typed(&mut s, "refresh");
-        assert!(matches!(press(&mut s, KeyCode::Enter).as_slice(), [Effect::Refresh]));
+        assert!(matches!(
+            press(&mut s, KeyCode::Enter).as_slice(),
+            [Effect::Refresh]
+        ));
         press(&mut s, KeyCode::Char(':'));
         typed(&mut s, "bogus");
         press(&mut s, KeyCode::Enter);
         assert_eq!(s.flash.as_ref().unwrap().level, FlashLevel::Error);
         press(&mut s, KeyCode::Char(':'));
         typed(&mut s, "q");
-        assert!(matches!(press(&mut s, KeyCode::Enter).as_slice(), [Effect::Quit]));
+        assert!(matches!(
+            press(&mut s, KeyCode::Enter).as_slice(),
+            [Effect::Quit]
+        ));
     }
 
     #[test]

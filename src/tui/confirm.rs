@@ -39,12 +39,7 @@ pub enum ConfirmOutcome {
 }
 
 impl Confirm {
-    pub fn new(
-        verb: &'static str,
-        question: String,
-        detail: String,
-        pending: Pending,
-    ) -> Self {
+    pub fn new(verb: &'static str, question: String, detail: String, pending: Pending) -> Self {
         Self {
             title: verb.to_string(),
             question,
@@ -98,14 +93,26 @@ mod tests {
         let mut d = dialog();
         assert_eq!(d.handle_key(key(KeyCode::Right)), ConfirmOutcome::Open);
         assert_eq!(d.focus, Button::Confirm);
-        assert_eq!(d.handle_key(key(KeyCode::Enter)), ConfirmOutcome::Yes(Pending::Quit));
+        assert_eq!(
+            d.handle_key(key(KeyCode::Enter)),
+            ConfirmOutcome::Yes(Pending::Quit)
+        );
     }
 
     #[test]
     fn y_confirms_and_n_or_esc_cancel() {
-        assert_eq!(dialog().handle_key(key(KeyCode::Char('y'))), ConfirmOutcome::Yes(Pending::Quit));
-        assert_eq!(dialog().handle_key(key(KeyCode::Char('n'))), ConfirmOutcome::No);
+        assert_eq!(
+            dialog().handle_key(key(KeyCode::Char('y'))),
+            ConfirmOutcome::Yes(Pending::Quit)
+        );
+        assert_eq!(
+            dialog().handle_key(key(KeyCode::Char('n'))),
+            ConfirmOutcome::No
+        );
         assert_eq!(dialog().handle_key(key(KeyCode::Esc)), ConfirmOutcome::No);
-        assert_eq!(dialog().handle_key(key(KeyCode::Char('q'))), ConfirmOutcome::Open);
+        assert_eq!(
+            dialog().handle_key(key(KeyCode::Char('q'))),
+            ConfirmOutcome::Open
+        );
     }
 }

@@ -5,13 +5,13 @@
 use crate::domain::validate::Field;
 use crate::domain::{Catalog, DestinationDraft, FieldError, Platform, StreamKey};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use tui_input::backend::crossterm::to_input_request;
 use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
 
 /// The form's keys, shown in its footer and in the help overlay.
 pub const KEYS: &[(&str, &str)] = &[
-    ("Tab/Shift-Tab", "next/previous field"),
-    ("←/→", "choose platform or preset"),
+    ("Tab/S-Tab", "next/prev field"),
+    ("←/→", "choose"),
     ("Enter", "add"),
     ("Esc", "cancel"),
 ];
@@ -105,7 +105,7 @@ impl AddForm {
             return Vec::new();
         }
         vec![format!(
-            "{} sends {:.1} Mb/s of video, above the {:.1} Mb/s {} recommends",
+            "{}: {:.1} Mb/s of video, above the {:.1} Mb/s {} recommends",
             preset.name,
             f64::from(preset.video_bitrate) / 1e6,
             f64::from(max) / 1e6,
@@ -273,7 +273,11 @@ mod tests {
         assert_eq!(f.url.value(), "rtmp://live.twitch.tv/app");
         press(&mut f, KeyCode::Right);
         assert_eq!(f.platform, Platform::Linkedin);
-        assert_eq!(f.url.value(), "", "LinkedIn has no default: the old default goes");
+        assert_eq!(
+            f.url.value(),
+            "",
+            "LinkedIn has no default: the old default goes"
+        );
         press(&mut f, KeyCode::Tab);
         type_text(&mut f, "rtmp://my.server/live");
         press(&mut f, KeyCode::BackTab);
@@ -295,9 +299,16 @@ mod tests {
         assert!(f.error(Field::Name).unwrap().contains("required"));
         assert!(f.error(Field::StreamKey).is_some());
         assert!(f.error(Field::Url).unwrap().contains("rtmp://"));
-        assert_eq!(f.focus, Field::Name, "the cursor goes to the first bad field");
+        assert_eq!(
+            f.focus,
+            Field::Name,
+            "the cursor goes to the first bad field"
+        );
         type_text(&mut f, "Main");
-        assert!(f.error(Field::Name).is_none(), "editing a field clears its mark");
+        assert!(
+            f.error(Field::Name).is_none(),
+            "editing a field clears its mark"
+        );
     }
 
     #[test]
@@ -315,7 +326,10 @@ mod tests {
         assert_eq!(draft.platform, "youtube");
         assert_eq!(draft.stream_key.expose(), "abcd-1234");
         assert_eq!(draft.preset, "1080p30");
-        assert!(matches!(press(&mut f, KeyCode::Esc), FormOutcome::Continue), "waiting for the engine");
+        assert!(
+            matches!(press(&mut f, KeyCode::Esc), FormOutcome::Continue),
+            "waiting for the engine"
+        );
     }
 
     #[test]

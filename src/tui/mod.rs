@@ -13,5 +13,5 @@ pub mod terminal;
 pub mod theme;
 pub mod view;
 
-pub use app::{run, FaultInjector, TuiOptions};
+pub use app::{FaultInjector, TuiOptions, run};
 pub use theme::Theme;

@@ -441,7 +441,10 @@ pub(crate) mod tests {
         let mut d = Destination::new(
             name.into(),
             platform,
-            platform.default_url().unwrap_or("rtmp://ingest.example.com/live").into(),
+            platform
+                .default_url()
+                .unwrap_or("rtmp://ingest.example.com/live")
+                .into(),
             StreamKey::new(format!("sk-{}-SECRETKEY", name.len())),
             "1080p30".into(),
             T0 + time::Duration::minutes(minute),
@@ -493,7 +496,10 @@ pub(crate) mod tests {
             },
         );
         s.apply(EngineEvent::Observed(Box::new(observation(T0, m))));
-        s.apply(EngineEvent::Observed(Box::new(observation(T0, MetricsSample::default()))));
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            T0,
+            MetricsSample::default(),
+        ))));
         s.apply(EngineEvent::Loaded(vec![a.clone()]));
         let row = s.row(a.destination_id).unwrap();
         assert_eq!(row.bitrate.newest(10), vec![Some(6e6), None]);

@@ -2,8 +2,8 @@
 //! flat TOML files (`themes/*.toml`); NO_COLOR swaps in a monochrome theme that relies on bold
 //! and reverse only.
 
-use crate::domain::presets::{describe_toml_error, line_of};
 use crate::domain::Status;
+use crate::domain::presets::{describe_toml_error, line_of};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::path::Path;
@@ -312,8 +312,14 @@ mod tests {
             panic!("{err}")
         };
         assert_eq!(key, "running");
-        assert_eq!(text.lines().nth(line - 1).unwrap().trim(), "running = \"#12\"");
-        assert!(err.to_string().starts_with(&format!("mine.toml:{line}: colors.running")));
+        assert_eq!(
+            text.lines().nth(line - 1).unwrap().trim(),
+            "running = \"#12\""
+        );
+        assert!(
+            err.to_string()
+                .starts_with(&format!("mine.toml:{line}: colors.running"))
+        );
     }
 
     #[test]

@@ -3,10 +3,10 @@
 use super::{fit, mbps};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
+use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline};
-use ratatui::Frame;
 
 /// Borders plus flow line, source line and sparkline.
 pub const HEIGHT: u16 = 5;
@@ -22,7 +22,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let [flow_line, source_line, spark_line] =
         Layout::vertical([Constraint::Length(1); 3]).areas(inner);
 
-    frame.render_widget(Paragraph::new(flow_spans(state, theme, inner.width)), flow_line);
+    frame.render_widget(
+        Paragraph::new(flow_spans(state, theme, inner.width)),
+        flow_line,
+    );
     frame.render_widget(Paragraph::new(source_spans(state, theme)), source_line);
 
     let [label, spark] = Layout::horizontal([
@@ -36,7 +39,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let width = usize::from(spark.width);
     let newest = state.source.bitrate.newest(width);
     let mut data: Vec<Option<u64>> = vec![None; width - newest.len()];
-    data.extend(newest.iter().map(|s| s.map(|bps| (bps / 1000.0).max(0.0) as u64)));
+    data.extend(
+        newest
+            .iter()
+            .map(|s| s.map(|bps| (bps / 1000.0).max(0.0) as u64)),
+    );
     frame.render_widget(
         Sparkline::default()
             .data(data)

@@ -4,10 +4,10 @@ use super::{age, money};
 use crate::tui::cost::cost_so_far;
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
+use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use ratatui::Frame;
 
 /// Data older than this is called out: three missed refreshes at the default 10 s.
 const STALE_AFTER_SECONDS: i64 = 30;
@@ -25,7 +25,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // highest-ranked go first, so freshness and quotas survive at 80 columns.
     let mut right: Vec<(u8, Vec<Span>)> = Vec::new();
     if let Some(flow) = &state.flow {
-        right.push((3, vec![Span::styled(format!("flow {}", flow.name), theme.header)]));
+        right.push((
+            3,
+            vec![Span::styled(format!("flow {}", flow.name), theme.header)],
+        ));
     }
     if let Some(q) = state.quotas {
         let style = |used: usize, allowed: usize| {
@@ -50,11 +53,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             ],
         ));
     }
-    let spent: f64 = state
+    let spent = state
         .rows
         .iter()
         .map(|r| cost_so_far(&r.record, &state.catalog, state.now))
-        .sum();
+        .fold(0.0, |total, cost| total + cost);
     right.push((
         2,
         vec![Span::styled(
@@ -63,7 +66,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         )],
     ));
     right.push((0, freshness(state, theme)));
-    right.push((4, vec![Span::styled(format!("{} UTC", clock(state)), theme.header)]));
+    right.push((
+        4,
+        vec![Span::styled(format!("{} UTC", clock(state)), theme.header)],
+    ));
 
     const SEP: &str = " │ ";
     let width = usize::from(area.width);
@@ -79,7 +85,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
     }
     let mut right_spans = Vec::new();
-    for (_, piece) in right.into_iter().zip(keep).filter_map(|(p, k)| k.then_some(p)) {
+    for (_, piece) in right
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(p))
+    {
         if !right_spans.is_empty() {
             right_spans.push(Span::styled(SEP, theme.header.patch(theme.dim)));
         }

@@ -3,10 +3,10 @@
 use crate::engine::Level;
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
+use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
-use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let position = if state.log_scroll == 0 {
@@ -52,7 +52,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         })
         .collect();
     if lines.is_empty() {
-        frame.render_widget(Paragraph::new(Span::styled("nothing yet", theme.dim)), inner);
+        frame.render_widget(
+            Paragraph::new(Span::styled("nothing yet", theme.dim)),
+            inner,
+        );
     } else {
         frame.render_widget(Paragraph::new(lines), inner);
     }

@@ -10,8 +10,8 @@ mod table;
 
 use super::state::{AppState, Mode};
 use super::theme::Theme;
-use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
 
 /// Rows of the event log panel, borders included.
 const LOG_HEIGHT: u16 = 9;

@@ -2,18 +2,19 @@
 //! dialog and a row's details.
 
 use super::{centered, fit, hms, money};
-use crate::domain::validate::Field;
 use crate::domain::DestinationId;
+use crate::domain::validate::Field;
 use crate::tui::confirm::{Button, Confirm};
 use crate::tui::cost::cost_so_far;
 use crate::tui::form::{self, AddForm, FIELDS};
-use crate::tui::keymap::{self, Section, BINDINGS};
+use crate::tui::keymap::{self, BINDINGS, Section};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
+use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph, Wrap};
-use ratatui::Frame;
 use tui_input::Input;
 
 fn popup<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
@@ -79,8 +80,7 @@ pub fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let block = popup("Keys", theme);
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
-    let [body, footer] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let [body, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
         .spacing(2)
         .areas(body);
@@ -89,25 +89,46 @@ pub fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(legend), footer);
 }
 
-const LABEL_WIDTH: usize = 12;
+/// Column where values (and their notes) start: a focus marker and the longest label.
+const VALUE_X: usize = 13;
 
 pub fn form(frame: &mut Frame, area: Rect, f: &AddForm, state: &AppState, theme: &Theme) {
+    const WIDTH: u16 = 76;
     let warnings = f.warnings(&state.catalog);
-    // Each field: a value line and a line for its error (or hint); then warnings and keys.
-    let height = FIELDS.len() as u16 * 2 + warnings.len() as u16 + 5;
-    let outer = centered(area, 76, height);
+    // Inside the border and padding; notes start under the values.
+    let note_width = usize::from(WIDTH - 4).saturating_sub(VALUE_X);
+    let notes: Vec<Option<(String, bool)>> = FIELDS
+        .iter()
+        .map(|field| match f.error(*field) {
+            Some(rule) => Some((format!("✖ {rule}"), true)),
+            None => hint(f, *field).map(|h| (h, false)),
+        })
+        .collect();
+    // A long rule wraps onto a second line rather than being cut.
+    let note_heights: Vec<u16> = notes
+        .iter()
+        .map(|n| match n {
+            Some((text, _)) if text.chars().count() > note_width => 2,
+            _ => 1,
+        })
+        .collect();
+    let height = FIELDS.len() as u16 + note_heights.iter().sum::<u16>() + warnings.len() as u16 + 5;
+    let outer = centered(area, WIDTH, height);
     frame.render_widget(Clear, outer);
     let block = popup("Add destination", theme);
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
 
     let mut constraints = vec![Constraint::Length(1)];
-    constraints.extend(FIELDS.iter().flat_map(|_| [Constraint::Length(1); 2]));
+    for h in &note_heights {
+        constraints.push(Constraint::Length(1));
+        constraints.push(Constraint::Length(*h));
+    }
     constraints.extend(warnings.iter().map(|_| Constraint::Length(1)));
     constraints.push(Constraint::Min(0));
     constraints.push(Constraint::Length(1));
     let areas = Layout::vertical(constraints).split(inner);
-    let value_width = inner.width.saturating_sub(LABEL_WIDTH as u16 + 2);
+    let value_width = inner.width.saturating_sub(VALUE_X as u16);
 
     for (i, field) in FIELDS.iter().enumerate() {
         let line_area = areas[1 + i * 2];
@@ -121,19 +142,22 @@ pub fn form(frame: &mut Frame, area: Rect, f: &AddForm, state: &AppState, theme:
             theme.dim
         };
         let marker = if focused { "›" } else { " " };
-        let label = Span::styled(format!("{marker}{:<w$}", title(*field), w = LABEL_WIDTH), label_style);
+        let label = Span::styled(
+            format!("{marker}{:<w$}", title(*field), w = VALUE_X - 1),
+            label_style,
+        );
         let value_style = if focused { theme.selected } else { theme.text };
-        let mut spans = vec![label, Span::raw(" ")];
+        let mut spans = vec![label];
         match field {
-            Field::Platform => spans.push(choice(f.platform.label(), focused, value_style)),
-            Field::Preset => spans.push(choice(f.preset_name(), focused, value_style)),
+            Field::Platform => spans.push(choice(f.platform.label(), value_style)),
+            Field::Preset => spans.push(choice(f.preset_name(), value_style)),
             Field::Name | Field::Url | Field::StreamKey => {
                 let input = text_input(f, *field);
                 let (shown, cursor) = visible_text(input, *field, usize::from(value_width));
                 let padded = format!("{shown:<w$}", w = usize::from(value_width));
                 spans.push(Span::styled(padded, value_style));
                 if focused {
-                    let x = line_area.x + LABEL_WIDTH as u16 + 2 + cursor as u16;
+                    let x = line_area.x + VALUE_X as u16 + cursor as u16;
                     frame.set_cursor_position(Position::new(
                         x.min(line_area.right().saturating_sub(1)),
                         line_area.y,
@@ -143,40 +167,44 @@ pub fn form(frame: &mut Frame, area: Rect, f: &AddForm, state: &AppState, theme:
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), line_area);
 
-        let indent = " ".repeat(LABEL_WIDTH + 2);
-        let note = match f.error(*field) {
-            Some(rule) => Some(Span::styled(
-                fit(&format!("{indent}✖ {} {rule}", field.label()), usize::from(inner.width)),
-                theme.error,
-            )),
-            None => hint(f, *field).map(|h| Span::styled(format!("{indent}{h}"), theme.dim)),
-        };
-        if let Some(note) = note {
-            frame.render_widget(Paragraph::new(note), note_area);
+        if let Some((text, is_error)) = &notes[i] {
+            let style = if *is_error { theme.error } else { theme.dim };
+            let note_rect = Rect {
+                x: note_area.x + VALUE_X as u16,
+                width: note_area.width.saturating_sub(VALUE_X as u16),
+                ..note_area
+            };
+            frame.render_widget(
+                Paragraph::new(Span::styled(text.clone(), style)).wrap(Wrap { trim: true }),
+                note_rect,
+            );
         }
     }
     for (i, warning) in warnings.iter().enumerate() {
         let a = areas[1 + FIELDS.len() * 2 + i];
         frame.render_widget(
-            Paragraph::new(Span::styled(format!("⚠ {warning}"), theme.warn))
-                .wrap(Wrap { trim: true }),
+            Paragraph::new(Span::styled(
+                fit(&format!("⚠ {warning}"), usize::from(a.width)),
+                theme.warn,
+            )),
             a,
         );
     }
-    let keys: Vec<Span> = form::KEYS
-        .iter()
-        .flat_map(|(k, h)| {
-            [
-                Span::styled(*k, theme.key),
-                Span::styled(format!(" {h}   "), theme.dim),
-            ]
-        })
-        .collect();
     let footer = areas[areas.len() - 1];
     let line = if f.submitted {
         Line::from(Span::styled("adding…", theme.transitional))
     } else {
-        Line::from(keys)
+        Line::from(
+            form::KEYS
+                .iter()
+                .flat_map(|(k, h)| {
+                    [
+                        Span::styled(*k, theme.key),
+                        Span::styled(format!(" {h}   "), theme.dim),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        )
     };
     frame.render_widget(Paragraph::new(line), footer);
 }
@@ -191,12 +219,9 @@ fn title(field: Field) -> &'static str {
     }
 }
 
-fn choice<'a>(value: &str, focused: bool, style: ratatui::style::Style) -> Span<'a> {
-    if focused {
-        Span::styled(format!("‹ {value} ›"), style)
-    } else {
-        Span::styled(format!("  {value}  "), style)
-    }
+/// A value picked with ←/→: the arrows say it is a choice, not a text field.
+fn choice<'a>(value: &str, style: Style) -> Span<'a> {
+    Span::styled(format!("‹ {value} ›"), style)
 }
 
 fn text_input(f: &AddForm, field: Field) -> &Input {
@@ -214,7 +239,14 @@ fn visible_text(input: &Input, field: Field, width: usize) -> (String, usize) {
     let scroll = input.visual_scroll(width);
     let cursor = input.visual_cursor().saturating_sub(scroll);
     let shown: String = if field == Field::StreamKey {
-        "•".repeat(input.value().chars().count().saturating_sub(scroll).min(width))
+        "•".repeat(
+            input
+                .value()
+                .chars()
+                .count()
+                .saturating_sub(scroll)
+                .min(width),
+        )
     } else {
         input.value().chars().skip(scroll).take(width).collect()
     };
@@ -292,7 +324,10 @@ pub fn details(frame: &mut Frame, area: Rect, id: DestinationId, state: &AppStat
         ("URL", r.rtmp_url.clone()),
         ("stream key", r.stream_key.masked()),
         ("preset", r.preset.clone()),
-        ("state", format!("{} (wants {})", r.status, r.desired.as_str())),
+        (
+            "state",
+            format!("{} (wants {})", r.status, r.desired.as_str()),
+        ),
         (
             "channel",
             match (&r.media_live_channel_id, row.channel) {
@@ -302,16 +337,26 @@ pub fn details(frame: &mut Frame, area: Rect, id: DestinationId, state: &AppStat
             },
         ),
         ("input", r.media_live_input_id.clone().unwrap_or_else(none)),
-        ("flow output", r.media_connect_output_arn.clone().unwrap_or_else(none)),
+        (
+            "flow output",
+            r.media_connect_output_arn.clone().unwrap_or_else(none),
+        ),
         ("created", when(r.created_at)),
         (
             "on air",
             match r.uptime(state.now) {
-                Some(s) if r.status.is_live() => format!("{} since {}", hms(s), when(r.running_since.unwrap_or(r.created_at))),
+                Some(s) if r.status.is_live() => format!(
+                    "{} since {}",
+                    hms(s),
+                    when(r.running_since.unwrap_or(r.created_at))
+                ),
                 _ => none(),
             },
         ),
-        ("cost so far", money(cost_so_far(r, &state.catalog, state.now), currency)),
+        (
+            "cost so far",
+            money(cost_so_far(r, &state.catalog, state.now), currency),
+        ),
     ];
     if let Some(p) = &row.progress {
         pairs.push(("doing", p.to_string()));

@@ -4,15 +4,22 @@
 use crate::tui::keymap::{self, BINDINGS};
 use crate::tui::state::{AppState, FlashLevel, Mode};
 use crate::tui::theme::Theme;
+use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use ratatui::Frame;
 use tui_input::Input;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     match &state.mode {
-        Mode::Filter => prompt(frame, area, "/", &state.filter, "Enter keep · Esc clear", theme),
+        Mode::Filter => prompt(
+            frame,
+            area,
+            "/",
+            &state.filter,
+            "Enter keep · Esc clear",
+            theme,
+        ),
         Mode::Command(input) => prompt(frame, area, ":", input, "Enter run · Esc cancel", theme),
         _ => {
             let line = match &state.flash {
@@ -31,14 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
 }
 
-fn prompt(
-    frame: &mut Frame,
-    area: Rect,
-    sigil: &str,
-    input: &Input,
-    help: &str,
-    theme: &Theme,
-) {
+fn prompt(frame: &mut Frame, area: Rect, sigil: &str, input: &Input, help: &str, theme: &Theme) {
     let help_width = help.chars().count() as u16 + 2;
     let field_width = area.width.saturating_sub(help_width + 2).max(1);
     let scroll = input.visual_scroll(usize::from(field_width));
@@ -67,7 +67,7 @@ fn hints<'a>(state: &AppState, theme: &Theme, width: usize) -> Line<'a> {
             continue;
         }
         let keys = keymap::keys_label(b);
-        let w = keys.chars().count() + label.chars().count() + 3;
+        let w = keys.chars().count() + 1 + label.chars().count() + 3;
         if used + w > width {
             continue;
         }

@@ -6,11 +6,11 @@ use crate::domain::Status;
 use crate::tui::cost::cost_so_far;
 use crate::tui::state::{AppState, Row};
 use crate::tui::theme::Theme;
+use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, TableState};
-use ratatui::Frame;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -108,10 +108,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     };
     title.push(Span::styled(counts, theme.dim));
     if !state.marked.is_empty() {
-        title.push(Span::styled(format!("· {} marked ", state.marked.len()), theme.marked));
+        title.push(Span::styled(
+            format!("· {} marked ", state.marked.len()),
+            theme.marked,
+        ));
     }
     if !state.filter.value().is_empty() {
-        title.push(Span::styled(format!("· /{} ", state.filter.value()), theme.warn));
+        title.push(Span::styled(
+            format!("· /{} ", state.filter.value()),
+            theme.warn,
+        ));
     }
     let mut block = Block::bordered()
         .border_style(theme.border)
@@ -132,7 +138,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             )
         };
         let y = inner.y + inner.height.saturating_sub(1) / 2;
-        let line = Rect { y, height: 1, ..inner };
+        let line = Rect {
+            y,
+            height: 1,
+            ..inner
+        };
         frame.render_widget(
             Paragraph::new(Span::styled(hint, theme.dim)).alignment(Alignment::Center),
             line,
@@ -141,14 +151,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
 
     let cols = layout(inner.width);
-    let header = TableRow::new(cols.iter().map(|(col, w)| {
-        let title = col.spec().0;
-        aligned(Span::styled(title, theme.table_header), *col, *w)
-    }));
+    let header = TableRow::new(
+        cols.iter()
+            .map(|(col, _)| aligned(Span::styled(col.spec().0, theme.table_header), *col)),
+    );
     let rows = visible.iter().map(|row| {
         TableRow::new(
             cols.iter()
-                .map(|(col, w)| aligned(cell(*col, *w, row, state, theme), *col, *w)),
+                .map(|(col, w)| aligned(cell(*col, *w, row, state, theme), *col)),
         )
     });
     let table = Table::new(rows, cols.iter().map(|(_, w)| Constraint::Length(*w)))
@@ -159,13 +169,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_stateful_widget(table, inner, &mut table_state);
 }
 
-fn aligned(span: Span<'static>, col: Col, width: u16) -> Cell<'static> {
+fn aligned(span: Span<'static>, col: Col) -> Cell<'static> {
     let text = if col.right_aligned() {
         Text::from(Line::from(span).right_aligned())
     } else {
         Text::from(Line::from(span))
     };
-    let _ = width;
     Cell::from(text)
 }
 
@@ -257,7 +266,10 @@ fn problem_line(state: &AppState, theme: &Theme, width: u16) -> Option<Line<'sta
         .or_else(|| state.rows.iter().find(with_error))?;
     let message = row.record.last_error.as_deref().unwrap_or_default();
     let text = format!(" ✖ {}: {} ", row.record.name, message);
-    Some(Line::from(Span::styled(fit(&text, usize::from(width)), theme.error)))
+    Some(Line::from(Span::styled(
+        fit(&text, usize::from(width)),
+        theme.error,
+    )))
 }
 
 #[cfg(test)]
@@ -281,7 +293,14 @@ mod tests {
         for gone in [Col::Output, Col::Health, Col::Preset] {
             assert!(!cols.contains(&gone), "{gone:?}");
         }
-        for kept in [Col::Name, Col::Platform, Col::State, Col::Uptime, Col::Rate, Col::Cost] {
+        for kept in [
+            Col::Name,
+            Col::Platform,
+            Col::State,
+            Col::Uptime,
+            Col::Rate,
+            Col::Cost,
+        ] {
             assert!(cols.contains(&kept), "{kept:?}");
         }
     }
