@@ -1,0 +1,683 @@
+//! What the operator can ask for, and the pure `update` that turns it into state changes plus
+//! [`Effect`]s for the shell to carry out against the engine. No engine calls here, so every
+//! decision (what asks, what acts on which rows) is a unit test away.
+
+use super::confirm::{Confirm, ConfirmOutcome, Pending};
+use super::cost::cost_so_far;
+use super::form::{AddForm, FormOutcome};
+use super::keymap;
+use super::state::{AppState, FlashLevel, Mode};
+use crate::domain::{DestinationDraft, DestinationId};
+use crate::engine::{OpKind, Refusal};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+
+/// Lines PgUp/PgDn move the event log.
+const LOG_PAGE: usize = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    Add,
+    Start,
+    Stop,
+    Delete,
+    Details,
+    Edit,
+    Mark,
+    Filter,
+    Command,
+    ToggleLog,
+    LogUp,
+    LogDown,
+    Help,
+    Cost,
+    Refresh,
+    Quit,
+    Close,
+}
+
+/// Work for the shell: each is one engine call (or the fault injector), which returns at once.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Add(DestinationDraft),
+    Start(DestinationId),
+    Stop(DestinationId),
+    Delete(DestinationId),
+    Refresh,
+    Quit,
+    /// `:fault …` in demo: words for the simulator's fault injector.
+    Fault(String),
+}
+
+/// A key press, routed by mode.
+pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl_c {
+        // A second Ctrl-C while the quit question is open means it.
+        if let Mode::Confirm(Confirm {
+            pending: Pending::Quit,
+            ..
+        }) = state.mode
+        {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        state.mode = Mode::Normal;
+        return update(state, Action::Quit);
+    }
+    match std::mem::take(&mut state.mode) {
+        Mode::Normal => match keymap::lookup(&key) {
+            Some(b) if b.dangerous && state.readonly => {
+                state.flash(
+                    FlashLevel::Warn,
+                    format!("read-only: {} is switched off", b.help),
+                );
+                Vec::new()
+            }
+            Some(b) => update(state, b.action),
+            None => Vec::new(),
+        },
+        Mode::Form(mut form) => match form.handle_key(key, &state.catalog) {
+            FormOutcome::Continue => {
+                state.mode = Mode::Form(form);
+                Vec::new()
+            }
+            FormOutcome::Submit(draft) => {
+                state.mode = Mode::Form(form);
+                vec![Effect::Add(draft)]
+            }
+            FormOutcome::Cancel => Vec::new(),
+        },
+        Mode::Confirm(mut dialog) => match dialog.handle_key(key) {
+            ConfirmOutcome::Open => {
+                state.mode = Mode::Confirm(dialog);
+                Vec::new()
+            }
+            ConfirmOutcome::No => Vec::new(),
+            ConfirmOutcome::Yes(pending) => confirmed(state, pending),
+        },
+        Mode::Help => {
+            if !matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
+            ) {
+                state.mode = Mode::Help;
+            }
+            Vec::new()
+        }
+        Mode::Details(id) => {
+            if !matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) {
+                state.mode = Mode::Details(id);
+            }
+            Vec::new()
+        }
+        Mode::Filter => {
+            match key.code {
+                KeyCode::Enter => {}
+                KeyCode::Esc => state.filter.reset(),
+                _ => {
+                    if let Some(request) = to_input_request(&Event::Key(key)) {
+                        state.filter.handle(request);
+                    }
+                    state.mode = Mode::Filter;
+                }
+            }
+            Vec::new()
+        }
+        Mode::Command(mut input) => match key.code {
+            KeyCode::Enter => run_command(state, input.value()),
+            KeyCode::Esc => Vec::new(),
+            _ => {
+                if let Some(request) = to_input_request(&Event::Key(key)) {
+                    input.handle(request);
+                }
+                state.mode = Mode::Command(input);
+                Vec::new()
+            }
+        },
+    }
+}
+
+/// One operator intent, in Normal mode.
+pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Up => move_selection(state, |at, _| at.saturating_sub(1)),
+        Action::Down => move_selection(state, |at, len| (at + 1).min(len.saturating_sub(1))),
+        Action::Top => move_selection(state, |_, _| 0),
+        Action::Bottom => move_selection(state, |_, len| len.saturating_sub(1)),
+        Action::Add => {
+            state.mode = Mode::Form(Box::new(AddForm::new(&state.catalog)));
+            Vec::new()
+        }
+        Action::Start => start(state),
+        Action::Stop => stop(state),
+        Action::Delete => delete(state),
+        Action::Details => {
+            if let Some(id) = state.selected_id() {
+                state.mode = Mode::Details(id);
+            }
+            Vec::new()
+        }
+        Action::Edit => {
+            state.flash(FlashLevel::Info, "edit comes in a later release");
+            Vec::new()
+        }
+        Action::Mark => {
+            if let Some(id) = state.selected_id() {
+                if !state.marked.remove(&id) {
+                    state.marked.insert(id);
+                }
+                move_selection(state, |at, len| (at + 1).min(len.saturating_sub(1)));
+            }
+            Vec::new()
+        }
+        Action::Filter => {
+            state.mode = Mode::Filter;
+            Vec::new()
+        }
+        Action::Command => {
+            state.mode = Mode::Command(Input::default());
+            Vec::new()
+        }
+        Action::ToggleLog => {
+            state.show_log = !state.show_log;
+            state.log_scroll = 0;
+            Vec::new()
+        }
+        Action::LogUp | Action::LogDown => {
+            if !state.show_log {
+                state.flash(FlashLevel::Info, "the event log is hidden: press l");
+            } else if action == Action::LogUp {
+                let most = state.log.len().saturating_sub(1);
+                state.log_scroll = (state.log_scroll + LOG_PAGE).min(most);
+            } else {
+                state.log_scroll = state.log_scroll.saturating_sub(LOG_PAGE);
+            }
+            Vec::new()
+        }
+        Action::Help => {
+            state.mode = Mode::Help;
+            Vec::new()
+        }
+        Action::Cost => {
+            let total = state
+                .rows
+                .iter()
+                .map(|r| cost_so_far(&r.record, &state.catalog, state.now))
+                .fold(0.0, |total, cost| total + cost);
+            let currency = state.catalog.pricing.currency.clone();
+            state.flash(
+                FlashLevel::Info,
+                format!(
+                    "channels so far: {total:.2} {currency} (the cost panel comes in a later release)"
+                ),
+            );
+            Vec::new()
+        }
+        Action::Refresh => {
+            state.flash(FlashLevel::Info, "refreshing…");
+            vec![Effect::Refresh]
+        }
+        Action::Quit => {
+            let running = state.operations_running();
+            if running == 0 {
+                state.quit = true;
+                return vec![Effect::Quit];
+            }
+            let ops = if running == 1 {
+                "1 operation is".to_string()
+            } else {
+                format!("{running} operations are")
+            };
+            state.mode = Mode::Confirm(Confirm::new(
+                "Quit",
+                format!("Quit while {ops} under way?"),
+                "They stop where they are; onair picks them up when it next starts.".into(),
+                Pending::Quit,
+            ));
+            Vec::new()
+        }
+        Action::Close => {
+            if !state.marked.is_empty() {
+                state.marked.clear();
+            } else if !state.filter.value().is_empty() {
+                state.filter.reset();
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn move_selection(state: &mut AppState, to: impl Fn(usize, usize) -> usize) -> Vec<Effect> {
+    let visible = state.visible_ids();
+    if let Some(at) = state.selected_index() {
+        state.selected = visible.get(to(at, visible.len())).copied();
+    }
+    Vec::new()
+}
+
+/// "YouTube #1 (youtube)" for one target, "3 destinations (A, B, C)" for several.
+fn describe(state: &AppState, ids: &[DestinationId]) -> String {
+    let one = |id: &DestinationId| {
+        state
+            .row(*id)
+            .map(|r| format!("{} ({})", r.record.name, r.record.platform))
+            .unwrap_or_else(|| id.short())
+    };
+    match ids {
+        [id] => one(id),
+        _ => {
+            let names: Vec<String> = ids
+                .iter()
+                .filter_map(|id| state.destination_name(*id).map(String::from))
+                .collect();
+            format!("{} destinations ({})", ids.len(), names.join(", "))
+        }
+    }
+}
+
+fn targets_or_flash(state: &mut AppState) -> Vec<DestinationId> {
+    let targets = state.targets();
+    if targets.is_empty() {
+        state.flash(
+            FlashLevel::Warn,
+            "no destination selected: press a to add one",
+        );
+    }
+    targets
+}
+
+/// Marks each target as asked-for at once, so a press is never silent while the engine works.
+fn request(state: &mut AppState, ids: &[DestinationId], op: OpKind) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for id in ids {
+        if let Some(row) = state.row_mut(*id) {
+            if row.progress.is_none() {
+                row.requested = Some(op);
+            }
+            effects.push(match op {
+                OpKind::Start => Effect::Start(*id),
+                OpKind::Stop => Effect::Stop(*id),
+                OpKind::Delete => Effect::Delete(*id),
+                OpKind::Add => continue,
+            });
+        }
+    }
+    // Marks served their purpose; keeping them would make the next key act on many rows.
+    state.marked.clear();
+    effects
+}
+
+fn start(state: &mut AppState) -> Vec<Effect> {
+    let targets = targets_or_flash(state);
+    request(state, &targets, OpKind::Start)
+}
+
+fn live(state: &AppState, id: DestinationId) -> bool {
+    state.row(id).is_some_and(|r| {
+        r.record.status.is_live() || r.record.status == crate::domain::Status::Starting
+    })
+}
+
+fn stop(state: &mut AppState) -> Vec<Effect> {
+    let targets = targets_or_flash(state);
+    let live_count = targets.iter().filter(|id| live(state, **id)).count();
+    if live_count == 0 {
+        return request(state, &targets, OpKind::Stop);
+    }
+    let detail = match (targets.len(), live_count) {
+        (1, _) => "It is live.".to_string(),
+        (_, n) if n == targets.len() => "All of them are live.".to_string(),
+        (_, n) => format!("{n} of them are live."),
+    };
+    state.mode = Mode::Confirm(Confirm::new(
+        "Stop",
+        format!("Stop {}?", describe(state, &targets)),
+        detail,
+        Pending::Stop(targets),
+    ));
+    Vec::new()
+}
+
+fn delete(state: &mut AppState) -> Vec<Effect> {
+    let targets = targets_or_flash(state);
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let live_count = targets.iter().filter(|id| live(state, **id)).count();
+    let mut detail = String::from("Its AWS channel, input and flow output go with the record.");
+    if targets.len() > 1 {
+        detail = "Their AWS channels, inputs and flow outputs go with the records.".into();
+    }
+    if live_count > 0 {
+        detail.push_str(if targets.len() == 1 {
+            " It is live."
+        } else {
+            " Some are live."
+        });
+    }
+    state.mode = Mode::Confirm(Confirm::new(
+        "Delete",
+        format!("Delete {}?", describe(state, &targets)),
+        detail,
+        Pending::Delete(targets),
+    ));
+    Vec::new()
+}
+
+fn confirmed(state: &mut AppState, pending: Pending) -> Vec<Effect> {
+    match pending {
+        Pending::Stop(ids) => request(state, &ids, OpKind::Stop),
+        Pending::Delete(ids) => request(state, &ids, OpKind::Delete),
+        Pending::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn run_command(state: &mut AppState, line: &str) -> Vec<Effect> {
+    let line = line.trim();
+    let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+    match (word, rest.trim()) {
+        ("", _) => Vec::new(),
+        ("q" | "quit", _) => update(state, Action::Quit),
+        ("add", _) => update(state, Action::Add),
+        ("refresh", _) => update(state, Action::Refresh),
+        ("help", _) => update(state, Action::Help),
+        ("start" | "stop", "all") => {
+            state.flash(
+                FlashLevel::Warn,
+                format!(
+                    "{word} all: not yet — mark rows with Space, then press {}",
+                    if word == "start" { "s" } else { "x" }
+                ),
+            );
+            Vec::new()
+        }
+        ("fault", words) if state.demo && !words.is_empty() => vec![Effect::Fault(words.into())],
+        ("fault", "") => {
+            state.flash(
+                FlashLevel::Warn,
+                "fault needs words, e.g. :fault throttle CreateChannel",
+            );
+            Vec::new()
+        }
+        ("fault", _) => {
+            state.flash(FlashLevel::Error, "fault injection is only for onair demo");
+            Vec::new()
+        }
+        _ => {
+            state.flash(
+                FlashLevel::Error,
+                format!(
+                    "unknown command {word:?}: try q, add, refresh, help{}",
+                    if state.demo { ", fault …" } else { "" }
+                ),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// The engine's answer to an effect: refusals are flashed (and marked in the form for an add),
+/// an accepted add closes the form.
+pub fn effect_done(state: &mut AppState, effect: &Effect, result: Result<(), Refusal>) {
+    match (effect, result) {
+        (Effect::Add(draft), Ok(())) => {
+            state.mode = Mode::Normal;
+            state.flash(FlashLevel::Info, format!("adding {}…", draft.name.trim()));
+        }
+        (Effect::Add(_), Err(refusal)) => {
+            let message = refusal.to_string();
+            match (&mut state.mode, refusal) {
+                (Mode::Form(form), Refusal::Invalid(errors)) => form.refused(errors),
+                (Mode::Form(form), _) => form.submitted = false,
+                _ => {}
+            }
+            state.flash(FlashLevel::Error, message);
+        }
+        (Effect::Start(id) | Effect::Stop(id) | Effect::Delete(id), Err(refusal)) => {
+            if let Some(row) = state.row_mut(*id) {
+                row.requested = None;
+            }
+            let level = match refusal {
+                // A repeated key while the first press is being served: not a failure.
+                Refusal::Busy { .. } => FlashLevel::Warn,
+                _ => FlashLevel::Error,
+            };
+            state.flash(level, refusal.to_string());
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::validate::Field;
+    use crate::domain::{Platform, Status};
+    use crate::tui::state::tests::{record, state_with};
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn press(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
+        handle_key(state, key(code))
+    }
+
+    fn typed(state: &mut AppState, text: &str) {
+        for c in text.chars() {
+            press(state, KeyCode::Char(c));
+        }
+    }
+
+    fn two_rows() -> AppState {
+        state_with(vec![
+            record("YouTube #1", Platform::Youtube, Status::Running, 0),
+            record("Twitch", Platform::Twitch, Status::Idle, 1),
+        ])
+    }
+
+    #[test]
+    fn a_repeated_s_asks_the_engine_each_time_and_shows_the_row_in_flight() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Char('j'));
+        let id = s.selected_id().unwrap();
+        for _ in 0..3 {
+            let effects = press(&mut s, KeyCode::Char('s'));
+            assert!(matches!(effects.as_slice(), [Effect::Start(x)] if *x == id));
+        }
+        assert_eq!(s.row(id).unwrap().requested, Some(OpKind::Start));
+    }
+
+    #[test]
+    fn stopping_a_live_row_asks_naming_it_and_cancel_is_the_default() {
+        let mut s = two_rows();
+        assert!(press(&mut s, KeyCode::Char('x')).is_empty());
+        let Mode::Confirm(dialog) = &s.mode else {
+            panic!("no confirm")
+        };
+        assert_eq!(dialog.question, "Stop YouTube #1 (youtube)?");
+        assert_eq!(dialog.detail, "It is live.");
+        assert!(press(&mut s, KeyCode::Enter).is_empty());
+        assert!(matches!(s.mode, Mode::Normal));
+        press(&mut s, KeyCode::Char('x'));
+        let effects = press(&mut s, KeyCode::Char('y'));
+        assert!(matches!(effects.as_slice(), [Effect::Stop(_)]));
+    }
+
+    #[test]
+    fn stopping_an_idle_row_does_not_ask() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Down);
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('x')).as_slice(),
+            [Effect::Stop(_)]
+        ));
+    }
+
+    #[test]
+    fn delete_always_asks() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Down);
+        assert!(press(&mut s, KeyCode::Char('d')).is_empty());
+        let Mode::Confirm(dialog) = &s.mode else {
+            panic!("no confirm")
+        };
+        assert_eq!(dialog.question, "Delete Twitch (twitch)?");
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('y')).as_slice(),
+            [Effect::Delete(_)]
+        ));
+    }
+
+    #[test]
+    fn marked_rows_are_the_targets_and_the_marks_clear_after() {
+        let mut s = state_with(vec![
+            record("A", Platform::Youtube, Status::Idle, 0),
+            record("B", Platform::Youtube, Status::Idle, 1),
+            record("C", Platform::Youtube, Status::Idle, 2),
+        ]);
+        press(&mut s, KeyCode::Char(' '));
+        press(&mut s, KeyCode::Char(' '));
+        assert_eq!(s.marked.len(), 2);
+        let effects = press(&mut s, KeyCode::Char('s'));
+        assert_eq!(effects.len(), 2);
+        assert!(s.marked.is_empty());
+    }
+
+    #[test]
+    fn quit_asks_only_while_operations_run() {
+        let mut s = two_rows();
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('q')).as_slice(),
+            [Effect::Quit]
+        ));
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Char('j'));
+        press(&mut s, KeyCode::Char('s'));
+        assert!(press(&mut s, KeyCode::Char('q')).is_empty());
+        assert!(matches!(s.mode, Mode::Confirm(_)));
+        assert!(!s.quit);
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(matches!(
+            handle_key(&mut s, ctrl_c).as_slice(),
+            [Effect::Quit]
+        ));
+    }
+
+    #[test]
+    fn a_form_with_errors_yields_no_add_and_marks_fields() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Char('a'));
+        let effects = press(&mut s, KeyCode::Enter);
+        assert!(effects.is_empty());
+        let Mode::Form(form) = &s.mode else {
+            panic!("the form closed")
+        };
+        assert!(form.error(Field::Name).is_some());
+        assert!(form.error(Field::StreamKey).is_some());
+    }
+
+    #[test]
+    fn an_engine_refusal_keeps_the_form_and_marks_the_field() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Char('a'));
+        typed(&mut s, "Main");
+        for _ in 0..3 {
+            press(&mut s, KeyCode::Tab);
+        }
+        typed(&mut s, "key-123456");
+        let effects = press(&mut s, KeyCode::Enter);
+        let [effect @ Effect::Add(_)] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        let refusal = Refusal::Invalid(vec![crate::domain::FieldError {
+            field: Field::Name,
+            rule: "is already taken".into(),
+        }]);
+        effect_done(&mut s, effect, Err(refusal));
+        let Mode::Form(form) = &s.mode else {
+            panic!("the form closed")
+        };
+        assert_eq!(form.error(Field::Name), Some("is already taken"));
+        assert!(!form.submitted);
+        effect_done(&mut s, effect, Ok(()));
+        assert!(matches!(s.mode, Mode::Normal));
+    }
+
+    #[test]
+    fn read_only_refuses_every_dangerous_binding() {
+        let mut s = two_rows();
+        s.readonly = true;
+        for c in ['a', 's', 'x', 'd', 'e'] {
+            assert!(press(&mut s, KeyCode::Char(c)).is_empty());
+            assert!(matches!(s.mode, Mode::Normal), "{c}");
+        }
+        assert!(s.flash.unwrap().text.starts_with("read-only"));
+    }
+
+    #[test]
+    fn filter_narrows_the_rows_and_esc_clears_it() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Char('/'));
+        typed(&mut s, "twi");
+        assert_eq!(s.visible().len(), 1);
+        press(&mut s, KeyCode::Enter);
+        assert!(matches!(s.mode, Mode::Normal));
+        assert_eq!(s.visible().len(), 1, "the filter stays after Enter");
+        assert_eq!(s.selected_id(), Some(s.visible()[0].id()));
+        press(&mut s, KeyCode::Esc);
+        assert_eq!(s.visible().len(), 2);
+    }
+
+    #[test]
+    fn commands() {
+        let mut s = two_rows();
+        s.demo = true;
+        press(&mut s, KeyCode::Char(':'));
+        typed(&mut s, "fault throttle CreateChannel");
+        let effects = press(&mut s, KeyCode::Enter);
+        assert!(matches!(effects.as_slice(), [Effect::Fault(w)] if w == "throttle CreateChannel"));
+        press(&mut s, KeyCode::Char(':'));
+        typed(&mut s, "refresh");
+        assert!(matches!(
+            press(&mut s, KeyCode::Enter).as_slice(),
+            [Effect::Refresh]
+        ));
+        press(&mut s, KeyCode::Char(':'));
+        typed(&mut s, "bogus");
+        press(&mut s, KeyCode::Enter);
+        assert_eq!(s.flash.as_ref().unwrap().level, FlashLevel::Error);
+        press(&mut s, KeyCode::Char(':'));
+        typed(&mut s, "q");
+        assert!(matches!(
+            press(&mut s, KeyCode::Enter).as_slice(),
+            [Effect::Quit]
+        ));
+    }
+
+    #[test]
+    fn a_busy_refusal_clears_the_request_and_warns() {
+        let mut s = two_rows();
+        let id = s.selected_id().unwrap();
+        let effects = press(&mut s, KeyCode::Char('s'));
+        effect_done(
+            &mut s,
+            &effects[0],
+            Err(Refusal::Busy {
+                name: "YouTube #1".into(),
+                doing: "stop",
+            }),
+        );
+        assert!(s.row(id).unwrap().requested.is_none());
+        assert_eq!(s.flash.unwrap().level, FlashLevel::Warn);
+    }
+}

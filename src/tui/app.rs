@@ -1,0 +1,192 @@
+//! The shell around the pure parts: waits on keys, engine events and a 1 s tick, folds them into
+//! the state, carries out effects by calling the engine (whose calls return at once), and draws
+//! only when something changed.
+
+use super::action::{self, Effect};
+use super::state::{AppState, FlashLevel};
+use super::terminal;
+use super::theme::Theme;
+use super::view;
+use crate::engine::{Engine, EngineEvent, Level};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::time::MissedTickBehavior;
+
+/// The simulator's fault injector for `:fault …` in demo: words in, a message out.
+pub type FaultInjector = Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
+
+/// What main decides for the TUI.
+#[derive(Clone)]
+pub struct TuiOptions {
+    pub demo: bool,
+    /// `--readonly`: keys that change AWS are refused.
+    pub readonly: bool,
+    /// Shown in the top bar, e.g. "demo · us-east-1 (simulated)" or "prod · eu-west-1".
+    pub context: String,
+    pub fault: Option<FaultInjector>,
+    pub theme: Theme,
+}
+
+impl TuiOptions {
+    /// Colour theme, NO_COLOR honoured, no fault injector.
+    pub fn new(context: impl Into<String>) -> Self {
+        Self {
+            demo: false,
+            readonly: false,
+            context: context.into(),
+            fault: None,
+            theme: Theme::honouring_no_color(Theme::default_dark()),
+        }
+    }
+}
+
+/// Runs the control room until the operator quits. Restores the terminal on every way out.
+pub async fn run(
+    engine: Engine,
+    events: UnboundedReceiver<EngineEvent>,
+    options: TuiOptions,
+) -> color_eyre::Result<()> {
+    let mut term = terminal::init();
+    let result = run_loop(&mut term, engine, events, options).await;
+    terminal::restore();
+    result
+}
+
+async fn run_loop(
+    term: &mut DefaultTerminal,
+    engine: Engine,
+    mut events: UnboundedReceiver<EngineEvent>,
+    options: TuiOptions,
+) -> color_eyre::Result<()> {
+    let clock = engine.clock().clone();
+    let mut state = AppState::new(
+        Arc::new(engine.catalog().clone()),
+        clock.now(),
+        options.context.clone(),
+    );
+    state.demo = options.demo;
+    state.readonly = options.readonly;
+
+    // Background failures (the first load) arrive here; the screen shows them, the loop lives on.
+    let (problems, mut problems_rx) = mpsc::unbounded_channel::<String>();
+    spawn_load(&engine, &problems);
+    let refresh_loop = engine.spawn_refresh_loop();
+
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut events_open = true;
+    let mut dirty = true;
+
+    while !state.quit {
+        if dirty {
+            terminal::draw(term, |frame| view::draw(frame, &state, &options.theme))?;
+            dirty = false;
+        }
+        tokio::select! {
+            input = keys.next() => match input {
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
+                    state.now = clock.now();
+                    let effects = action::handle_key(&mut state, key);
+                    execute(effects, &engine, &mut state, &options);
+                    dirty = true;
+                }
+                Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                // The terminal is gone (SSH dropped): nothing left to draw on.
+                None => break,
+            },
+            event = events.recv(), if events_open => {
+                state.now = clock.now();
+                match event {
+                    Some(event) => {
+                        state.apply(event);
+                        // Fold a burst in before drawing once.
+                        while let Ok(event) = events.try_recv() {
+                            state.apply(event);
+                        }
+                    }
+                    None => {
+                        events_open = false;
+                        state.flash(FlashLevel::Error, "the engine stopped: restart onair");
+                    }
+                }
+                dirty = true;
+            },
+            Some(problem) = problems_rx.recv() => {
+                state.now = clock.now();
+                state.refresh_error = Some(problem.clone());
+                state.log_line(Level::Error, None, problem.clone());
+                state.flash(FlashLevel::Error, problem);
+                dirty = true;
+            },
+            _ = tick.tick() => {
+                dirty |= state.tick(clock.now());
+            },
+        }
+    }
+    refresh_loop.abort();
+    Ok(())
+}
+
+fn spawn_load(engine: &Engine, problems: &UnboundedSender<String>) {
+    let engine = engine.clone();
+    let problems = problems.clone();
+    tokio::spawn(async move {
+        if let Err(e) = engine.load().await {
+            let _ = problems.send(format!("load failed: {e}"));
+        }
+    });
+}
+
+/// Carries out effects. Engine calls return at once (the work runs in the engine's tasks), so
+/// the loop never waits on AWS.
+fn execute(effects: Vec<Effect>, engine: &Engine, state: &mut AppState, options: &TuiOptions) {
+    for effect in effects {
+        let result = match &effect {
+            Effect::Add(draft) => engine.add(draft.clone()).map(|_| ()),
+            Effect::Start(id) => engine.start(*id),
+            Effect::Stop(id) => engine.stop(*id),
+            Effect::Delete(id) => engine.delete(*id),
+            Effect::Refresh => {
+                let engine = engine.clone();
+                tokio::spawn(async move {
+                    engine.refresh().await;
+                });
+                Ok(())
+            }
+            Effect::Quit => Ok(()),
+            Effect::Fault(words) => {
+                inject_fault(words, state, options);
+                Ok(())
+            }
+        };
+        if let Err(refusal) = &result {
+            let id = match &effect {
+                Effect::Start(id) | Effect::Stop(id) | Effect::Delete(id) => Some(*id),
+                _ => None,
+            };
+            state.log_line(Level::Warn, id, format!("refused: {refusal}"));
+        }
+        action::effect_done(state, &effect, result);
+    }
+}
+
+fn inject_fault(words: &str, state: &mut AppState, options: &TuiOptions) {
+    let Some(inject) = &options.fault else {
+        state.flash(FlashLevel::Error, "no fault injector in this mode");
+        return;
+    };
+    match inject(words) {
+        Ok(message) => {
+            state.log_line(Level::Warn, None, format!("fault injected: {message}"));
+            state.flash(FlashLevel::Warn, message);
+        }
+        Err(message) => state.flash(FlashLevel::Error, message),
+    }
+}

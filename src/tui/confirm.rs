@@ -1,0 +1,118 @@
+//! The one place that asks before something hard to undo: stopping what is live, deleting, and
+//! quitting while operations run. Focus starts on Cancel, as k9s does, so a stray Enter is safe.
+
+use crate::domain::DestinationId;
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// What happens on yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    Stop(Vec<DestinationId>),
+    Delete(Vec<DestinationId>),
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Cancel,
+    Confirm,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub title: String,
+    /// The question, naming destination and platform, e.g. "Stop YouTube #1 (youtube)?".
+    pub question: String,
+    /// Why it matters, e.g. "It is live."
+    pub detail: String,
+    /// The confirm button's label: "Stop", "Delete", "Quit".
+    pub verb: &'static str,
+    pub pending: Pending,
+    pub focus: Button,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    Open,
+    Yes(Pending),
+    No,
+}
+
+impl Confirm {
+    pub fn new(verb: &'static str, question: String, detail: String, pending: Pending) -> Self {
+        Self {
+            title: verb.to_string(),
+            question,
+            detail,
+            verb,
+            pending,
+            focus: Button::Cancel,
+        }
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> ConfirmOutcome {
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => ConfirmOutcome::Yes(self.pending.clone()),
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => ConfirmOutcome::No,
+            KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
+                self.focus = match self.focus {
+                    Button::Cancel => Button::Confirm,
+                    Button::Confirm => Button::Cancel,
+                };
+                ConfirmOutcome::Open
+            }
+            KeyCode::Enter => match self.focus {
+                Button::Confirm => ConfirmOutcome::Yes(self.pending.clone()),
+                Button::Cancel => ConfirmOutcome::No,
+            },
+            _ => ConfirmOutcome::Open,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn dialog() -> Confirm {
+        Confirm::new("Quit", "Quit?".into(), String::new(), Pending::Quit)
+    }
+
+    #[test]
+    fn enter_on_the_initial_focus_cancels() {
+        assert_eq!(dialog().handle_key(key(KeyCode::Enter)), ConfirmOutcome::No);
+    }
+
+    #[test]
+    fn switching_focus_then_enter_confirms() {
+        let mut d = dialog();
+        assert_eq!(d.handle_key(key(KeyCode::Right)), ConfirmOutcome::Open);
+        assert_eq!(d.focus, Button::Confirm);
+        assert_eq!(
+            d.handle_key(key(KeyCode::Enter)),
+            ConfirmOutcome::Yes(Pending::Quit)
+        );
+    }
+
+    #[test]
+    fn y_confirms_and_n_or_esc_cancel() {
+        assert_eq!(
+            dialog().handle_key(key(KeyCode::Char('y'))),
+            ConfirmOutcome::Yes(Pending::Quit)
+        );
+        assert_eq!(
+            dialog().handle_key(key(KeyCode::Char('n'))),
+            ConfirmOutcome::No
+        );
+        assert_eq!(dialog().handle_key(key(KeyCode::Esc)), ConfirmOutcome::No);
+        assert_eq!(
+            dialog().handle_key(key(KeyCode::Char('q'))),
+            ConfirmOutcome::Open
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! The terminal control room. Elm-shaped: [`state::AppState`] is the model, engine events fold
+//! into it, keys become [`action::Action`]s whose pure `update` yields [`action::Effect`]s, and
+//! [`view::draw`] renders the state. Only [`app`] talks to the engine and the terminal.
+
+pub mod action;
+pub mod app;
+pub mod confirm;
+pub mod cost;
+pub mod form;
+pub mod keymap;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+
+pub use app::{FaultInjector, TuiOptions, run};
+pub use theme::Theme;

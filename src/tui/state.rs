@@ -1,0 +1,584 @@
+//! Everything the screen shows, and how engine events fold into it. Pure: no clock, no I/O; the
+//! app loop sets `now` from the engine's clock, so views and tests agree on time.
+
+use super::confirm::Confirm;
+use super::form::AddForm;
+use crate::cloud::ChannelState;
+use crate::domain::{Catalog, Destination, DestinationId};
+use crate::engine::{
+    EngineEvent, FlowView, Level, LogEntry, Observation, OpKind, Progress, QuotaUse,
+};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tui_input::Input;
+
+/// Samples kept per series: 10 minutes at the default 10 s refresh, more than any sparkline
+/// is wide.
+pub const HISTORY_LEN: usize = 120;
+/// Event-log lines kept; older ones are in the tracing log.
+pub const LOG_LEN: usize = 500;
+/// How long a flash message stays.
+pub const FLASH_FOR: Duration = Duration::from_secs(6);
+
+/// A bounded series of samples; `None` is a gap (no datapoint), drawn blank, never as zero.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    samples: VecDeque<Option<f64>>,
+}
+
+impl History {
+    pub fn push(&mut self, sample: Option<f64>) {
+        if self.samples.len() == HISTORY_LEN {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(sample);
+    }
+
+    /// The newest `n` samples, oldest first (sparklines draw their first points, so callers
+    /// pass exactly what fits).
+    pub fn newest(&self, n: usize) -> Vec<Option<f64>> {
+        let skip = self.samples.len().saturating_sub(n);
+        self.samples.iter().skip(skip).copied().collect()
+    }
+
+    /// The newest sample if it is not a gap.
+    pub fn current(&self) -> Option<f64> {
+        self.samples.back().copied().flatten()
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+}
+
+/// One destination as the table shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub record: Destination,
+    /// The step the engine reported last, while an operation runs.
+    pub progress: Option<Progress>,
+    /// Asked of the engine, no step reported yet: shown at once so a key press is never silent.
+    pub requested: Option<OpKind>,
+    /// The MediaLive channel's own state at the last refresh.
+    pub channel: Option<ChannelState>,
+    /// Output bits per second.
+    pub bitrate: History,
+    pub active_outputs: Option<f64>,
+    /// Operations that failed this session.
+    pub failures: u32,
+}
+
+impl Row {
+    pub fn new(record: Destination) -> Self {
+        Self {
+            record,
+            progress: None,
+            requested: None,
+            channel: None,
+            bitrate: History::default(),
+            active_outputs: None,
+            failures: 0,
+        }
+    }
+
+    pub fn id(&self) -> DestinationId {
+        self.record.destination_id
+    }
+
+    /// Whether an operation is asked for or under way.
+    pub fn busy(&self) -> bool {
+        self.progress.is_some() || self.requested.is_some()
+    }
+}
+
+/// The upstream source as the flow reports it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Source {
+    pub connected: Option<bool>,
+    pub packet_loss_percent: Option<f64>,
+    pub not_recovered: Option<f64>,
+    pub round_trip_ms: Option<f64>,
+    pub bitrate: History,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlashLevel {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flash {
+    pub level: FlashLevel,
+    pub text: String,
+    pub until: OffsetDateTime,
+}
+
+/// What has the keyboard.
+#[derive(Debug, Clone, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    Form(Box<AddForm>),
+    Confirm(Confirm),
+    Help,
+    /// Typing the filter; the filter stays applied after Enter.
+    Filter,
+    Command(Input),
+    Details(DestinationId),
+}
+
+/// The whole model of the control room.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub rows: Vec<Row>,
+    pub flow: Option<FlowView>,
+    pub source: Source,
+    pub quotas: Option<QuotaUse>,
+    /// When the last refresh looked at AWS.
+    pub observed_at: Option<OffsetDateTime>,
+    /// Why the last refresh or load could not read AWS.
+    pub refresh_error: Option<String>,
+    pub selected: Option<DestinationId>,
+    pub marked: HashSet<DestinationId>,
+    pub mode: Mode,
+    pub filter: Input,
+    pub log: VecDeque<LogEntry>,
+    /// Lines scrolled up from the newest; 0 follows new lines.
+    pub log_scroll: usize,
+    pub show_log: bool,
+    pub flash: Option<Flash>,
+    pub now: OffsetDateTime,
+    pub demo: bool,
+    /// `--readonly`: bindings that change AWS are refused in one place (the key registry).
+    pub readonly: bool,
+    /// e.g. "demo · us-east-1 (simulated)".
+    pub context: String,
+    pub catalog: Arc<Catalog>,
+    /// Set when the operator has asked to quit and nothing stands in the way.
+    pub quit: bool,
+}
+
+impl AppState {
+    pub fn new(catalog: Arc<Catalog>, now: OffsetDateTime, context: impl Into<String>) -> Self {
+        Self {
+            rows: Vec::new(),
+            flow: None,
+            source: Source::default(),
+            quotas: None,
+            observed_at: None,
+            refresh_error: None,
+            selected: None,
+            marked: HashSet::new(),
+            mode: Mode::Normal,
+            filter: Input::default(),
+            log: VecDeque::new(),
+            log_scroll: 0,
+            show_log: false,
+            flash: None,
+            now,
+            demo: false,
+            readonly: false,
+            context: context.into(),
+            catalog,
+            quit: false,
+        }
+    }
+
+    /// Folds one engine event in.
+    pub fn apply(&mut self, event: EngineEvent) {
+        match event {
+            EngineEvent::Loaded(records) => self.load(records),
+            EngineEvent::Upserted(record) => self.upsert(record),
+            EngineEvent::Removed(id) => self.remove(id),
+            EngineEvent::Progress(id, progress) => {
+                if let Some(row) = self.row_mut(id) {
+                    row.requested = None;
+                    row.progress = Some(progress);
+                }
+            }
+            EngineEvent::Finished { id, op, result } => self.finished(id, op, result),
+            EngineEvent::Observed(observation) => self.observed(*observation),
+            EngineEvent::Log(entry) => self.push_log(entry),
+        }
+    }
+
+    /// The clock moved on: expire the flash. Returns whether anything on screen changes (uptimes
+    /// and the data age move with the clock whenever there is data).
+    pub fn tick(&mut self, now: OffsetDateTime) -> bool {
+        self.now = now;
+        if self.flash.as_ref().is_some_and(|f| f.until <= now) {
+            self.flash = None;
+            return true;
+        }
+        self.observed_at.is_some() || self.rows.iter().any(|r| r.record.running_since.is_some())
+    }
+
+    fn load(&mut self, records: Vec<Destination>) {
+        let mut old: HashMap<DestinationId, Row> =
+            self.rows.drain(..).map(|r| (r.id(), r)).collect();
+        for record in records {
+            let row = match old.remove(&record.destination_id) {
+                Some(mut row) => {
+                    row.record = record;
+                    row
+                }
+                None => Row::new(record),
+            };
+            self.rows.push(row);
+        }
+        self.sort_rows();
+        self.forget_missing();
+    }
+
+    fn upsert(&mut self, record: Destination) {
+        match self.row_mut(record.destination_id) {
+            Some(row) => row.record = record,
+            None => {
+                self.rows.push(Row::new(record));
+                self.sort_rows();
+            }
+        }
+    }
+
+    fn remove(&mut self, id: DestinationId) {
+        // Keep the cursor near where it was rather than jumping to the top.
+        if self.selected == Some(id) {
+            let visible = self.visible_ids();
+            let at = visible.iter().position(|v| *v == id).unwrap_or(0);
+            self.selected = visible
+                .get(at + 1)
+                .or_else(|| at.checked_sub(1).and_then(|i| visible.get(i)))
+                .copied();
+        }
+        self.rows.retain(|r| r.id() != id);
+        self.forget_missing();
+    }
+
+    fn finished(&mut self, id: DestinationId, op: OpKind, result: Result<(), String>) {
+        let Some(row) = self.row_mut(id) else {
+            return;
+        };
+        row.progress = None;
+        row.requested = None;
+        let name = row.record.name.clone();
+        match result {
+            Ok(()) => self.flash(FlashLevel::Info, format!("{name}: {} done", op.verb())),
+            Err(message) => {
+                row.failures += 1;
+                self.flash(
+                    FlashLevel::Error,
+                    format!("{name}: {} failed: {message}", op.verb()),
+                );
+            }
+        }
+    }
+
+    fn observed(&mut self, o: Observation) {
+        self.observed_at = Some(o.at);
+        self.refresh_error = o.error;
+        if o.flow.is_some() {
+            self.flow = o.flow;
+        }
+        self.quotas = Some(o.quotas);
+        let m = o.metrics;
+        self.source.connected = m.source_connected;
+        self.source.packet_loss_percent = m.source_packet_loss_percent;
+        self.source.not_recovered = m.source_not_recovered_packets;
+        self.source.round_trip_ms = m.source_round_trip_ms;
+        self.source.bitrate.push(m.source_bitrate);
+        for row in &mut self.rows {
+            let id = row.id();
+            row.channel = o.channels.get(&id).copied();
+            let metrics = m.destinations.get(&id).copied().unwrap_or_default();
+            row.bitrate.push(metrics.bitrate);
+            row.active_outputs = metrics.active_outputs;
+        }
+    }
+
+    fn push_log(&mut self, entry: LogEntry) {
+        if self.log.len() == LOG_LEN {
+            self.log.pop_front();
+        }
+        self.log.push_back(entry);
+        // Scrolled up, the operator is reading: keep the same lines in view.
+        if self.log_scroll > 0 {
+            self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
+        }
+    }
+
+    /// Records a line of the TUI's own (refusals, command results) in the event log too.
+    pub fn log_line(&mut self, level: Level, destination: Option<DestinationId>, text: String) {
+        self.push_log(LogEntry {
+            at: self.now,
+            level,
+            destination,
+            text,
+        });
+    }
+
+    pub fn flash(&mut self, level: FlashLevel, text: impl Into<String>) {
+        self.flash = Some(Flash {
+            level,
+            text: text.into(),
+            until: self.now + FLASH_FOR,
+        });
+    }
+
+    fn sort_rows(&mut self) {
+        self.rows.sort_by(|a, b| {
+            (a.record.created_at, &a.record.name).cmp(&(b.record.created_at, &b.record.name))
+        });
+    }
+
+    fn forget_missing(&mut self) {
+        let ids: HashSet<DestinationId> = self.rows.iter().map(Row::id).collect();
+        self.marked.retain(|id| ids.contains(id));
+        if self.selected.is_some_and(|id| !ids.contains(&id)) {
+            self.selected = None;
+        }
+    }
+
+    pub fn row(&self, id: DestinationId) -> Option<&Row> {
+        self.rows.iter().find(|r| r.id() == id)
+    }
+
+    pub fn row_mut(&mut self, id: DestinationId) -> Option<&mut Row> {
+        self.rows.iter_mut().find(|r| r.id() == id)
+    }
+
+    /// The rows the filter lets through, in table order.
+    pub fn visible(&self) -> Vec<&Row> {
+        let needle = self.filter.value().trim().to_lowercase();
+        self.rows
+            .iter()
+            .filter(|r| needle.is_empty() || matches_filter(r, &needle))
+            .collect()
+    }
+
+    pub fn visible_ids(&self) -> Vec<DestinationId> {
+        self.visible().iter().map(|r| r.id()).collect()
+    }
+
+    /// The highlighted row: the remembered one if still visible, else the first visible. Kept by
+    /// id, not index, so a row appearing above never redirects a key to another destination.
+    pub fn selected_id(&self) -> Option<DestinationId> {
+        let visible = self.visible_ids();
+        match self.selected {
+            Some(id) if visible.contains(&id) => Some(id),
+            _ => visible.first().copied(),
+        }
+    }
+
+    pub fn selected_index(&self) -> Option<usize> {
+        let id = self.selected_id()?;
+        self.visible_ids().iter().position(|v| *v == id)
+    }
+
+    /// What `s`/`x`/`d` act on: every marked row that is visible, else the selected row.
+    pub fn targets(&self) -> Vec<DestinationId> {
+        let visible = self.visible_ids();
+        let marked: Vec<DestinationId> = visible
+            .iter()
+            .copied()
+            .filter(|id| self.marked.contains(id))
+            .collect();
+        if marked.is_empty() {
+            self.selected_id().into_iter().collect()
+        } else {
+            marked
+        }
+    }
+
+    /// Operations asked for or under way, for the quit question.
+    pub fn operations_running(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.busy() || r.record.status.is_transitional())
+            .count()
+    }
+
+    /// Seconds since the last refresh, if there was one.
+    pub fn data_age(&self) -> Option<i64> {
+        self.observed_at
+            .map(|at| (self.now - at).whole_seconds().max(0))
+    }
+
+    pub fn destination_name(&self, id: DestinationId) -> Option<&str> {
+        self.row(id).map(|r| r.record.name.as_str())
+    }
+}
+
+fn matches_filter(row: &Row, needle: &str) -> bool {
+    let r = &row.record;
+    [
+        r.name.as_str(),
+        r.platform.as_str(),
+        r.preset.as_str(),
+        r.status.as_str(),
+    ]
+    .iter()
+    .any(|field| field.to_lowercase().contains(needle))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::{Platform, Status, StreamKey};
+    use crate::engine::{DestinationMetrics, MetricsSample};
+    use time::macros::datetime;
+
+    pub const T0: OffsetDateTime = datetime!(2026-11-25 19:00 UTC);
+
+    pub fn record(name: &str, platform: Platform, status: Status, minute: i64) -> Destination {
+        let mut d = Destination::new(
+            name.into(),
+            platform,
+            platform
+                .default_url()
+                .unwrap_or("rtmp://ingest.example.com/live")
+                .into(),
+            StreamKey::new(format!("sk-{}-SECRETKEY", name.len())),
+            "1080p30".into(),
+            T0 + time::Duration::minutes(minute),
+        );
+        d.status = status;
+        d
+    }
+
+    pub fn state_with(records: Vec<Destination>) -> AppState {
+        let mut s = AppState::new(Arc::new(Catalog::builtin()), T0, "test");
+        s.apply(EngineEvent::Loaded(records));
+        s
+    }
+
+    fn observation(at: OffsetDateTime, metrics: MetricsSample) -> Observation {
+        Observation {
+            at,
+            flow: None,
+            error: None,
+            channels: HashMap::new(),
+            quotas: QuotaUse::default(),
+            metrics,
+        }
+    }
+
+    #[test]
+    fn history_is_bounded_and_keeps_gaps() {
+        let mut h = History::default();
+        for i in 0..HISTORY_LEN + 5 {
+            h.push(if i % 2 == 0 { Some(i as f64) } else { None });
+        }
+        assert_eq!(h.len(), HISTORY_LEN);
+        let newest = h.newest(3);
+        assert_eq!(newest.len(), 3);
+        assert_eq!(newest[2], Some((HISTORY_LEN + 4) as f64));
+        assert_eq!(newest[1], None);
+    }
+
+    #[test]
+    fn rows_keep_their_history_across_a_reload() {
+        let a = record("A", Platform::Youtube, Status::Running, 0);
+        let mut s = state_with(vec![a.clone()]);
+        let mut m = MetricsSample::default();
+        m.destinations.insert(
+            a.destination_id,
+            DestinationMetrics {
+                bitrate: Some(6e6),
+                active_outputs: Some(1.0),
+            },
+        );
+        s.apply(EngineEvent::Observed(Box::new(observation(T0, m))));
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            T0,
+            MetricsSample::default(),
+        ))));
+        s.apply(EngineEvent::Loaded(vec![a.clone()]));
+        let row = s.row(a.destination_id).unwrap();
+        assert_eq!(row.bitrate.newest(10), vec![Some(6e6), None]);
+    }
+
+    #[test]
+    fn progress_then_failure_clears_the_step_and_flashes() {
+        let a = record("Twitch", Platform::Twitch, Status::Idle, 0);
+        let id = a.destination_id;
+        let mut s = state_with(vec![a]);
+        s.apply(EngineEvent::Progress(
+            id,
+            Progress {
+                op: OpKind::Start,
+                step: 1,
+                of: 2,
+                label: "starting channel".into(),
+            },
+        ));
+        assert!(s.row(id).unwrap().busy());
+        s.apply(EngineEvent::Finished {
+            id,
+            op: OpKind::Start,
+            result: Err("StartChannel: throttled".into()),
+        });
+        let row = s.row(id).unwrap();
+        assert!(!row.busy());
+        assert_eq!(row.failures, 1);
+        let flash = s.flash.as_ref().unwrap();
+        assert_eq!(flash.level, FlashLevel::Error);
+        assert!(flash.text.contains("StartChannel"));
+    }
+
+    #[test]
+    fn removing_the_selected_row_selects_its_neighbour_and_unmarks_it() {
+        let a = record("A", Platform::Youtube, Status::Idle, 0);
+        let b = record("B", Platform::Youtube, Status::Idle, 1);
+        let mut s = state_with(vec![a.clone(), b.clone()]);
+        s.selected = Some(a.destination_id);
+        s.marked.insert(a.destination_id);
+        s.apply(EngineEvent::Removed(a.destination_id));
+        assert_eq!(s.selected_id(), Some(b.destination_id));
+        assert!(s.marked.is_empty());
+    }
+
+    #[test]
+    fn the_log_is_bounded_and_holds_its_place_when_scrolled_up() {
+        let mut s = state_with(vec![]);
+        for i in 0..LOG_LEN + 3 {
+            s.log_line(Level::Info, None, format!("line {i}"));
+        }
+        assert_eq!(s.log.len(), LOG_LEN);
+        assert_eq!(s.log_scroll, 0);
+        s.log_scroll = 4;
+        s.log_line(Level::Info, None, "new".into());
+        assert_eq!(s.log_scroll, 5);
+    }
+
+    #[test]
+    fn flashes_expire_on_tick() {
+        let mut s = state_with(vec![]);
+        s.flash(FlashLevel::Warn, "hello");
+        assert!(!s.tick(T0 + time::Duration::seconds(1)));
+        assert!(s.flash.is_some());
+        assert!(s.tick(T0 + time::Duration::seconds(7)));
+        assert!(s.flash.is_none());
+    }
+
+    #[test]
+    fn filter_matches_name_platform_preset_and_state() {
+        let mut s = state_with(vec![
+            record("Main", Platform::Youtube, Status::Running, 0),
+            record("Backup", Platform::Twitch, Status::Idle, 1),
+        ]);
+        s.filter = Input::new("TWITCH".into());
+        let names: Vec<&str> = s.visible().iter().map(|r| r.record.name.as_str()).collect();
+        assert_eq!(names, vec!["Backup"]);
+        s.filter = Input::new("running".into());
+        assert_eq!(s.visible().len(), 1);
+        assert_eq!(s.selected_id(), Some(s.visible()[0].id()));
+    }
+}

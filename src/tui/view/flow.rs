@@ -1,0 +1,120 @@
+//! The MediaConnect flow and the encoder's source, which every destination depends on.
+
+use super::{fit, mbps};
+use crate::tui::state::AppState;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Sparkline};
+
+/// Borders plus flow line, source line and sparkline.
+pub const HEIGHT: u16 = 5;
+
+const SPARK_LABEL: &str = "source bitrate ";
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let block = Block::bordered()
+        .border_style(theme.border)
+        .title(Span::styled(" Flow ", theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [flow_line, source_line, spark_line] =
+        Layout::vertical([Constraint::Length(1); 3]).areas(inner);
+
+    frame.render_widget(
+        Paragraph::new(flow_spans(state, theme, inner.width)),
+        flow_line,
+    );
+    frame.render_widget(Paragraph::new(source_spans(state, theme)), source_line);
+
+    let [label, spark] = Layout::horizontal([
+        Constraint::Length(SPARK_LABEL.len() as u16),
+        Constraint::Min(1),
+    ])
+    .areas(spark_line);
+    frame.render_widget(Span::styled(SPARK_LABEL, theme.dim), label);
+    // The widget draws its first `width` points: pad on the left with gaps so the newest sample
+    // sits at the right edge, as in the table.
+    let width = usize::from(spark.width);
+    let newest = state.source.bitrate.newest(width);
+    let mut data: Vec<Option<u64>> = vec![None; width - newest.len()];
+    data.extend(
+        newest
+            .iter()
+            .map(|s| s.map(|bps| (bps / 1000.0).max(0.0) as u64)),
+    );
+    frame.render_widget(
+        Sparkline::default()
+            .data(data)
+            .style(theme.spark)
+            .absent_value_symbol(" "),
+        spark,
+    );
+}
+
+fn flow_spans<'a>(state: &AppState, theme: &Theme, width: u16) -> Line<'a> {
+    let Some(flow) = &state.flow else {
+        return match &state.refresh_error {
+            Some(e) => Line::from(Span::styled(
+                fit(&format!("flow cannot be read: {e}"), usize::from(width)),
+                theme.error,
+            )),
+            None => Line::from(Span::styled("flow not read yet", theme.dim)),
+        };
+    };
+    let status_style = if flow.status == "ACTIVE" {
+        theme.running
+    } else {
+        theme.warn
+    };
+    let listener = match flow.port {
+        Some(port) => format!("{} :{port}", flow.protocol),
+        None => flow.protocol.clone(),
+    };
+    let (encryption, enc_style) = match &flow.encryption {
+        Some(e) => (e.clone(), theme.text),
+        None => ("unencrypted".to_string(), theme.warn),
+    };
+    Line::from(vec![
+        Span::styled(flow.name.clone(), theme.title),
+        Span::raw("  "),
+        Span::styled(flow.status.clone(), status_style),
+        Span::raw("  "),
+        Span::styled(listener, theme.text),
+        Span::raw("  "),
+        Span::styled(encryption, enc_style),
+        Span::styled(format!("  outputs {}", flow.outputs), theme.dim),
+    ])
+}
+
+fn source_spans<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
+    let s = &state.source;
+    let mut spans = vec![Span::styled("source ", theme.dim)];
+    spans.push(match s.connected {
+        Some(true) => Span::styled("● connected", theme.running),
+        Some(false) => Span::styled("✖ no signal", theme.error),
+        None => Span::styled("? unknown", theme.dim),
+    });
+    let value = |text: String| Span::styled(text, theme.text);
+    spans.push(Span::raw("  "));
+    spans.push(match s.bitrate.current() {
+        Some(bps) => value(format!("{} Mb/s", mbps(bps))),
+        None => Span::styled("— Mb/s", theme.dim),
+    });
+    if let Some(loss) = s.packet_loss_percent {
+        spans.push(Span::styled("  loss ", theme.dim));
+        let style = if loss > 0.0 { theme.warn } else { theme.text };
+        spans.push(Span::styled(format!("{loss:.2}%"), style));
+    }
+    if let Some(lost) = s.not_recovered {
+        spans.push(Span::styled("  not recovered ", theme.dim));
+        let style = if lost > 0.0 { theme.error } else { theme.text };
+        spans.push(Span::styled(format!("{lost:.0}"), style));
+    }
+    if let Some(rtt) = s.round_trip_ms {
+        spans.push(Span::styled("  rtt ", theme.dim));
+        spans.push(value(format!("{rtt:.0} ms")));
+    }
+    Line::from(spans)
+}

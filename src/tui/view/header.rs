@@ -1,0 +1,128 @@
+//! The top bar: product, context, flow, quotas, money spent, how fresh the data is.
+
+use super::{age, money};
+use crate::tui::cost::cost_so_far;
+use crate::tui::state::AppState;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Data older than this is called out: three missed refreshes at the default 10 s.
+const STALE_AFTER_SECONDS: i64 = 30;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let mut left = vec![
+        Span::styled(" onair ", theme.brand),
+        Span::styled(format!(" {}", state.context), theme.header),
+    ];
+    if state.readonly {
+        left.push(Span::styled(" · read-only", theme.header.patch(theme.warn)));
+    }
+
+    // Right-hand pieces in reading order, each with a rank: when space runs out the
+    // highest-ranked go first, so freshness and quotas survive at 80 columns.
+    let mut right: Vec<(u8, Vec<Span>)> = Vec::new();
+    if let Some(flow) = &state.flow {
+        right.push((
+            3,
+            vec![Span::styled(format!("flow {}", flow.name), theme.header)],
+        ));
+    }
+    if let Some(q) = state.quotas {
+        let style = |used: usize, allowed: usize| {
+            if allowed > 0 && used >= allowed {
+                theme.header.patch(theme.warn)
+            } else {
+                theme.header
+            }
+        };
+        right.push((
+            1,
+            vec![
+                Span::styled(
+                    format!("channels {}/{}", q.channels_used, q.channels_allowed),
+                    style(q.channels_used, q.channels_allowed),
+                ),
+                Span::styled("  ", theme.header),
+                Span::styled(
+                    format!("inputs {}/{}", q.inputs_used, q.inputs_allowed),
+                    style(q.inputs_used, q.inputs_allowed),
+                ),
+            ],
+        ));
+    }
+    let spent = state
+        .rows
+        .iter()
+        .map(|r| cost_so_far(&r.record, &state.catalog, state.now))
+        .fold(0.0, |total, cost| total + cost);
+    right.push((
+        2,
+        vec![Span::styled(
+            format!("spent {}", money(spent, &state.catalog.pricing.currency)),
+            theme.header,
+        )],
+    ));
+    right.push((0, freshness(state, theme)));
+    right.push((
+        4,
+        vec![Span::styled(format!("{} UTC", clock(state)), theme.header)],
+    ));
+
+    const SEP: &str = " │ ";
+    let width = usize::from(area.width);
+    let mut used: usize = left.iter().map(Span::width).sum::<usize>() + 2;
+    let mut keep = vec![false; right.len()];
+    let mut by_rank: Vec<usize> = (0..right.len()).collect();
+    by_rank.sort_by_key(|i| right[*i].0);
+    for i in by_rank {
+        let w = right[i].1.iter().map(Span::width).sum::<usize>() + SEP.chars().count();
+        if used + w <= width {
+            used += w;
+            keep[i] = true;
+        }
+    }
+    let mut right_spans = Vec::new();
+    for (_, piece) in right
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(p))
+    {
+        if !right_spans.is_empty() {
+            right_spans.push(Span::styled(SEP, theme.header.patch(theme.dim)));
+        }
+        right_spans.extend(piece);
+    }
+    right_spans.push(Span::styled(" ", theme.header));
+
+    frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), area);
+    frame.render_widget(
+        Paragraph::new(Line::from(right_spans).right_aligned()).style(theme.header),
+        area,
+    );
+}
+
+fn freshness<'a>(state: &AppState, theme: &Theme) -> Vec<Span<'a>> {
+    if state.refresh_error.is_some() {
+        let text = match state.data_age() {
+            Some(s) => format!("refresh failed · data {} old", age(s)),
+            None => "load failed".to_string(),
+        };
+        return vec![Span::styled(text, theme.header.patch(theme.error))];
+    }
+    match state.data_age() {
+        None => vec![Span::styled("no data yet", theme.header.patch(theme.warn))],
+        Some(s) if s > STALE_AFTER_SECONDS => vec![Span::styled(
+            format!("data {} old", age(s)),
+            theme.header.patch(theme.warn),
+        )],
+        Some(s) => vec![Span::styled(format!("data {} ago", age(s)), theme.header)],
+    }
+}
+
+fn clock(state: &AppState) -> String {
+    let t = state.now;
+    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+}

@@ -1,0 +1,151 @@
+//! Rendering: pure functions of `&AppState` and `&Theme` (no clock, no I/O), so every screen is
+//! a `TestBackend` snapshot away.
+
+mod flow;
+mod header;
+mod log;
+mod overlay;
+mod status;
+mod table;
+
+use super::state::{AppState, Mode};
+use super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// Rows of the event log panel, borders included.
+const LOG_HEIGHT: u16 = 9;
+
+pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
+    let area = frame.area();
+    let log_height = if state.show_log { LOG_HEIGHT } else { 0 };
+    let [header_area, flow_area, table_area, log_area, status_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(flow::HEIGHT),
+        Constraint::Min(4),
+        Constraint::Length(log_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    header::draw(frame, header_area, state, theme);
+    flow::draw(frame, flow_area, state, theme);
+    table::draw(frame, table_area, state, theme);
+    if state.show_log {
+        log::draw(frame, log_area, state, theme);
+    }
+    status::draw(frame, status_area, state, theme);
+
+    match &state.mode {
+        Mode::Help => overlay::help(frame, area, state, theme),
+        Mode::Form(form) => overlay::form(frame, area, form, state, theme),
+        Mode::Confirm(dialog) => overlay::confirm(frame, area, dialog, theme),
+        Mode::Details(id) => overlay::details(frame, area, *id, state, theme),
+        Mode::Normal | Mode::Filter | Mode::Command(_) => {}
+    }
+}
+
+/// A `width`×`height` rectangle centred in `area`, clipped to it.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// `text` cut to `width` characters, with an ellipsis when something was cut.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = text.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+/// h:mm:ss, the way a broadcast clock reads.
+fn hms(seconds: u64) -> String {
+    format!(
+        "{}:{:02}:{:02}",
+        seconds / 3600,
+        (seconds / 60) % 60,
+        seconds % 60
+    )
+}
+
+fn mbps(bits_per_second: f64) -> String {
+    format!("{:.1}", bits_per_second / 1e6)
+}
+
+/// "4s", "3m", "2h": how old the data is.
+fn age(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s => format!("{}h", s / 3600),
+    }
+}
+
+fn money(amount: f64, currency: &str) -> String {
+    match currency {
+        "USD" => format!("${amount:.2}"),
+        "EUR" => format!("€{amount:.2}"),
+        other => format!("{amount:.2} {other}"),
+    }
+}
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A one-line sparkline of the newest `width` samples, right-aligned so the newest is always at
+/// the right edge. Gaps (no datapoint) are blank, never drawn as zero.
+fn spark_text(samples: &[Option<f64>], width: usize, max: f64) -> String {
+    let newest = &samples[samples.len().saturating_sub(width)..];
+    let mut out = " ".repeat(width - newest.len());
+    for sample in newest {
+        out.push(match sample {
+            None => ' ',
+            Some(v) if max <= 0.0 => {
+                if *v > 0.0 {
+                    BARS[7]
+                } else {
+                    BARS[0]
+                }
+            }
+            Some(v) => {
+                let level = ((v / max) * 7.0).round().clamp(0.0, 7.0) as usize;
+                BARS[level]
+            }
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spark_text_keeps_the_newest_right_aligned_with_gaps_blank() {
+        let s = spark_text(&[Some(0.0), None, Some(10.0)], 5, 10.0);
+        assert_eq!(s, "  ▁ █");
+        let s = spark_text(&[Some(1.0), Some(2.0), Some(10.0)], 2, 10.0);
+        assert_eq!(s.chars().count(), 2);
+        assert!(s.ends_with('█'));
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(hms(3 * 3600 + 62), "3:01:02");
+        assert_eq!(fit("YouTube backup", 8), "YouTube…");
+        assert_eq!(fit("abc", 8), "abc");
+        assert_eq!(age(75), "1m");
+        assert_eq!(money(1.234, "USD"), "$1.23");
+    }
+}

@@ -1,0 +1,313 @@
+//! The destinations table. Columns have a fixed width and a rank; on a narrow terminal the
+//! least useful columns go whole rather than every column being squeezed into nonsense.
+
+use super::{fit, hms, mbps, money, spark_text};
+use crate::domain::Status;
+use crate::tui::cost::cost_so_far;
+use crate::tui::state::{AppState, Row};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table, TableState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Mark,
+    Name,
+    Platform,
+    Preset,
+    State,
+    Uptime,
+    Output,
+    Rate,
+    Health,
+    Cost,
+}
+
+impl Col {
+    const ALL: [Col; 10] = [
+        Col::Mark,
+        Col::Name,
+        Col::Platform,
+        Col::Preset,
+        Col::State,
+        Col::Uptime,
+        Col::Output,
+        Col::Rate,
+        Col::Health,
+        Col::Cost,
+    ];
+
+    /// (title, width, rank): higher ranks are dropped first when space runs short.
+    fn spec(self) -> (&'static str, u16, u8) {
+        match self {
+            Col::Mark => ("", 1, 0),
+            Col::Name => ("NAME", NAME_MIN, 0),
+            Col::Platform => ("PLATFORM", 8, 6),
+            Col::Preset => ("PRESET", 7, 7),
+            Col::State => ("STATE", 22, 0),
+            Col::Uptime => ("UPTIME", 8, 4),
+            Col::Output => ("OUTPUT", 12, 9),
+            Col::Rate => ("Mb/s", 5, 5),
+            Col::Health => ("HEALTH", 8, 8),
+            Col::Cost => ("COST", 7, 3),
+        }
+    }
+
+    fn right_aligned(self) -> bool {
+        matches!(self, Col::Uptime | Col::Rate | Col::Cost)
+    }
+}
+
+const NAME_MIN: u16 = 14;
+const NAME_MAX: u16 = 24;
+
+/// The columns that fit in `width`, with their widths: the name grows to NAME_MAX, the output
+/// sparkline takes what is left.
+fn layout(width: u16) -> Vec<(Col, u16)> {
+    let mut cols: Vec<Col> = Col::ALL.to_vec();
+    let total = |cols: &[Col]| -> u16 {
+        cols.iter().map(|c| c.spec().1).sum::<u16>() + cols.len().saturating_sub(1) as u16
+    };
+    while total(&cols) > width {
+        let Some(drop) = cols.iter().copied().max_by_key(|c| c.spec().2) else {
+            break;
+        };
+        if drop.spec().2 == 0 {
+            break;
+        }
+        cols.retain(|c| *c != drop);
+    }
+    let mut spare = width.saturating_sub(total(&cols));
+    let mut out: Vec<(Col, u16)> = cols.iter().map(|c| (*c, c.spec().1)).collect();
+    for (col, w) in &mut out {
+        if *col == Col::Name {
+            let grow = spare.min(NAME_MAX - NAME_MIN);
+            *w += grow;
+            spare -= grow;
+        }
+    }
+    for (col, w) in &mut out {
+        if *col == Col::Output {
+            *w += spare;
+            spare = 0;
+        }
+    }
+    out
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let visible = state.visible();
+    let mut title = vec![Span::styled(" Destinations ", theme.title)];
+    let counts = if visible.len() == state.rows.len() {
+        format!("{} ", state.rows.len())
+    } else {
+        format!("{} of {} ", visible.len(), state.rows.len())
+    };
+    title.push(Span::styled(counts, theme.dim));
+    if !state.marked.is_empty() {
+        title.push(Span::styled(
+            format!("· {} marked ", state.marked.len()),
+            theme.marked,
+        ));
+    }
+    if !state.filter.value().is_empty() {
+        title.push(Span::styled(
+            format!("· /{} ", state.filter.value()),
+            theme.warn,
+        ));
+    }
+    let mut block = Block::bordered()
+        .border_style(theme.border)
+        .title(Line::from(title));
+    if let Some(problem) = problem_line(state, theme, area.width.saturating_sub(4)) {
+        block = block.title_bottom(problem);
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    if visible.is_empty() {
+        let hint = if state.rows.is_empty() {
+            "No destinations yet — press a to add one".to_string()
+        } else {
+            format!(
+                "No destination matches /{} — Esc clears the filter",
+                state.filter.value()
+            )
+        };
+        let y = inner.y + inner.height.saturating_sub(1) / 2;
+        let line = Rect {
+            y,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(hint, theme.dim)).alignment(Alignment::Center),
+            line,
+        );
+        return;
+    }
+
+    let cols = layout(inner.width);
+    let header = TableRow::new(
+        cols.iter()
+            .map(|(col, _)| aligned(Span::styled(col.spec().0, theme.table_header), *col)),
+    );
+    let rows = visible.iter().map(|row| {
+        TableRow::new(
+            cols.iter()
+                .map(|(col, w)| aligned(cell(*col, *w, row, state, theme), *col)),
+        )
+    });
+    let table = Table::new(rows, cols.iter().map(|(_, w)| Constraint::Length(*w)))
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(theme.selected);
+    let mut table_state = TableState::default().with_selected(state.selected_index());
+    frame.render_stateful_widget(table, inner, &mut table_state);
+}
+
+fn aligned(span: Span<'static>, col: Col) -> Cell<'static> {
+    let text = if col.right_aligned() {
+        Text::from(Line::from(span).right_aligned())
+    } else {
+        Text::from(Line::from(span))
+    };
+    Cell::from(text)
+}
+
+fn cell(col: Col, width: u16, row: &Row, state: &AppState, theme: &Theme) -> Span<'static> {
+    let r = &row.record;
+    let w = usize::from(width);
+    match col {
+        Col::Mark => {
+            if state.marked.contains(&row.id()) {
+                Span::styled("●", theme.marked)
+            } else {
+                Span::raw(" ")
+            }
+        }
+        Col::Name => Span::styled(fit(&r.name, w), theme.text),
+        Col::Platform => Span::styled(r.platform.label(), theme.text),
+        Col::Preset => Span::styled(fit(&r.preset, w), theme.dim),
+        Col::State => {
+            let (text, style) = state_text(row, theme);
+            Span::styled(fit(&text, w), style)
+        }
+        Col::Uptime => match r.uptime(state.now) {
+            Some(s) if r.status.is_live() => Span::styled(hms(s), theme.text),
+            _ => Span::styled("—", theme.dim),
+        },
+        Col::Output => {
+            let max = state
+                .catalog
+                .get(&r.preset)
+                .map(|p| f64::from(p.total_bitrate()) * 1.25)
+                .unwrap_or(0.0);
+            let samples = row.bitrate.newest(w);
+            let peak = samples.iter().flatten().copied().fold(max, f64::max);
+            Span::styled(spark_text(&samples, w, peak), theme.spark)
+        }
+        Col::Rate => match row.bitrate.current() {
+            Some(bps) => Span::styled(mbps(bps), theme.text),
+            None => Span::styled("—", theme.dim),
+        },
+        Col::Health => health(row, theme),
+        Col::Cost => {
+            let cost = cost_so_far(r, &state.catalog, state.now);
+            let style = if cost > 0.0 { theme.text } else { theme.dim };
+            Span::styled(money(cost, &state.catalog.pricing.currency), style)
+        }
+    }
+}
+
+/// "● running", "◐ creating channel 3/5", "✖ error": the in-flight step wins over the record.
+fn state_text(row: &Row, theme: &Theme) -> (String, Style) {
+    if let Some(p) = &row.progress {
+        return (format!("◐ {p}"), theme.transitional);
+    }
+    if let Some(op) = row.requested {
+        return (format!("◐ {} requested", op.verb()), theme.transitional);
+    }
+    let status = row.record.status;
+    let icon = match status {
+        Status::Running => "●",
+        Status::Idle => "○",
+        Status::Error => "✖",
+        Status::Parked => "◇",
+        Status::Creating | Status::Starting | Status::Stopping | Status::Deleting => "◐",
+    };
+    (format!("{icon} {status}"), theme.status(status))
+}
+
+fn health(row: &Row, theme: &Theme) -> Span<'static> {
+    if row.failures > 0 {
+        return Span::styled(format!("✖ {} err", row.failures), theme.error);
+    }
+    if !row.record.status.is_live() {
+        return Span::styled("", theme.dim);
+    }
+    match row.active_outputs {
+        Some(n) if n >= 1.0 => Span::styled(format!("✔ {n:.0} out"), theme.running),
+        Some(_) => Span::styled("⚠ 0 out", theme.warn),
+        None => Span::styled("? no data", theme.dim),
+    }
+}
+
+/// Under the table: the selected row's last error, else the first row in error, so a problem
+/// is on screen without opening anything.
+fn problem_line(state: &AppState, theme: &Theme, width: u16) -> Option<Line<'static>> {
+    let selected = state.selected_id().and_then(|id| state.row(id));
+    let with_error = |r: &&Row| r.record.last_error.is_some() && r.record.status == Status::Error;
+    let row = selected
+        .filter(with_error)
+        .or_else(|| state.rows.iter().find(with_error))?;
+    let message = row.record.last_error.as_deref().unwrap_or_default();
+    let text = format!(" ✖ {}: {} ", row.record.name, message);
+    Some(Line::from(Span::styled(
+        fit(&text, usize::from(width)),
+        theme.error,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(width: u16) -> Vec<Col> {
+        layout(width).into_iter().map(|(c, _)| c).collect()
+    }
+
+    #[test]
+    fn wide_terminals_show_every_column() {
+        assert_eq!(names(118), Col::ALL.to_vec());
+        let total: u16 = layout(118).iter().map(|(_, w)| *w + 1).sum::<u16>() - 1;
+        assert_eq!(total, 118);
+    }
+
+    #[test]
+    fn at_80_columns_the_sparkline_health_and_preset_go_first() {
+        let cols = names(78);
+        for gone in [Col::Output, Col::Health, Col::Preset] {
+            assert!(!cols.contains(&gone), "{gone:?}");
+        }
+        for kept in [
+            Col::Name,
+            Col::Platform,
+            Col::State,
+            Col::Uptime,
+            Col::Rate,
+            Col::Cost,
+        ] {
+            assert!(cols.contains(&kept), "{kept:?}");
+        }
+    }
+
+    #[test]
+    fn never_drops_name_or_state() {
+        let cols = names(20);
+        assert!(cols.contains(&Col::Name) && cols.contains(&Col::State));
+    }
+}
