@@ -23,8 +23,15 @@ async fn add_creates_input_channel_and_flow_output_and_reports_each_step() {
     let channel = &snap.channels[0];
     assert_eq!(Some(&channel.id), record.media_live_channel_id.as_ref());
     assert_eq!(channel.state, ChannelState::Idle);
-    assert!(channel.name.starts_with("onair-main-youtube-"), "{}", channel.name);
-    assert_eq!(channel.tags.get("onair:managed").map(String::as_str), Some("true"));
+    assert!(
+        channel.name.starts_with("onair-main-youtube-"),
+        "{}",
+        channel.name
+    );
+    assert_eq!(
+        channel.tags.get("onair:managed").map(String::as_str),
+        Some("true")
+    );
     assert_eq!(
         channel.tags.get("onair:destination-id"),
         Some(&id.to_string())
@@ -78,7 +85,10 @@ async fn start_then_stop_runs_the_channel_and_meters_the_run() {
     assert_eq!(record.status, Status::Idle);
     assert!(record.running_since.is_none());
     assert!(record.run_seconds >= 125, "{}", record.run_seconds);
-    assert_eq!(record.billed_run_minutes, 10, "a short run bills the 10-minute minimum");
+    assert_eq!(
+        record.billed_run_minutes, 10,
+        "a short run bills the 10-minute minimum"
+    );
     assert_eq!(rig.sim.snapshot().channels[0].state, ChannelState::Idle);
     rig.assert_consistent();
 }
@@ -97,13 +107,21 @@ async fn deleting_a_running_destination_stops_it_and_removes_the_whole_chain() {
     let snap = rig.sim.snapshot();
     assert!(snap.channels.is_empty(), "{:?}", snap.channels);
     assert!(snap.inputs.is_empty(), "{:?}", snap.inputs);
-    assert!(snap.flow_outputs.iter().all(|o| o.medialive_input_arn.is_none()));
+    assert!(
+        snap.flow_outputs
+            .iter()
+            .all(|o| o.medialive_input_arn.is_none())
+    );
     assert!(snap.records.is_empty());
     let events = rig.drain();
     assert!(events.contains(&EngineEvent::Removed(id)));
     assert!(events.iter().any(|e| matches!(
         e,
-        EngineEvent::Finished { op: OpKind::Delete, result: Ok(()), .. }
+        EngineEvent::Finished {
+            op: OpKind::Delete,
+            result: Ok(()),
+            ..
+        }
     )));
 }
 
@@ -120,18 +138,30 @@ async fn a_failure_at_each_add_step_leaves_an_error_record_naming_the_call_and_d
         rig.sim.fail_next(call, kind);
         let id = rig.engine.add(draft("Main", "youtube", 0)).unwrap();
         rig.engine.settle().await;
-        let record = rig.engine.record(id).expect("the record stays to retry or delete");
+        let record = rig
+            .engine
+            .record(id)
+            .expect("the record stays to retry or delete");
         assert_eq!(record.status, Status::Error, "{call}");
         let error = record.last_error.clone().unwrap();
         assert!(error.contains(call), "{call}: {error}");
-        assert!(error.contains("left in AWS") || error.contains("nothing left"), "{error}");
+        assert!(
+            error.contains("left in AWS") || error.contains("nothing left"),
+            "{error}"
+        );
         rig.assert_consistent();
 
         rig.engine.delete(id).unwrap();
         rig.engine.settle().await;
-        assert!(rig.engine.record(id).is_none(), "{call}: delete after failure");
+        assert!(
+            rig.engine.record(id).is_none(),
+            "{call}: delete after failure"
+        );
         let snap = rig.sim.snapshot();
-        assert!(snap.channels.is_empty() && snap.inputs.is_empty(), "{call}: {snap:?}");
+        assert!(
+            snap.channels.is_empty() && snap.inputs.is_empty(),
+            "{call}: {snap:?}"
+        );
     }
 }
 
@@ -190,7 +220,11 @@ async fn throttling_and_5xx_are_retried_without_failing_the_operation() {
     rig.sim.fail_next("CreateChannel", ErrorKind::Unavailable);
     let id = rig.add("Main").await;
     assert_eq!(rig.status(id), Some(Status::Idle));
-    assert_eq!(rig.sim.snapshot().channels.len(), 1, "a retried create made one channel");
+    assert_eq!(
+        rig.sim.snapshot().channels.len(),
+        1,
+        "a retried create made one channel"
+    );
     rig.assert_consistent();
 }
 
@@ -231,13 +265,19 @@ async fn operations_on_one_destination_are_serialized_and_a_repeated_key_is_harm
     rig.engine.start(id).unwrap();
     for _ in 0..5 {
         let again = rig.engine.start(id).unwrap_err();
-        assert!(matches!(again, Refusal::Busy { doing: "start", .. }), "{again}");
+        assert!(
+            matches!(again, Refusal::Busy { doing: "start", .. }),
+            "{again}"
+        );
     }
     assert!(matches!(rig.engine.delete(id), Err(Refusal::Busy { .. })));
     assert!(matches!(rig.engine.stop(id), Err(Refusal::Busy { .. })));
     rig.engine.settle().await;
     assert_eq!(rig.sim.call_counts().get("StartChannel"), Some(&1));
-    assert!(matches!(rig.engine.start(id), Err(Refusal::NotNow(_))), "already running");
+    assert!(
+        matches!(rig.engine.start(id), Err(Refusal::NotNow(_))),
+        "already running"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -299,7 +339,11 @@ async fn refresh_reads_states_flow_and_metrics_in_a_constant_number_of_calls() {
         let rig = Rig::with(SimConfig::unlimited(), |c| c.channel_quota = 10);
         let mut ids = Vec::new();
         for i in 0..n {
-            ids.push(rig.engine.add(draft(&format!("D{i}"), "youtube", i)).unwrap());
+            ids.push(
+                rig.engine
+                    .add(draft(&format!("D{i}"), "youtube", i))
+                    .unwrap(),
+            );
         }
         rig.engine.settle().await;
         for id in &ids {

@@ -87,7 +87,12 @@ pub struct AddArgs {
     #[arg(long, value_name = "U")]
     pub url: Option<String>,
     /// Stream key (prefer ONAIR_STREAM_KEY: a flag shows in the process list).
-    #[arg(long, value_name = "K", env = "ONAIR_STREAM_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "K",
+        env = "ONAIR_STREAM_KEY",
+        hide_env_values = true
+    )]
     pub key: String,
     /// 720p30, 1080p30, 1080p60 or a preset from presets.toml.
     #[arg(long, value_name = "P", default_value = "1080p30")]
@@ -127,8 +132,12 @@ mod tests {
 
     #[test]
     fn global_flags_go_anywhere() {
-        let cli = Cli::try_parse_from(["onair", "list", "--json", "--region", "eu-west-1"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["onair", "list", "--json", "--region", "eu-west-1"]).unwrap();
         assert_eq!(cli.global.region.as_deref(), Some("eu-west-1"));
-        assert!(matches!(cli.command, Some(Command::List(JsonArg { json: true }))));
+        assert!(matches!(
+            cli.command,
+            Some(Command::List(JsonArg { json: true }))
+        ));
     }
 }

@@ -43,7 +43,9 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     options.readonly = settings.readonly;
     options.theme = super::commands::theme(settings)?;
     let injector = Arc::clone(&sim);
-    options.fault = Some(Arc::new(move |words: &str| injector.apply_fault_command(words)));
+    options.fault = Some(Arc::new(move |words: &str| {
+        injector.apply_fault_command(words)
+    }));
     tui::run(engine, events, options).await?;
     Ok(())
 }
@@ -54,7 +56,13 @@ async fn load_sample_show(engine: Engine) {
         ("YouTube main", "youtube", "", "1080p30", true),
         ("YouTube backup", "youtube", "", "720p30", false),
         ("Twitch", "twitch", "", "1080p30", true),
-        ("Restream", "custom", "rtmp://live.restream.io/live", "1080p60", false),
+        (
+            "Restream",
+            "custom",
+            "rtmp://live.restream.io/live",
+            "1080p60",
+            false,
+        ),
     ];
     let mut to_start = Vec::new();
     for (i, (name, platform, url, preset, live)) in show.into_iter().enumerate() {
@@ -78,4 +86,3 @@ async fn load_sample_show(engine: Engine) {
         }
     }
 }
-

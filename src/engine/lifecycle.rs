@@ -426,6 +426,17 @@ impl Engine {
             }
 
             let step = self.progress(id, OpKind::Delete, 2, DELETE_STEPS, "deleting channel");
+            if matches!(state, Some(ChannelState::Creating | ChannelState::Updating)) {
+                // A channel still being created or updated can't be deleted yet (409).
+                wait_for_channel(
+                    ml.as_ref(),
+                    &channel_id,
+                    Wanted::Channel(ChannelState::Idle),
+                    self.inner.config.create_timeout,
+                )
+                .await
+                .map_err(at(&step))?;
+            }
             if state.is_some() {
                 match self.call(id, || ml.delete_channel(&channel_id)).await {
                     Ok(_) => {}
@@ -463,6 +474,10 @@ impl Engine {
                     Err(e) if e.is_not_found() => {}
                     Err(e) => return Err(at(&step)(e)),
                 }
+                // Until the input is DELETED its flow output still exists (and is billed).
+                wait_for_input(ml.as_ref(), &input_id, InputState::Deleted, INPUT_TIMEOUT)
+                    .await
+                    .map_err(at(&step))?;
             }
             self.modify(id, |r| {
                 r.media_live_input_id = None;

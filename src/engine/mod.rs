@@ -225,6 +225,7 @@ impl Engine {
 
     pub fn start(&self, id: DestinationId) -> Result<(), Refusal> {
         let record = self.known(id)?;
+        self.refuse_if_busy(&record)?;
         match record.status {
             Status::Running => {
                 return Err(Refusal::NotNow(format!(
@@ -246,6 +247,7 @@ impl Engine {
 
     pub fn stop(&self, id: DestinationId) -> Result<(), Refusal> {
         let record = self.known(id)?;
+        self.refuse_if_busy(&record)?;
         match record.status {
             Status::Idle | Status::Parked => {
                 return Err(Refusal::NotNow(format!("{} is not running", record.name)));
@@ -264,12 +266,7 @@ impl Engine {
 
     pub fn delete(&self, id: DestinationId) -> Result<(), Refusal> {
         let record = self.known(id)?;
-        if let Some(op) = self.inner.in_flight.get(id) {
-            return Err(Refusal::Busy {
-                name: record.name,
-                doing: op.verb(),
-            });
-        }
+        self.refuse_if_busy(&record)?;
         self.spawn_op(record, OpKind::Delete)
     }
 
@@ -327,6 +324,18 @@ impl Engine {
     fn known(&self, id: DestinationId) -> Result<Destination, Refusal> {
         self.record(id)
             .ok_or_else(|| Refusal::Unknown(id.to_string()))
+    }
+
+    /// An operation under way wins over whatever the record says: its first write may not have
+    /// landed yet.
+    fn refuse_if_busy(&self, record: &Destination) -> Result<(), Refusal> {
+        match self.inner.in_flight.get(record.id()) {
+            Some(op) => Err(Refusal::Busy {
+                name: record.name.clone(),
+                doing: op.verb(),
+            }),
+            None => Ok(()),
+        }
     }
 
     fn busy(&self, record: &Destination, status: Status) -> Refusal {

@@ -54,7 +54,10 @@ impl Moto {
         let moto = Moto { child, url };
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not answer on {port} in 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not answer on {port} in 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         moto

@@ -9,7 +9,11 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Stream keys used by tests: the secrets scan looks for these.
-pub const KEYS: [&str; 3] = ["live-KEY-aaaa-1111", "live-KEY-bbbb-2222", "live-KEY-cccc-3333"];
+pub const KEYS: [&str; 3] = [
+    "live-KEY-aaaa-1111",
+    "live-KEY-bbbb-2222",
+    "live-KEY-cccc-3333",
+];
 
 pub struct Rig {
     pub sim: Arc<Simulator>,
@@ -33,8 +37,13 @@ impl Rig {
         let sim = Simulator::new(sim_config, clock.clone());
         let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
         tune(&mut config);
-        let (engine, events) = Engine::new(sim.cloud(), Arc::new(Catalog::builtin()), config, clock);
-        Rig { sim, engine, events }
+        let (engine, events) =
+            Engine::new(sim.cloud(), Arc::new(Catalog::builtin()), config, clock);
+        Rig {
+            sim,
+            engine,
+            events,
+        }
     }
 
     pub fn drain(&mut self) -> Vec<EngineEvent> {
@@ -47,7 +56,10 @@ impl Rig {
 
     /// Adds a destination and waits for the chain to be created.
     pub async fn add(&self, name: &str) -> DestinationId {
-        let id = self.engine.add(draft(name, "youtube", 0)).expect("add accepted");
+        let id = self
+            .engine
+            .add(draft(name, "youtube", 0))
+            .expect("add accepted");
         self.engine.settle().await;
         id
     }

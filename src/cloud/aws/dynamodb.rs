@@ -259,6 +259,75 @@ impl RecordStore for SdkRecordStore {
     }
 }
 
+/// Creates the destination table (pay per request, hash key `destinationId`) if it is missing,
+/// waits for it, and turns point-in-time recovery on. Returns whether it created the table.
+pub async fn init_table(
+    sdk_config: &aws_config::SdkConfig,
+    table: &str,
+) -> Result<bool, CloudError> {
+    use aws_sdk_dynamodb::client::Waiters;
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType,
+        PointInTimeRecoverySpecification, ScalarAttributeType,
+    };
+    let client = Client::new(sdk_config);
+    let exists = match client.describe_table().table_name(table).send().await {
+        Ok(_) => true,
+        Err(e) => {
+            let e = map("DescribeTable", e);
+            if !e.is_not_found() {
+                return Err(e);
+            }
+            false
+        }
+    };
+    if !exists {
+        let attribute = AttributeDefinition::builder()
+            .attribute_name(HASH_KEY)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(|e| CloudError::new("CreateTable", ErrorKind::Validation, e.to_string()))?;
+        let key = KeySchemaElement::builder()
+            .attribute_name(HASH_KEY)
+            .key_type(KeyType::Hash)
+            .build()
+            .map_err(|e| CloudError::new("CreateTable", ErrorKind::Validation, e.to_string()))?;
+        client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attribute)
+            .key_schema(key)
+            .send()
+            .await
+            .map_err(|e| map("CreateTable", e))?;
+        client
+            .wait_until_table_exists()
+            .table_name(table)
+            .wait(std::time::Duration::from_secs(120))
+            .await
+            .map_err(|e| CloudError::new("DescribeTable", ErrorKind::Timeout, e.to_string()))?;
+    }
+    let pitr = PointInTimeRecoverySpecification::builder()
+        .point_in_time_recovery_enabled(true)
+        .build()
+        .map_err(|e| {
+            CloudError::new(
+                "UpdateContinuousBackups",
+                ErrorKind::Validation,
+                e.to_string(),
+            )
+        })?;
+    client
+        .update_continuous_backups()
+        .table_name(table)
+        .point_in_time_recovery_specification(pitr)
+        .send()
+        .await
+        .map_err(|e| map("UpdateContinuousBackups", e))?;
+    Ok(!exists)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ mod medialive;
 pub mod ratelimit;
 
 pub use channel_request::{AUDIO_SELECTOR, DESTINATION_ID};
-pub use dynamodb::{HASH_KEY, from_item, to_item};
+pub use dynamodb::{HASH_KEY, from_item, init_table, to_item};
 
 use crate::cloud::Cloud;
 use aws_config::BehaviorVersion;

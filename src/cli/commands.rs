@@ -1,0 +1,379 @@
+//! The control room against AWS, and the headless commands for scripts.
+
+use super::CliError;
+use super::args::AddArgs;
+use crate::clock::Clock;
+use crate::cloud::aws::{self, AwsBackend, AwsOptions};
+use crate::config::Settings;
+use crate::domain::{Catalog, Destination, DestinationDraft, DestinationId, Status, StreamKey};
+use crate::engine::{Engine, EngineConfig, EngineEvent};
+use crate::tui::{self, Theme, TuiOptions};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// Themes built into the binary, by the name `--theme` takes.
+const BUILTIN_THEMES: &[(&str, &str)] = &[("default", include_str!("../../themes/default.toml"))];
+
+/// The presets catalog: the built-in one, with the config's `presets` file laid over it.
+pub fn catalog(settings: &Settings) -> Result<Catalog, CliError> {
+    match &settings.presets {
+        Some(path) => {
+            Catalog::load_over_builtin(path).map_err(|e| CliError::Refused(e.to_string()))
+        }
+        None => Ok(Catalog::builtin()),
+    }
+}
+
+/// `--theme` / `ONAIR_THEME` / `theme`: a built-in name or a path; NO_COLOR wins over all.
+pub fn theme(settings: &Settings) -> Result<Theme, CliError> {
+    let theme = match settings.theme.as_deref() {
+        None => Theme::default_dark(),
+        Some(name) => match BUILTIN_THEMES.iter().find(|(n, _)| *n == name) {
+            Some((n, text)) => Theme::parse(text, &format!("themes/{n}.toml"))
+                .map_err(|e| CliError::Refused(e.to_string()))?,
+            None if name.contains('/') || name.ends_with(".toml") => {
+                Theme::load(Path::new(name)).map_err(|e| CliError::Refused(e.to_string()))?
+            }
+            None => {
+                let names: Vec<&str> = BUILTIN_THEMES.iter().map(|(n, _)| *n).collect();
+                return Err(CliError::Refused(format!(
+                    "theme {name:?}: not a built-in theme ({}) nor a path to a .toml file",
+                    names.join(", ")
+                )));
+            }
+        },
+    };
+    Ok(Theme::honouring_no_color(theme))
+}
+
+/// What every AWS-mode command needs, checked before any AWS call.
+struct Aws {
+    backend: AwsBackend,
+    engine: Engine,
+    events: UnboundedReceiver<EngineEvent>,
+}
+
+async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError> {
+    let table = settings.require("table")?.to_string();
+    let (flow_arn, role_arn) = if needs_chain {
+        (
+            settings.require("flow_arn")?.to_string(),
+            settings.require("medialive_role_arn")?.to_string(),
+        )
+    } else {
+        (
+            settings.flow_arn.clone().unwrap_or_default(),
+            settings.medialive_role_arn.clone().unwrap_or_default(),
+        )
+    };
+    let catalog = catalog(settings)?;
+    let backend = aws::connect(&AwsOptions {
+        region: settings.region.clone(),
+        profile: settings.profile.clone(),
+        table,
+    })
+    .await;
+    if backend.region.is_none() {
+        return Err(CliError::Refused(format!(
+            "region is not set: use --region, AWS_REGION, a profile with a region, or `region` in {}",
+            settings.file.display()
+        )));
+    }
+    let mut config = EngineConfig::new(flow_arn, role_arn);
+    config.refresh_interval = settings.refresh_interval;
+    config.channel_quota = settings.channel_quota;
+    config.input_quota = settings.input_quota;
+    let (engine, events) = Engine::new(
+        backend.cloud.clone(),
+        Arc::new(catalog),
+        config,
+        Clock::system(),
+    );
+    Ok(Aws {
+        backend,
+        engine,
+        events,
+    })
+}
+
+fn refuse_if_readonly(settings: &Settings, what: &str) -> Result<(), CliError> {
+    if settings.readonly {
+        return Err(CliError::Refused(format!("read-only mode: {what} refused")));
+    }
+    Ok(())
+}
+
+/// `onair`: the control room against AWS.
+pub async fn tui(settings: &Settings) -> Result<(), CliError> {
+    let aws = connect(settings, true).await?;
+    let region = aws.backend.region.clone().unwrap_or_default();
+    let profile = settings.profile.clone().unwrap_or_else(|| "default".into());
+    let mut options = TuiOptions::new(format!("aws · {region} · profile {profile}"));
+    options.readonly = settings.readonly;
+    options.theme = theme(settings)?;
+    tui::run(aws.engine, aws.events, options).await?;
+    Ok(())
+}
+
+/// One destination as `list --json` and `add --json` print it: the record (whose stream key
+/// serializes masked) plus its uptime.
+fn json_of(records: &[Destination]) -> Result<String, CliError> {
+    serde_json::to_string_pretty(records).map_err(|e| CliError::Failed(e.to_string()))
+}
+
+fn print_table(records: &[Destination]) {
+    if records.is_empty() {
+        println!("no destinations (add one with `onair add`)");
+        return;
+    }
+    println!(
+        "{:<8}  {:<24}  {:<9}  {:<8}  {:<9}  {:<12}  CHANNEL",
+        "ID", "NAME", "PLATFORM", "PRESET", "STATE", "KEY"
+    );
+    for r in records {
+        println!(
+            "{:<8}  {:<24}  {:<9}  {:<8}  {:<9}  {:<12}  {}",
+            r.destination_id.short(),
+            r.name,
+            r.platform,
+            r.preset,
+            r.status,
+            r.stream_key.masked(),
+            r.media_live_channel_id.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+pub async fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
+    let aws = connect(settings, false).await?;
+    let records = aws.engine.load().await?;
+    if json {
+        println!("{}", json_of(&records)?);
+    } else {
+        print_table(&records);
+    }
+    Ok(())
+}
+
+/// The result of an operation the CLI waited for: the record's state afterwards.
+fn outcome(engine: &Engine, id: DestinationId, verb: &str) -> Result<Destination, CliError> {
+    let record = engine
+        .record(id)
+        .ok_or_else(|| CliError::Failed(format!("{verb}: the record is gone")))?;
+    if record.status == Status::Error {
+        return Err(CliError::Failed(format!(
+            "{verb} {}: {}",
+            record.name,
+            record.last_error.as_deref().unwrap_or("failed")
+        )));
+    }
+    Ok(record)
+}
+
+pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
+    // Validate before any AWS call: bad input exits 2 having touched nothing.
+    let catalog = catalog(settings)?;
+    let draft = DestinationDraft {
+        name: args.name,
+        platform: args.platform,
+        url: args.url.unwrap_or_default(),
+        stream_key: StreamKey::new(args.key),
+        preset: args.preset,
+    };
+    let valid = draft
+        .validate(&catalog)
+        .map_err(|errors| CliError::Refused(crate::engine::Refusal::Invalid(errors).to_string()))?;
+    for warning in &valid.warnings {
+        eprintln!("onair: warning: {warning}");
+    }
+    refuse_if_readonly(settings, "add")?;
+    let aws = connect(settings, true).await?;
+    aws.engine.load().await?;
+    let id = aws.engine.add(draft)?;
+    aws.engine.settle().await;
+    let mut record = outcome(&aws.engine, id, "add")?;
+    if args.start {
+        aws.engine.start(id)?;
+        aws.engine.settle().await;
+        record = outcome(&aws.engine, id, "start")?;
+    }
+    if args.json {
+        println!("{}", json_of(std::slice::from_ref(&record))?);
+    } else {
+        println!(
+            "{} {} ({}) is {}",
+            record.destination_id, record.name, record.platform, record.status
+        );
+    }
+    Ok(())
+}
+
+/// Resolves every target before acting on any, so one typo changes nothing.
+fn resolve_all(engine: &Engine, targets: &[String]) -> Result<Vec<DestinationId>, CliError> {
+    targets
+        .iter()
+        .map(|t| engine.resolve(t).map_err(CliError::from))
+        .collect()
+}
+
+pub async fn start_stop(
+    settings: &Settings,
+    targets: &[String],
+    start: bool,
+) -> Result<(), CliError> {
+    let verb = if start { "start" } else { "stop" };
+    refuse_if_readonly(settings, verb)?;
+    let aws = connect(settings, true).await?;
+    aws.engine.load().await?;
+    let ids = resolve_all(&aws.engine, targets)?;
+    for id in &ids {
+        let asked = if start {
+            aws.engine.start(*id)
+        } else {
+            aws.engine.stop(*id)
+        };
+        asked?;
+    }
+    aws.engine.settle().await;
+    let mut failures = Vec::new();
+    for id in ids {
+        match outcome(&aws.engine, id, verb) {
+            Ok(r) => println!("{} {} is {}", r.destination_id.short(), r.name, r.status),
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(failures.join("\n")))
+    }
+}
+
+pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<(), CliError> {
+    refuse_if_readonly(settings, "rm")?;
+    let aws = connect(settings, true).await?;
+    aws.engine.load().await?;
+    let ids = resolve_all(&aws.engine, targets)?;
+    let names: Vec<String> = ids
+        .iter()
+        .filter_map(|id| aws.engine.record(*id))
+        .map(|r| format!("{} ({}, {})", r.name, r.platform, r.status))
+        .collect();
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::Refused(
+                "rm asks before deleting: pass --yes when there is no terminal to ask on".into(),
+            ));
+        }
+        print!("Delete {} and its AWS resources? [y/N] ", names.join(", "));
+        std::io::stdout().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            return Err(CliError::Refused("nothing deleted".into()));
+        }
+    }
+    for id in &ids {
+        aws.engine.delete(*id)?;
+    }
+    aws.engine.settle().await;
+    let mut failures = Vec::new();
+    for (id, name) in ids.iter().zip(&names) {
+        match aws.engine.record(*id) {
+            None => println!("deleted {name}"),
+            Some(r) => failures.push(format!(
+                "rm {}: {}",
+                r.name,
+                r.last_error.as_deref().unwrap_or("not deleted")
+            )),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(failures.join("\n")))
+    }
+}
+
+pub async fn flow(settings: &Settings, json: bool) -> Result<(), CliError> {
+    let flow_arn = settings.require("flow_arn")?.to_string();
+    let aws = connect(settings, false).await?;
+    let flow = aws
+        .backend
+        .cloud
+        .mediaconnect
+        .describe_flow(&flow_arn)
+        .await?;
+    if json {
+        let outputs: Vec<serde_json::Value> = flow
+            .outputs
+            .iter()
+            .map(|o| {
+                serde_json::json!({
+                    "name": o.name, "arn": o.arn,
+                    "mediaLiveInputArn": o.medialive_input_arn,
+                    "destination": o.destination, "port": o.port, "protocol": o.protocol,
+                })
+            })
+            .collect();
+        let value = serde_json::json!({
+            "name": flow.name, "arn": flow.arn, "status": flow.status.as_aws(),
+            "source": {
+                "name": flow.source.name, "protocol": flow.source.protocol,
+                "ingestIp": flow.source.ingest_ip, "ingestPort": flow.source.ingest_port,
+                "encryption": flow.source.encryption,
+            },
+            "egressIp": flow.egress_ip,
+            "outputs": outputs,
+        });
+        println!("{value:#}");
+    } else {
+        println!("{}  {}", flow.name, flow.status.as_aws());
+        println!("  arn     {}", flow.arn);
+        println!(
+            "  source  {} {}:{} encryption {}",
+            flow.source.protocol,
+            flow.source.ingest_ip.as_deref().unwrap_or("-"),
+            flow.source
+                .ingest_port
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "-".into()),
+            flow.source.encryption.as_deref().unwrap_or("none")
+        );
+        println!("  outputs {}", flow.outputs.len());
+        for o in &flow.outputs {
+            println!(
+                "    {}  {}{}",
+                o.name,
+                o.arn,
+                o.medialive_input_arn
+                    .as_deref()
+                    .map(|a| format!("  ← MediaLive input {a}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn init(settings: &Settings) -> Result<(), CliError> {
+    refuse_if_readonly(settings, "init")?;
+    let table = settings.require("table")?.to_string();
+    let backend = aws::connect(&AwsOptions {
+        region: settings.region.clone(),
+        profile: settings.profile.clone(),
+        table: table.clone(),
+    })
+    .await;
+    let created = aws::init_table(&backend.sdk_config, &table).await?;
+    if created {
+        println!("created table {table} (pay per request, point-in-time recovery on)");
+    } else {
+        println!("table {table} exists; point-in-time recovery is on");
+    }
+    Ok(())
+}
