@@ -3,3 +3,4 @@
 
 pub mod moto;
 pub mod rig;
+pub mod tmux;

@@ -1,0 +1,109 @@
+//! End to end: the real `onair demo` binary in tmux at 120×35, driven by keys as an operator
+//! would: add a YouTube destination through the form, start it, see it running with a bitrate,
+//! stop it (confirmed), delete it (confirmed), and see the table empty again.
+
+mod common;
+
+use common::tmux::{Tmux, line_with};
+use std::time::Duration;
+
+const KEY: &str = "e2e-SECRET-key-9876";
+const WAIT: Duration = Duration::from_secs(30);
+
+fn demo(name: &str) -> (Tmux, tempfile_dir::Dir) {
+    let state = tempfile_dir::Dir::new(name);
+    let command = format!(
+        "env -u NO_COLOR XDG_STATE_HOME={} XDG_CONFIG_HOME={} {} demo",
+        state.path(),
+        state.path(),
+        env!("CARGO_BIN_EXE_onair")
+    );
+    (Tmux::start(name, 120, 35, &command), state)
+}
+
+/// A throwaway directory per test, removed afterwards.
+mod tempfile_dir {
+    pub struct Dir(std::path::PathBuf);
+    impl Dir {
+        pub fn new(name: &str) -> Self {
+            let p = std::env::temp_dir().join(format!("onair-e2e-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&p).expect("temp dir");
+            Dir(p)
+        }
+        pub fn path(&self) -> String {
+            self.0.display().to_string()
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// The Mb/s figure on a destination row, if it shows one.
+fn bitrate_on(row: &str) -> Option<f64> {
+    row.split_whitespace()
+        .filter_map(|w| w.parse::<f64>().ok())
+        .find(|v| *v > 0.0 && *v < 100.0)
+}
+
+#[test]
+fn add_start_stop_delete_a_youtube_destination_by_keyboard() {
+    let (t, _state) = demo("lifecycle");
+    t.wait_text("No destinations yet", WAIT);
+
+    t.keys(&["a"]);
+    t.wait_text("Add destination", WAIT);
+    t.type_text("Show YT");
+    t.keys(&["Tab", "Tab", "Tab"]);
+    t.type_text(KEY);
+    let form = t.screen();
+    assert!(form.contains("rtmp://a.rtmp.youtube.com/live2"), "{form}");
+    assert!(!form.contains(KEY), "the key is typed as dots:\n{form}");
+    t.keys(&["Enter"]);
+
+    t.wait_for("the new row to be idle", WAIT, |s| {
+        line_with(s, "Show YT").is_some_and(|l| l.contains("idle"))
+    });
+
+    t.keys(&["s"]);
+    let screen = t.wait_for("running with a bitrate", WAIT, |s| {
+        line_with(s, "Show YT").is_some_and(|l| l.contains("running") && bitrate_on(l).is_some())
+    });
+    let row = line_with(&screen, "Show YT").unwrap_or_default();
+    let mbps = bitrate_on(row).unwrap_or_default();
+    assert!((5.0..8.0).contains(&mbps), "1080p30 sends about 6 Mb/s: {row}");
+
+    t.keys(&["x"]);
+    let dialog = t.wait_text("Stop Show YT", WAIT);
+    assert!(dialog.contains("youtube"), "the dialog names the platform:\n{dialog}");
+    t.keys(&["y"]);
+    t.wait_for("the row to be idle again", WAIT, |s| {
+        line_with(s, "Show YT").is_some_and(|l| l.contains("idle"))
+    });
+
+    t.keys(&["d"]);
+    t.wait_text("Delete Show YT", WAIT);
+    t.keys(&["y"]);
+    let end = t.wait_text("No destinations yet", WAIT);
+    assert!(!end.contains(KEY));
+
+    t.keys(&["q"]);
+    t.wait_for("onair to exit", WAIT, |_| t.exited());
+}
+
+#[test]
+fn a_bad_form_names_the_field_and_creates_nothing() {
+    let (t, _state) = demo("badform");
+    t.wait_text("No destinations yet", WAIT);
+    t.keys(&["a"]);
+    t.wait_text("Add destination", WAIT);
+    // No name and no key: both fields are marked, and the form stays open.
+    t.keys(&["Enter"]);
+    let screen = t.wait_text("is required", WAIT);
+    assert!(screen.contains("Add destination"), "{screen}");
+    t.keys(&["Escape"]);
+    let screen = t.wait_text("No destinations yet", WAIT);
+    assert!(!screen.contains("Add destination"), "{screen}");
+}
