@@ -121,7 +121,7 @@ impl Engine {
             .unwrap_or_else(|| id.short());
         let result = match result {
             Ok(()) => {
-                self.log(Level::Info, Some(id), format!("{name}: {} done", op.verb()));
+                self.log(Level::Info, Some(id), format!("{} done", op.verb()));
                 Ok(())
             }
             Err(failure) => {
@@ -132,7 +132,7 @@ impl Engine {
                     failure.step,
                     failure.error
                 );
-                self.log(Level::Error, Some(id), format!("{name}: {message}"));
+                self.log(Level::Error, Some(id), message.clone());
                 if self.record(id).is_some() {
                     let saved = self
                         .modify(id, |r| {
@@ -260,7 +260,7 @@ impl Engine {
             self.log(
                 Level::Warn,
                 Some(id),
-                format!("{name}: the flow shows no output for input {}", input.id),
+                format!("the flow shows no output for input {}", input.id),
             );
         }
         self.modify(id, |r| {

@@ -405,11 +405,15 @@ impl Engine {
         let _ = self.inner.events.send(event);
     }
 
+    /// An event-log line. Lines about a destination don't repeat its name: the observer has the
+    /// id (the TUI shows the name beside it), and the log file gets both as fields.
     fn log(&self, level: Level, destination: Option<DestinationId>, text: String) {
+        let id = destination.map(|d| d.to_string());
+        let name = destination.and_then(|d| self.record(d)).map(|r| r.name);
         match level {
-            Level::Info => tracing::info!(destination = ?destination, "{text}"),
-            Level::Warn => tracing::warn!(destination = ?destination, "{text}"),
-            Level::Error => tracing::error!(destination = ?destination, "{text}"),
+            Level::Info => tracing::info!(destination = id, name, "{text}"),
+            Level::Warn => tracing::warn!(destination = id, name, "{text}"),
+            Level::Error => tracing::error!(destination = id, name, "{text}"),
         }
         self.emit(EngineEvent::Log(LogEntry {
             at: self.inner.clock.now(),

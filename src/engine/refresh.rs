@@ -76,9 +76,9 @@ impl Engine {
                     name: flow.name,
                     arn: flow.arn,
                     status: flow.status.as_aws().to_string(),
-                    protocol: flow.source.protocol,
+                    protocol: protocol_label(&flow.source.protocol),
                     port: flow.source.ingest_port,
-                    encryption: flow.source.encryption,
+                    encryption: flow.source.encryption.as_deref().map(encryption_label),
                     outputs: flow.outputs.len(),
                 })
             }
@@ -149,6 +149,27 @@ impl Engine {
             all.extend(self.inner.cloud.cloudwatch.get_metric_data(request).await?);
         }
         Ok(all)
+    }
+}
+
+/// "SRT listener" for `srt-listener`: the panel speaks to people, not to the API.
+fn protocol_label(protocol: &str) -> String {
+    match protocol {
+        "srt-listener" => "SRT listener".into(),
+        "srt-caller" => "SRT caller".into(),
+        "rtp-fec" => "RTP-FEC".into(),
+        "zixi-push" => "Zixi push".into(),
+        "rist" => "RIST".into(),
+        other => other.to_uppercase(),
+    }
+}
+
+fn encryption_label(algorithm: &str) -> String {
+    match algorithm {
+        "aes128" => "AES-128".into(),
+        "aes192" => "AES-192".into(),
+        "aes256" => "AES-256".into(),
+        other => other.to_uppercase(),
     }
 }
 
