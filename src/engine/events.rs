@@ -13,6 +13,7 @@ pub enum OpKind {
     Start,
     Stop,
     Delete,
+    Edit,
 }
 
 impl OpKind {
@@ -22,6 +23,7 @@ impl OpKind {
             OpKind::Start => "start",
             OpKind::Stop => "stop",
             OpKind::Delete => "delete",
+            OpKind::Edit => "edit",
         }
     }
 }

