@@ -304,7 +304,7 @@ fn request(state: &mut AppState, ids: &[DestinationId], op: OpKind) -> Vec<Effec
                 OpKind::Start => Effect::Start(*id),
                 OpKind::Stop => Effect::Stop(*id),
                 OpKind::Delete => Effect::Delete(*id),
-                OpKind::Add => continue,
+                OpKind::Add | OpKind::Edit => continue,
             });
         }
     }
