@@ -14,8 +14,8 @@ use crate::domain::{Desired, Destination, DestinationId, Status};
 use std::time::Duration;
 
 const ADD_STEPS: u8 = 5;
-const START_STEPS: u8 = 3;
-const STOP_STEPS: u8 = 3;
+pub(crate) const START_STEPS: u8 = 3;
+pub(crate) const STOP_STEPS: u8 = 3;
 const DELETE_STEPS: u8 = 5;
 const INPUT_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -26,9 +26,9 @@ pub(crate) struct StepFailure {
     pub error: CloudError,
 }
 
-type StepResult<T = ()> = Result<T, StepFailure>;
+pub(crate) type StepResult<T = ()> = Result<T, StepFailure>;
 
-fn at(step: &str) -> impl FnOnce(CloudError) -> StepFailure + '_ {
+pub(crate) fn at(step: &str) -> impl FnOnce(CloudError) -> StepFailure + '_ {
     move |error| StepFailure {
         step: step.to_string(),
         error,
@@ -36,7 +36,7 @@ fn at(step: &str) -> impl FnOnce(CloudError) -> StepFailure + '_ {
 }
 
 impl Engine {
-    fn progress(&self, id: DestinationId, op: OpKind, step: u8, of: u8, label: &str) -> String {
+    pub(crate) fn progress(&self, id: DestinationId, op: OpKind, step: u8, of: u8, label: &str) -> String {
         let progress = Progress {
             op,
             step,
@@ -49,7 +49,7 @@ impl Engine {
     }
 
     /// Retries a cloud call, noting each retry in the event log.
-    async fn call<T, F, Fut>(&self, id: DestinationId, f: F) -> Result<T, CloudError>
+    pub(crate) async fn call<T, F, Fut>(&self, id: DestinationId, f: F) -> Result<T, CloudError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, CloudError>>,
@@ -91,7 +91,7 @@ impl Engine {
         }
     }
 
-    fn channel_config(&self, record: &Destination) -> Result<ChannelConfig, CloudError> {
+    pub(crate) fn channel_config(&self, record: &Destination) -> Result<ChannelConfig, CloudError> {
         let preset = self.inner.catalog.get(&record.preset).ok_or_else(|| {
             CloudError::new(
                 "CreateChannel",
@@ -274,8 +274,21 @@ impl Engine {
     }
 
     pub(crate) async fn run_start(&self, id: DestinationId) -> StepResult {
-        let ml = &self.inner.cloud.medialive;
-        let step = self.progress(id, OpKind::Start, 1, START_STEPS, "starting channel");
+        let (channel_id, step) = self.begin_start(id, OpKind::Start, 1, START_STEPS).await?;
+        self.start_channel_call(id, &channel_id, &step).await?;
+        self.await_running(id, &channel_id, OpKind::Start, 2, START_STEPS)
+            .await
+    }
+
+    /// Marks the record `starting` (desired running); returns the channel id and the step label.
+    pub(crate) async fn begin_start(
+        &self,
+        id: DestinationId,
+        op: OpKind,
+        step_no: u8,
+        of: u8,
+    ) -> StepResult<(String, String)> {
+        let step = self.progress(id, op, step_no, of, "starting channel");
         let record = self
             .modify(id, |r| {
                 r.status = Status::Starting;
@@ -284,33 +297,56 @@ impl Engine {
             })
             .await
             .map_err(at(&step))?;
-        let channel_id = record.media_live_channel_id.unwrap_or_default();
-        match self.call(id, || ml.start_channel(&channel_id)).await {
-            Ok(_) => {}
-            // Already starting or running (a retried call, another operator): that is progress.
+        Ok((record.media_live_channel_id.unwrap_or_default(), step))
+    }
+
+    /// StartChannel; "already starting or running" (a retried call, another operator) is
+    /// progress, not failure.
+    pub(crate) async fn start_channel_call(
+        &self,
+        id: DestinationId,
+        channel_id: &str,
+        step: &str,
+    ) -> StepResult {
+        let ml = &self.inner.cloud.medialive;
+        match self.call(id, || ml.start_channel(channel_id)).await {
+            Ok(_) => Ok(()),
             Err(e) if e.kind == ErrorKind::Conflict => {
                 let c = self
-                    .call(id, || ml.describe_channel(&channel_id))
+                    .call(id, || ml.describe_channel(channel_id))
                     .await
-                    .map_err(at(&step))?;
-                if !matches!(c.state, ChannelState::Starting | ChannelState::Running) {
-                    return Err(at(&step)(e));
+                    .map_err(at(step))?;
+                if matches!(c.state, ChannelState::Starting | ChannelState::Running) {
+                    Ok(())
+                } else {
+                    Err(at(step)(e))
                 }
             }
-            Err(e) => return Err(at(&step)(e)),
+            Err(e) => Err(at(step)(e)),
         }
+    }
 
-        let step = self.progress(id, OpKind::Start, 2, START_STEPS, "waiting for RUNNING");
+    /// Waits for RUNNING and records the start of the run (for the cost meter).
+    pub(crate) async fn await_running(
+        &self,
+        id: DestinationId,
+        channel_id: &str,
+        op: OpKind,
+        step_no: u8,
+        of: u8,
+    ) -> StepResult {
+        let ml = &self.inner.cloud.medialive;
+        let step = self.progress(id, op, step_no, of, "waiting for RUNNING");
         wait_for_channel(
             ml.as_ref(),
-            &channel_id,
+            channel_id,
             Wanted::Channel(ChannelState::Running),
             self.inner.config.start_timeout,
         )
         .await
         .map_err(at(&step))?;
 
-        let step = self.progress(id, OpKind::Start, 3, START_STEPS, "saving");
+        let step = self.progress(id, op, step_no + 1, of, "saving");
         let now = self.inner.clock.now();
         self.modify(id, |r| {
             r.status = Status::Running;
@@ -322,28 +358,15 @@ impl Engine {
     }
 
     pub(crate) async fn run_stop(&self, id: DestinationId) -> StepResult {
-        let step = self.progress(id, OpKind::Stop, 1, STOP_STEPS, "stopping channel");
-        let record = self
-            .modify(id, |r| {
-                r.status = Status::Stopping;
-                r.desired = Desired::Idle;
-                r.last_error = None;
-            })
-            .await
-            .map_err(at(&step))?;
-        let channel_id = record.media_live_channel_id.unwrap_or_default();
+        let (channel_id, step) = self.begin_stop(id, OpKind::Stop, 1, STOP_STEPS).await?;
         self.stop_channel(id, &channel_id, &step, 2, STOP_STEPS, OpKind::Stop)
             .await?;
-
-        let step = self.progress(id, OpKind::Stop, 3, STOP_STEPS, "saving");
-        self.modify(id, |r| r.status = Status::Idle)
-            .await
-            .map_err(at(&step))?;
-        Ok(())
+        self.finish_stop(id, OpKind::Stop, 3, STOP_STEPS).await
     }
 
     /// StopChannel, wait for IDLE, and close the run on the record (for the cost meter).
-    async fn stop_channel(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn stop_channel(
         &self,
         id: DestinationId,
         channel_id: &str,
@@ -352,20 +375,45 @@ impl Engine {
         of: u8,
         op: OpKind,
     ) -> StepResult {
+        self.stop_channel_call(id, channel_id, step).await?;
+        self.await_idle(id, channel_id, op, wait_step, of).await
+    }
+
+    /// StopChannel; "already stopping or stopped" is progress.
+    pub(crate) async fn stop_channel_call(
+        &self,
+        id: DestinationId,
+        channel_id: &str,
+        step: &str,
+    ) -> StepResult {
         let ml = &self.inner.cloud.medialive;
         match self.call(id, || ml.stop_channel(channel_id)).await {
-            Ok(_) => {}
+            Ok(_) => Ok(()),
             Err(e) if e.kind == ErrorKind::Conflict => {
                 let c = self
                     .call(id, || ml.describe_channel(channel_id))
                     .await
                     .map_err(at(step))?;
-                if !matches!(c.state, ChannelState::Stopping | ChannelState::Idle) {
-                    return Err(at(step)(e));
+                if matches!(c.state, ChannelState::Stopping | ChannelState::Idle) {
+                    Ok(())
+                } else {
+                    Err(at(step)(e))
                 }
             }
-            Err(e) => return Err(at(step)(e)),
+            Err(e) => Err(at(step)(e)),
         }
+    }
+
+    /// Waits for IDLE and closes the run on the record.
+    pub(crate) async fn await_idle(
+        &self,
+        id: DestinationId,
+        channel_id: &str,
+        op: OpKind,
+        wait_step: u8,
+        of: u8,
+    ) -> StepResult {
+        let ml = &self.inner.cloud.medialive;
         let step = self.progress(id, op, wait_step, of, "waiting for IDLE");
         wait_for_channel(
             ml.as_ref(),
@@ -386,6 +434,35 @@ impl Engine {
         })
         .await
         .map_err(at(&step))?;
+        Ok(())
+    }
+
+    /// Marks the record `stopping` (desired idle); returns the channel id and the step label.
+    pub(crate) async fn begin_stop(
+        &self,
+        id: DestinationId,
+        op: OpKind,
+        step_no: u8,
+        of: u8,
+    ) -> StepResult<(String, String)> {
+        let step = self.progress(id, op, step_no, of, "stopping channel");
+        let record = self
+            .modify(id, |r| {
+                r.status = Status::Stopping;
+                r.desired = Desired::Idle;
+                r.last_error = None;
+            })
+            .await
+            .map_err(at(&step))?;
+        Ok((record.media_live_channel_id.unwrap_or_default(), step))
+    }
+
+    /// After IDLE: the record says so.
+    pub(crate) async fn finish_stop(&self, id: DestinationId, op: OpKind, step_no: u8, of: u8) -> StepResult {
+        let step = self.progress(id, op, step_no, of, "saving");
+        self.modify(id, |r| r.status = Status::Idle)
+            .await
+            .map_err(at(&step))?;
         Ok(())
     }
 

@@ -2,7 +2,9 @@
 //! traits, one serialized operation per destination, many destinations at once, and reports every
 //! step as an [`EngineEvent`]. It knows neither the terminal nor the AWS SDK.
 
+mod bulk;
 mod calls;
+mod edit;
 pub mod cost;
 pub mod events;
 mod lifecycle;
@@ -69,6 +71,9 @@ pub enum Refusal {
     Busy { name: String, doing: &'static str },
     #[error("{0}")]
     NotNow(String),
+    /// The change needs the running channel restarted: ask, then call again with `restart`.
+    #[error("{name} is live: applying the change restarts its channel")]
+    NeedsRestart { name: String },
     #[error(
         "MediaLive {what} quota reached: {used} of {allowed} in use (raise it in Service Quotas, or delete a destination)"
     )]
@@ -224,75 +229,54 @@ impl Engine {
     }
 
     pub fn start(&self, id: DestinationId) -> Result<(), Refusal> {
-        let record = self.known(id)?;
-        self.refuse_if_busy(&record)?;
-        match record.status {
-            Status::Running => {
-                return Err(Refusal::NotNow(format!(
-                    "{} is already running",
-                    record.name
-                )));
-            }
-            Status::Idle | Status::Error if record.media_live_channel_id.is_some() => {}
-            Status::Parked | Status::Error => {
-                return Err(Refusal::NotNow(format!(
-                    "{} has no channel: delete it and add it again",
-                    record.name
-                )));
-            }
-            other => return Err(self.busy(&record, other)),
-        }
+        let record = self.startable(id)?;
         self.spawn_op(record, OpKind::Start)
     }
 
+    /// The record, if it can be started now.
+    fn startable(&self, id: DestinationId) -> Result<Destination, Refusal> {
+        let record = self.known(id)?;
+        self.refuse_if_busy(&record)?;
+        match record.status {
+            Status::Running => Err(Refusal::NotNow(format!(
+                "{} is already running",
+                record.name
+            ))),
+            Status::Idle | Status::Error if record.media_live_channel_id.is_some() => Ok(record),
+            Status::Parked | Status::Error => Err(Refusal::NotNow(format!(
+                "{} has no channel: delete it and add it again",
+                record.name
+            ))),
+            other => Err(self.busy(&record, other)),
+        }
+    }
+
     pub fn stop(&self, id: DestinationId) -> Result<(), Refusal> {
+        let record = self.stoppable(id)?;
+        self.spawn_op(record, OpKind::Stop)
+    }
+
+    /// The record, if it can be stopped now.
+    fn stoppable(&self, id: DestinationId) -> Result<Destination, Refusal> {
         let record = self.known(id)?;
         self.refuse_if_busy(&record)?;
         match record.status {
             Status::Idle | Status::Parked => {
-                return Err(Refusal::NotNow(format!("{} is not running", record.name)));
+                Err(Refusal::NotNow(format!("{} is not running", record.name)))
             }
-            Status::Running | Status::Error if record.media_live_channel_id.is_some() => {}
-            Status::Error => {
-                return Err(Refusal::NotNow(format!(
-                    "{} has no channel to stop",
-                    record.name
-                )));
-            }
-            other => return Err(self.busy(&record, other)),
+            Status::Running | Status::Error if record.media_live_channel_id.is_some() => Ok(record),
+            Status::Error => Err(Refusal::NotNow(format!(
+                "{} has no channel to stop",
+                record.name
+            ))),
+            other => Err(self.busy(&record, other)),
         }
-        self.spawn_op(record, OpKind::Stop)
     }
 
     pub fn delete(&self, id: DestinationId) -> Result<(), Refusal> {
         let record = self.known(id)?;
         self.refuse_if_busy(&record)?;
         self.spawn_op(record, OpKind::Delete)
-    }
-
-    /// Changes a destination's name, platform, URL, key or preset. An idle channel is updated
-    /// in place (UpdateChannel with the whole configuration); a live one is refused with
-    /// [`Refusal::NeedsRestart`] unless `restart` is set, in which case it is stopped, updated
-    /// and started again.
-    pub fn edit(
-        &self,
-        id: DestinationId,
-        draft: DestinationDraft,
-        restart: bool,
-    ) -> Result<(), Refusal> {
-        let _ = (id, draft, restart);
-        Err(Refusal::NotNow("edit is not wired yet".into()))
-    }
-
-    /// Starts several destinations at once: one BatchStart for all their channels where there
-    /// is more than one, then each waits for RUNNING. Per destination: accepted or refused.
-    pub fn start_many(&self, ids: &[DestinationId]) -> Vec<(DestinationId, Result<(), Refusal>)> {
-        ids.iter().map(|id| (*id, self.start(*id))).collect()
-    }
-
-    /// Stops several destinations at once (BatchStop where there is more than one).
-    pub fn stop_many(&self, ids: &[DestinationId]) -> Vec<(DestinationId, Result<(), Refusal>)> {
-        ids.iter().map(|id| (*id, self.stop(*id))).collect()
     }
 
     /// The operation under way on this destination, if any.
