@@ -2,7 +2,9 @@
 //! code and message (never the request, so never a stream key).
 
 use crate::cloud::{CloudError, ErrorKind};
+use crate::domain::StreamKey;
 use aws_sdk_medialive::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_medialive::types::error::UnprocessableEntityException;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 pub(crate) fn map<E>(call: &'static str, err: SdkError<E, HttpResponse>) -> CloudError
@@ -30,6 +32,46 @@ where
         },
     };
     CloudError::new(call, kind, text)
+}
+
+/// [`map`] for CreateChannel and UpdateChannel, the two calls that send a whole channel. A 422's
+/// top-level message is only "Validation errors"; what is wrong is in `ValidationErrors`, so each
+/// `ElementPath: ErrorMessage` is appended. AWS's text may quote the offending value, and for
+/// the destination that value is the stream key: it is replaced by its masked form.
+pub(crate) fn map_channel<E>(
+    call: &'static str,
+    err: SdkError<E, HttpResponse>,
+    unprocessable: fn(&E) -> Option<&UnprocessableEntityException>,
+    key: &StreamKey,
+) -> CloudError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let details: Vec<String> = err
+        .as_service_error()
+        .and_then(unprocessable)
+        .map(|u| {
+            u.validation_errors()
+                .iter()
+                .map(|v| {
+                    format!(
+                        "{}: {}",
+                        v.element_path().unwrap_or("?"),
+                        v.error_message().unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut error = map(call, err);
+    if !details.is_empty() {
+        error.message = format!("{} ({})", error.message, details.join("; "));
+    }
+    let secret = key.expose();
+    if !secret.trim().is_empty() && error.message.contains(secret) {
+        error.message = error.message.replace(secret, &key.masked());
+    }
+    error
 }
 
 /// The error and its sources on one line: "dispatch failure: io error: Connection refused".

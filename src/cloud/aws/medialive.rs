@@ -3,7 +3,7 @@
 use super::channel_request::{
     destination, encoder_settings, input_attachment, input_specification,
 };
-use super::errors::map;
+use super::errors::{map, map_channel};
 use super::ratelimit::RateLimiter;
 use crate::cloud::{
     BatchFailure, BatchResult, Channel, ChannelState, CloudError, CreateChannelRequest,
@@ -11,6 +11,9 @@ use crate::cloud::{
 };
 use async_trait::async_trait;
 use aws_sdk_medialive::Client;
+use aws_sdk_medialive::operation::create_channel::CreateChannelError;
+use aws_sdk_medialive::operation::update_channel::UpdateChannelError;
+use aws_sdk_medialive::types::error::UnprocessableEntityException;
 use aws_sdk_medialive::types::{ChannelClass, InputType, MediaConnectFlowRequest};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +26,20 @@ pub struct SdkMediaLive {
 impl SdkMediaLive {
     pub fn new(client: Client, limiter: Arc<RateLimiter>) -> Self {
         Self { client, limiter }
+    }
+}
+
+fn create_unprocessable(e: &CreateChannelError) -> Option<&UnprocessableEntityException> {
+    match e {
+        CreateChannelError::UnprocessableEntityException(u) => Some(u),
+        _ => None,
+    }
+}
+
+fn update_unprocessable(e: &UpdateChannelError) -> Option<&UnprocessableEntityException> {
+    match e {
+        UpdateChannelError::UnprocessableEntityException(u) => Some(u),
+        _ => None,
     }
 }
 
@@ -216,7 +233,14 @@ impl MediaLive for SdkMediaLive {
             .set_tags(Some(req.tags.into_iter().collect()))
             .send()
             .await
-            .map_err(|e| map("CreateChannel", e))?;
+            .map_err(|e| {
+                map_channel(
+                    "CreateChannel",
+                    e,
+                    create_unprocessable,
+                    &config.destination.stream_name,
+                )
+            })?;
         let channel = out.channel().ok_or_else(|| {
             CloudError::new(
                 "CreateChannel",
@@ -301,7 +325,14 @@ impl MediaLive for SdkMediaLive {
             .encoder_settings(encoder_settings(config))
             .send()
             .await
-            .map_err(|e| map("UpdateChannel", e))?;
+            .map_err(|e| {
+                map_channel(
+                    "UpdateChannel",
+                    e,
+                    update_unprocessable,
+                    &config.destination.stream_name,
+                )
+            })?;
         let channel = out.channel().ok_or_else(|| {
             CloudError::new(
                 "UpdateChannel",

@@ -12,6 +12,8 @@ pub mod ratelimit;
 
 pub use channel_request::{AUDIO_SELECTOR, DESTINATION_ID};
 pub use dynamodb::{HASH_KEY, from_item, init_table, to_item};
+/// Public so tests can drive the real backend over a mocked SDK client.
+pub use medialive::SdkMediaLive;
 
 use crate::cloud::Cloud;
 use aws_config::BehaviorVersion;
