@@ -372,10 +372,6 @@ struct Cli {
 }
 
 impl Cli {
-    fn run(&mut self, args: &[&str]) -> Output {
-        self.run_with(args, &[], &[])
-    }
-
     fn run_with(&mut self, args: &[&str], set: &[(&str, &str)], unset: &[&str]) -> Output {
         let mut command = onair(args, &self.env);
         for (k, v) in set {
