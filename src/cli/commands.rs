@@ -137,9 +137,11 @@ fn print_table(records: &[Destination]) {
             "{:<8}  {:<24}  {:<9}  {:<8}  {:<9}  {:<12}  {}",
             r.destination_id.short(),
             r.name,
-            r.platform,
+            // Platform and Status implement Display with write!, which ignores the width: pad
+            // their text instead, or every column after them shifts.
+            r.platform.to_string(),
             r.preset,
-            r.status,
+            r.status.to_string(),
             r.stream_key.masked(),
             r.media_live_channel_id.as_deref().unwrap_or("-")
         );

@@ -4,3 +4,4 @@
 pub mod moto;
 pub mod rig;
 pub mod tmux;
+pub mod wire;

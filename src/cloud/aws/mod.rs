@@ -50,7 +50,12 @@ pub async fn connect(options: &AwsOptions) -> AwsBackend {
     if let Some(region) = &options.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
     }
-    let sdk_config = loader.load().await;
+    from_sdk_config(loader.load().await, options.table.clone())
+}
+
+/// The backend on an SDK configuration built elsewhere: tests pass one with an explicit endpoint
+/// and static credentials, so that parallel tests don't race on the process environment.
+pub fn from_sdk_config(sdk_config: aws_config::SdkConfig, table: String) -> AwsBackend {
     let medialive_limit = Arc::new(RateLimiter::new(MEDIA_RPS, MEDIA_BURST));
     let mediaconnect_limit = Arc::new(RateLimiter::new(MEDIA_RPS, MEDIA_BURST));
     let cloud = Cloud {
@@ -67,7 +72,7 @@ pub async fn connect(options: &AwsOptions) -> AwsBackend {
         )),
         store: Arc::new(dynamodb::SdkRecordStore::new(
             aws_sdk_dynamodb::Client::new(&sdk_config),
-            options.table.clone(),
+            table,
         )),
     };
     AwsBackend {

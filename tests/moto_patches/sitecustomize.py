@@ -1,0 +1,112 @@
+"""Named monkeypatches that make moto 5.2.5's MediaLive and MediaConnect behave like AWS where
+onair's wire tests depend on it (see shared/notes/moto.md for what moto does unpatched).
+
+Python imports `sitecustomize` at start-up from PYTHONPATH, so a test loads these into its own
+moto server with `Moto::start_with(&[("PYTHONPATH", <this directory>)])`; servers started
+without it stay plain moto. Each patch is a small function, named for the AWS behaviour it
+adds, applied once at the bottom of this file.
+"""
+
+from cloudwatch_cbor import cloudwatch_speaks_rpcv2_cbor
+from moto.core.exceptions import ServiceException
+from moto.mediaconnect.models import MediaConnectBackend, mediaconnect_backends
+from moto.medialive.models import MediaLiveBackend
+from moto.moto_api._internal import mock_random
+
+
+class NotFoundException(ServiceException):
+    # Defined outside moto's packages, so moto serializes it with the service's own error model
+    # (MediaLive's NotFoundException: HTTP 404).
+    code = "NotFoundException"
+
+
+def medialive_unknown_ids_are_404():
+    """AWS answers an unknown channel or input id with NotFoundException, HTTP 404 (the engine
+    treats that as "already gone" when deleting). Moto looks the id up in a dict and answers a
+    KeyError with HTTP 500, which the engine must treat as a retryable outage."""
+
+    def wrap(name, kind):
+        original = getattr(MediaLiveBackend, name)
+
+        def patched(self, *args, **kwargs):
+            try:
+                return original(self, *args, **kwargs)
+            except KeyError as e:
+                raise NotFoundException(f"The {kind} {e.args[0]} does not exist") from None
+
+        setattr(MediaLiveBackend, name, patched)
+
+    for name in ("describe_channel", "delete_channel", "start_channel", "stop_channel",
+                 "update_channel"):
+        wrap(name, "channel")
+    for name in ("describe_input", "delete_input", "update_input"):
+        wrap(name, "input")
+
+
+def _flow(account_id, flow_arn):
+    # arn:aws:mediaconnect:REGION:ACCOUNT:flow:ID:NAME
+    region = flow_arn.split(":")[3]
+    return mediaconnect_backends[account_id][region]._flows.get(flow_arn)
+
+
+def medialive_mediaconnect_input_owns_a_flow_output():
+    """AWS: CreateInput of Type MEDIACONNECT makes MediaLive add an output to each flow it names,
+    whose MediaLiveInputArn is the input's ARN (that is how the flow feeds the input, and how
+    onair finds the output's ARN); DeleteInput removes that output again. Moto models neither:
+    the flow never gets an output."""
+    create_input = MediaLiveBackend.create_input
+    delete_input = MediaLiveBackend.delete_input
+
+    def patched_create(self, *args, **kwargs):
+        new = create_input(self, *args, **kwargs)
+        if new.type == "MEDIACONNECT":
+            for request in new.media_connect_flows or []:
+                flow_arn = request.get("FlowArn") or request.get("flowArn")
+                flow = _flow(self.account_id, flow_arn)
+                if flow is None:
+                    continue
+                output_id = mock_random.uuid4().hex
+                name = f"medialive-{new.id}"
+                flow.outputs = list(flow.outputs or []) + [{
+                    "name": name,
+                    "description": f"MediaLive input {new.id}",
+                    "outputArn": f"arn:aws:mediaconnect:{flow_arn.split(':')[3]}:"
+                                 f"{self.account_id}:output:{output_id}:{name}",
+                    "mediaLiveInputArn": new.arn,
+                }]
+        return new
+
+    def patched_delete(self, input_id):
+        result = delete_input(self, input_id)
+        gone = self._inputs[input_id]
+        for request in gone.media_connect_flows or []:
+            flow = _flow(self.account_id, request.get("FlowArn") or request.get("flowArn"))
+            if flow is not None:
+                flow.outputs = [o for o in flow.outputs or []
+                                if o.get("mediaLiveInputArn") != gone.arn]
+        return result
+
+    MediaLiveBackend.create_input = patched_create
+    MediaLiveBackend.delete_input = patched_delete
+
+
+def mediaconnect_source_has_a_transport():
+    """AWS reports a flow source's protocol under Source.Transport.Protocol (what onair reads);
+    moto echoes the request's top-level Protocol and has no Transport."""
+    create_flow = MediaConnectBackend.create_flow
+
+    def patched(self, *args, **kwargs):
+        flow = create_flow(self, *args, **kwargs)
+        for source in flow.sources or []:
+            if source.get("protocol") and "transport" not in source:
+                source["transport"] = {"protocol": source["protocol"]}
+        return flow
+
+    MediaConnectBackend.create_flow = patched
+
+
+# Order matters: the 404 wrapper goes outermost, so the input patches see only known ids.
+medialive_mediaconnect_input_owns_a_flow_output()
+medialive_unknown_ids_are_404()
+mediaconnect_source_has_a_transport()
+cloudwatch_speaks_rpcv2_cbor()  # in cloudwatch_cbor.py
