@@ -73,11 +73,17 @@ fn add_start_stop_delete_a_youtube_destination_by_keyboard() {
     });
     let row = line_with(&screen, "Show YT").unwrap_or_default();
     let mbps = bitrate_on(row).unwrap_or_default();
-    assert!((5.0..8.0).contains(&mbps), "1080p30 sends about 6 Mb/s: {row}");
+    assert!(
+        (5.0..8.0).contains(&mbps),
+        "1080p30 sends about 6 Mb/s: {row}"
+    );
 
     t.keys(&["x"]);
     let dialog = t.wait_text("Stop Show YT", WAIT);
-    assert!(dialog.contains("youtube"), "the dialog names the platform:\n{dialog}");
+    assert!(
+        dialog.contains("youtube"),
+        "the dialog names the platform:\n{dialog}"
+    );
     t.keys(&["y"]);
     t.wait_for("the row to be idle again", WAIT, |s| {
         line_with(s, "Show YT").is_some_and(|l| l.contains("idle"))

@@ -23,10 +23,17 @@ async fn editing_an_idle_destination_updates_its_channel_in_place() {
     assert_eq!(after.name, "Main renamed");
     assert_eq!(after.preset, "720p30");
     assert_eq!(after.rtmp_url, "rtmp://live.twitch.tv/app");
-    assert_eq!(after.media_live_channel_id, before.media_live_channel_id, "same channel");
+    assert_eq!(
+        after.media_live_channel_id, before.media_live_channel_id,
+        "same channel"
+    );
     assert_eq!(rig.sim.call_counts().get("UpdateChannel"), Some(&1));
     let channel = &rig.sim.snapshot().channels[0];
-    assert!(channel.name.starts_with("onair-main-renamed-"), "{}", channel.name);
+    assert!(
+        channel.name.starts_with("onair-main-renamed-"),
+        "{}",
+        channel.name
+    );
     rig.assert_consistent();
 }
 
@@ -38,11 +45,24 @@ async fn editing_a_live_destination_asks_first_then_restarts_it() {
     rig.engine.settle().await;
     rig.sim.reset_call_counts();
 
-    let asked = rig.engine.edit(id, draft("Main", "youtube", 2), false).unwrap_err();
-    assert_eq!(asked, Refusal::NeedsRestart { name: "Main".into() });
-    assert!(rig.sim.call_counts().values().all(|n| *n == 0), "nothing changed before the answer");
+    let asked = rig
+        .engine
+        .edit(id, draft("Main", "youtube", 2), false)
+        .unwrap_err();
+    assert_eq!(
+        asked,
+        Refusal::NeedsRestart {
+            name: "Main".into()
+        }
+    );
+    assert!(
+        rig.sim.call_counts().values().all(|n| *n == 0),
+        "nothing changed before the answer"
+    );
 
-    rig.engine.edit(id, draft("Main", "youtube", 2), true).unwrap();
+    rig.engine
+        .edit(id, draft("Main", "youtube", 2), true)
+        .unwrap();
     rig.engine.settle().await;
     let counts = rig.sim.call_counts();
     for call in ["StopChannel", "UpdateChannel", "StartChannel"] {
@@ -60,8 +80,14 @@ async fn an_invalid_edit_changes_nothing() {
     rig.sim.reset_call_counts();
     let mut bad = draft("Main", "youtube", 0);
     bad.url = "ftp://nope".into();
-    assert!(matches!(rig.engine.edit(id, bad, false), Err(Refusal::Invalid(_))));
-    let dup = rig.engine.edit(id, draft("other", "youtube", 0), false).unwrap_err();
+    assert!(matches!(
+        rig.engine.edit(id, bad, false),
+        Err(Refusal::Invalid(_))
+    ));
+    let dup = rig
+        .engine
+        .edit(id, draft("other", "youtube", 0), false)
+        .unwrap_err();
     assert!(dup.to_string().contains("already called"), "{dup}");
     assert!(rig.sim.call_counts().values().all(|n| *n == 0));
     assert_eq!(rig.engine.record(id).unwrap().name, "Main");
@@ -72,7 +98,11 @@ async fn bulk_start_uses_one_batch_call_and_takes_about_as_long_as_one_start() {
     let rig = Rig::with(SimConfig::default(), |c| c.channel_quota = 20);
     let mut ids = Vec::new();
     for i in 0..3 {
-        ids.push(rig.engine.add(draft(&format!("D{i}"), "youtube", i)).unwrap());
+        ids.push(
+            rig.engine
+                .add(draft(&format!("D{i}"), "youtube", i))
+                .unwrap(),
+        );
     }
     rig.engine.settle().await;
     rig.sim.reset_call_counts();
@@ -109,7 +139,10 @@ async fn bulk_start_reports_each_row_and_refuses_the_ones_that_cannot_start() {
     rig.engine.start(a).unwrap();
     rig.engine.settle().await;
     let results = rig.engine.start_many(&[a, b, c]);
-    assert!(matches!(results[0].1, Err(Refusal::NotNow(_))), "A is already running");
+    assert!(
+        matches!(results[0].1, Err(Refusal::NotNow(_))),
+        "A is already running"
+    );
     assert!(results[1].1.is_ok() && results[2].1.is_ok());
     rig.engine.settle().await;
     assert_eq!(rig.status(b), Some(Status::Running));

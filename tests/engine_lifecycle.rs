@@ -335,8 +335,16 @@ async fn several_destinations_of_one_platform_are_independent() {
 
 #[tokio::test(start_paused = true)]
 async fn refresh_reads_states_flow_and_metrics_in_a_constant_number_of_calls() {
-    for n in [1usize, 4] {
-        let rig = Rig::with(SimConfig::unlimited(), |c| c.channel_quota = 10);
+    for n in [1usize, 10] {
+        let sim = SimConfig {
+            channel_quota: 200,
+            input_quota: 200,
+            ..SimConfig::unlimited()
+        };
+        let rig = Rig::with(sim, |c| {
+            c.channel_quota = 200;
+            c.input_quota = 200;
+        });
         let mut ids = Vec::new();
         for i in 0..n {
             ids.push(
@@ -398,4 +406,39 @@ async fn no_event_or_record_debug_output_contains_a_stream_key() {
         assert!(!text.contains(key), "a stream key leaked");
     }
     assert!(text.contains("StartChannel"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn refresh_makes_three_calls_for_a_hundred_destinations() {
+    // One flow carries at most 50 outputs (a hard MediaConnect limit the simulator models), so
+    // a hundred destinations can't all have live chains; their records still drive every query.
+    for n in [1usize, 10, 100] {
+        let rig = Rig::new();
+        let store = rig.sim.cloud().store;
+        for i in 0..n {
+            let mut record = onair::domain::Destination::new(
+                format!("D{i}"),
+                onair::domain::Platform::Youtube,
+                "rtmp://a.rtmp.youtube.com/live2".into(),
+                onair::domain::StreamKey::new(KEYS[0]),
+                "1080p30".into(),
+                rig.sim.now(),
+            );
+            record.status = Status::Idle;
+            record.media_live_channel_id = Some(format!("{}", 1_000_000 + i));
+            store.put_if_absent(&record).await.unwrap();
+        }
+        rig.sim.reset_call_counts();
+        let seen = rig.engine.refresh().await;
+        let counts = rig.sim.call_counts();
+        let media_calls: u64 = ["ListChannels", "DescribeFlow", "GetMetricData"]
+            .iter()
+            .map(|c| counts.get(*c).copied().unwrap_or(0))
+            .sum();
+        assert_eq!(media_calls, 3, "n={n}: {counts:?}");
+        assert_eq!(counts.get("Scan"), Some(&1));
+        assert_eq!(counts.values().sum::<u64>(), 4, "n={n}: {counts:?}");
+        assert_eq!(seen.metrics.destinations.len(), n);
+        assert!(seen.error.is_none(), "{:?}", seen.error);
+    }
 }

@@ -31,14 +31,12 @@ impl Engine {
                 OpKind::Start => self.startable(*id),
                 _ => self.stoppable(*id),
             };
-            let claimed = checked.and_then(|record| {
-                match self.inner.in_flight.claim(*id, op) {
-                    Ok(claim) => Ok((record, claim)),
-                    Err(doing) => Err(Refusal::Busy {
-                        name: record.name,
-                        doing: doing.verb(),
-                    }),
-                }
+            let claimed = checked.and_then(|record| match self.inner.in_flight.claim(*id, op) {
+                Ok(claim) => Ok((record, claim)),
+                Err(doing) => Err(Refusal::Busy {
+                    name: record.name,
+                    doing: doing.verb(),
+                }),
             });
             match claimed {
                 Ok((record, claim)) => {
@@ -69,7 +67,11 @@ impl Engine {
     }
 
     async fn run_batch(&self, accepted: Accepted, op: OpKind) {
-        let of = if op == OpKind::Start { START_STEPS } else { STOP_STEPS };
+        let of = if op == OpKind::Start {
+            START_STEPS
+        } else {
+            STOP_STEPS
+        };
         // Every record says what is about to happen before the one call that does it.
         let begun = join_all(accepted.iter().map(|(id, _, _)| async move {
             match op {
@@ -95,8 +97,14 @@ impl Engine {
         let ml = &self.inner.cloud.medialive;
         let first = ready.first().map(|(id, ..)| *id).unwrap_or_default();
         let (call, answer) = match op {
-            OpKind::Start => ("BatchStart", self.call(first, || ml.batch_start(&channel_ids)).await),
-            _ => ("BatchStop", self.call(first, || ml.batch_stop(&channel_ids)).await),
+            OpKind::Start => (
+                "BatchStart",
+                self.call(first, || ml.batch_start(&channel_ids)).await,
+            ),
+            _ => (
+                "BatchStop",
+                self.call(first, || ml.batch_stop(&channel_ids)).await,
+            ),
         };
         let answer: Result<BatchResult, CloudError> = answer;
         join_all(ready.into_iter().map(|(id, channel, claim, step)| {

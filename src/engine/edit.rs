@@ -23,9 +23,10 @@ impl Engine {
         let valid = draft
             .validate(&self.inner.catalog)
             .map_err(Refusal::Invalid)?;
-        let taken = self.records().iter().any(|r| {
-            r.destination_id != id && r.name.eq_ignore_ascii_case(&valid.name)
-        });
+        let taken = self
+            .records()
+            .iter()
+            .any(|r| r.destination_id != id && r.name.eq_ignore_ascii_case(&valid.name));
         if taken {
             return Err(Refusal::Invalid(vec![FieldError {
                 field: Field::Name,
@@ -57,17 +58,20 @@ impl Engine {
         Ok(())
     }
 
-    async fn run_edit(&self, id: DestinationId, change: ValidDestination, live: bool) -> StepResult {
+    async fn run_edit(
+        &self,
+        id: DestinationId,
+        change: ValidDestination,
+        live: bool,
+    ) -> StepResult {
         let of = if live { 6 } else { 2 };
         let mut step_no = 1;
         let channel = self.record(id).and_then(|r| r.media_live_channel_id);
-        if live {
-            if let Some(channel_id) = &channel {
-                let (_, step) = self.begin_stop(id, OpKind::Edit, step_no, of).await?;
-                self.stop_channel(id, channel_id, &step, step_no + 1, of, OpKind::Edit)
-                    .await?;
-                step_no += 2;
-            }
+        if let (true, Some(channel_id)) = (live, &channel) {
+            let (_, step) = self.begin_stop(id, OpKind::Edit, step_no, of).await?;
+            self.stop_channel(id, channel_id, &step, step_no + 1, of, OpKind::Edit)
+                .await?;
+            step_no += 2;
         }
 
         let step = self.progress(id, OpKind::Edit, step_no, of, "saving changes");

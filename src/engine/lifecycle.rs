@@ -36,7 +36,14 @@ pub(crate) fn at(step: &str) -> impl FnOnce(CloudError) -> StepFailure + '_ {
 }
 
 impl Engine {
-    pub(crate) fn progress(&self, id: DestinationId, op: OpKind, step: u8, of: u8, label: &str) -> String {
+    pub(crate) fn progress(
+        &self,
+        id: DestinationId,
+        op: OpKind,
+        step: u8,
+        of: u8,
+        label: &str,
+    ) -> String {
         let progress = Progress {
             op,
             step,
@@ -458,7 +465,13 @@ impl Engine {
     }
 
     /// After IDLE: the record says so.
-    pub(crate) async fn finish_stop(&self, id: DestinationId, op: OpKind, step_no: u8, of: u8) -> StepResult {
+    pub(crate) async fn finish_stop(
+        &self,
+        id: DestinationId,
+        op: OpKind,
+        step_no: u8,
+        of: u8,
+    ) -> StepResult {
         let step = self.progress(id, op, step_no, of, "saving");
         self.modify(id, |r| r.status = Status::Idle)
             .await

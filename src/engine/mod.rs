@@ -4,8 +4,8 @@
 
 mod bulk;
 mod calls;
-mod edit;
 pub mod cost;
+mod edit;
 pub mod events;
 mod lifecycle;
 mod refresh;
@@ -398,7 +398,9 @@ impl Engine {
         let engine = self.clone();
         tokio::spawn(async move {
             let result = match op {
-                OpKind::Add | OpKind::Edit => unreachable!("add and edit have their own entry points"),
+                OpKind::Add | OpKind::Edit => {
+                    unreachable!("add and edit have their own entry points")
+                }
                 OpKind::Start => engine.run_start(id).await,
                 OpKind::Stop => engine.run_stop(id).await,
                 OpKind::Delete => engine.run_delete(id).await,
