@@ -336,8 +336,8 @@ pub fn effect_done(state: &mut AppState, effect: &Effect, result: Result<(), Ref
 mod tests {
     use super::*;
     use crate::domain::validate::Field;
-    use crate::engine::OpKind;
     use crate::domain::{Platform, Status};
+    use crate::engine::OpKind;
     use crate::tui::state::tests::{record, state_with};
 
     fn key(code: KeyCode) -> KeyEvent {
@@ -444,7 +444,10 @@ mod tests {
         };
         assert!(d.revealed(s.now + time::Duration::seconds(9)));
         assert!(!d.revealed(s.now + time::Duration::seconds(10)));
-        assert!(s.tick(s.now + time::Duration::seconds(11)), "redraw to hide it");
+        assert!(
+            s.tick(s.now + time::Duration::seconds(11)),
+            "redraw to hide it"
+        );
         let Mode::Details(d) = &s.mode else {
             panic!("closed")
         };

@@ -14,7 +14,11 @@ pub fn check(state: &mut AppState) {
             let text = "source lost: the encoder's SRT feed is not arriving at the flow";
             raise(state, None, text.to_string());
         } else {
-            state.log_line(Level::Info, None, "source back: the flow receives again".into());
+            state.log_line(
+                Level::Info,
+                None,
+                "source back: the flow receives again".into(),
+            );
         }
     }
 

@@ -42,7 +42,10 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
         ("", _) => Vec::new(),
         ("q" | "quit", _) => update(state, Action::Quit),
         ("add", _) | ("start" | "stop", "all") if state.readonly => {
-            state.flash(FlashLevel::Warn, format!("read-only: {line} is switched off"));
+            state.flash(
+                FlashLevel::Warn,
+                format!("read-only: {line} is switched off"),
+            );
             Vec::new()
         }
         ("add", _) => update(state, Action::Add),
@@ -98,7 +101,11 @@ mod tests {
     #[test]
     fn tab_completes_a_unique_command_and_the_shared_prefix_of_several() {
         assert_eq!(complete("sta", false).as_deref(), Some("start all"));
-        assert_eq!(complete("s", false).as_deref(), Some("st"), "start/stop share st");
+        assert_eq!(
+            complete("s", false).as_deref(),
+            Some("st"),
+            "start/stop share st"
+        );
         assert_eq!(complete("st", false).as_deref(), None);
         assert_eq!(complete("th", false).as_deref(), Some("theme "));
         assert_eq!(complete("theme l", false).as_deref(), Some("theme light"));

@@ -40,7 +40,8 @@ pub fn summarize(state: &AppState) -> CostSummary {
     for row in &state.rows {
         let r = &row.record;
         let cost = cost_so_far(r, &state.catalog, now);
-        session += (cost.total() - state.session_base.get(&r.destination_id).unwrap_or(&0.0)).max(0.0);
+        session +=
+            (cost.total() - state.session_base.get(&r.destination_id).unwrap_or(&0.0)).max(0.0);
         month_to_date += cost.total() * share_this_month(r.created_at, month_start, now);
         lines.push(CostLine {
             id: r.destination_id,
@@ -69,7 +70,11 @@ fn month_start(now: OffsetDateTime) -> OffsetDateTime {
 
 /// The part of a record's cost that falls in this month. The meter keeps totals, not a ledger,
 /// so a record older than the month is prorated by time — an estimate, said so on the panel.
-fn share_this_month(created: OffsetDateTime, month_start: OffsetDateTime, now: OffsetDateTime) -> f64 {
+fn share_this_month(
+    created: OffsetDateTime,
+    month_start: OffsetDateTime,
+    now: OffsetDateTime,
+) -> f64 {
     if created >= month_start {
         return 1.0;
     }
@@ -100,7 +105,10 @@ mod tests {
     fn the_month_is_prorated_for_old_records_and_projected_to_its_length() {
         let start = datetime!(2026-11-01 00:00 UTC);
         let now = datetime!(2026-11-16 00:00 UTC);
-        assert_eq!(share_this_month(datetime!(2026-11-10 00:00 UTC), start, now), 1.0);
+        assert_eq!(
+            share_this_month(datetime!(2026-11-10 00:00 UTC), start, now),
+            1.0
+        );
         let half = share_this_month(datetime!(2026-10-17 00:00 UTC), start, now);
         assert!((half - 0.5).abs() < 1e-9, "{half}");
         // Half of November gone: the projection doubles the month to date.
@@ -119,7 +127,10 @@ mod tests {
         let line = &summary.lines[0];
         assert!(line.running > 0.0);
         assert!((summary.session - line.running - line.idle).abs() < 1e-9);
-        assert_eq!(summary.baseline, s.catalog.pricing.always_on_baseline_per_month);
+        assert_eq!(
+            summary.baseline,
+            s.catalog.pricing.always_on_baseline_per_month
+        );
         assert!(summary.projection >= summary.month_to_date);
     }
 }

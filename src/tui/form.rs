@@ -124,7 +124,11 @@ impl AddForm {
     }
 
     pub fn keys(&self) -> &'static [(&'static str, &'static str)] {
-        if self.editing.is_some() { EDIT_KEYS } else { KEYS }
+        if self.editing.is_some() {
+            EDIT_KEYS
+        } else {
+            KEYS
+        }
     }
 
     pub fn preset_name(&self) -> &str {

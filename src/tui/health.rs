@@ -108,7 +108,12 @@ mod tests {
 
     #[test]
     fn not_running_is_a_dash_whatever_the_metrics() {
-        for status in [Status::Idle, Status::Starting, Status::Error, Status::Parked] {
+        for status in [
+            Status::Idle,
+            Status::Starting,
+            Status::Error,
+            Status::Parked,
+        ] {
             let i = Inputs {
                 status,
                 ..running(&[Some(0.0), Some(0.0)])

@@ -171,7 +171,11 @@ fn edit(state: &mut AppState, id: DestinationId) -> Vec<Effect> {
 
 /// The edit form's Enter. A live destination is restarted to apply the change, so that is asked
 /// first (focus on Cancel), naming it; anything else goes straight to the engine.
-pub fn submit_edit(state: &mut AppState, id: DestinationId, draft: DestinationDraft) -> Vec<Effect> {
+pub fn submit_edit(
+    state: &mut AppState,
+    id: DestinationId,
+    draft: DestinationDraft,
+) -> Vec<Effect> {
     if live(state, id) {
         return ask_restart(state, id, draft);
     }
@@ -184,7 +188,11 @@ pub fn submit_edit(state: &mut AppState, id: DestinationId, draft: DestinationDr
 
 /// "Restart NAME (platform) to apply? It is live." — also what the engine's NeedsRestart answer
 /// leads to.
-pub fn ask_restart(state: &mut AppState, id: DestinationId, draft: DestinationDraft) -> Vec<Effect> {
+pub fn ask_restart(
+    state: &mut AppState,
+    id: DestinationId,
+    draft: DestinationDraft,
+) -> Vec<Effect> {
     state.mode = Mode::Confirm(Confirm::new(
         "Restart",
         format!("Restart {} to apply?", describe(state, &[id])),
@@ -252,7 +260,11 @@ pub fn batch_done(
             if let Some(row) = state.row_mut(id) {
                 row.requested = None;
             }
-            state.log_line(Level::Warn, Some(id), format!("{} refused: {refusal}", op.verb()));
+            state.log_line(
+                Level::Warn,
+                Some(id),
+                format!("{} refused: {refusal}", op.verb()),
+            );
             refused.push(refusal.to_string());
         }
     }

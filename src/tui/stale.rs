@@ -21,7 +21,11 @@ pub struct PendingAction {
 }
 
 /// Defers `action` if the data is stale: returns the refresh to run, else `None` (act now).
-pub fn defer(state: &mut AppState, action: Action, targets: &[DestinationId]) -> Option<Vec<Effect>> {
+pub fn defer(
+    state: &mut AppState,
+    action: Action,
+    targets: &[DestinationId],
+) -> Option<Vec<Effect>> {
     if !state.is_stale() || targets.is_empty() {
         return None;
     }
@@ -65,7 +69,10 @@ pub fn resume(state: &mut AppState) -> Vec<Effect> {
         if now == Some(*was) {
             continue;
         }
-        let name = state.destination_name(*id).unwrap_or("a destination").to_string();
+        let name = state
+            .destination_name(*id)
+            .unwrap_or("a destination")
+            .to_string();
         let text = match now {
             Some(is) => format!(
                 "{what} not done: {name} is {is} now, not {was} as the stale screen showed — press again if still wanted"
@@ -132,7 +139,10 @@ mod tests {
         let now = s.now;
         observed(&mut s, now);
         let effects = resume(&mut s);
-        assert!(matches!(effects.as_slice(), [Effect::Start(_)]), "{effects:?}");
+        assert!(
+            matches!(effects.as_slice(), [Effect::Start(_)]),
+            "{effects:?}"
+        );
         assert!(s.pending.is_none());
     }
 
@@ -163,7 +173,10 @@ mod tests {
         let now = s.now;
         observed(&mut s, now);
         assert!(resume(&mut s).is_empty());
-        assert!(matches!(s.mode, Mode::Confirm(_)), "stopping a live row still asks");
+        assert!(
+            matches!(s.mode, Mode::Confirm(_)),
+            "stopping a live row still asks"
+        );
     }
 
     #[test]

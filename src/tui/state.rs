@@ -1,14 +1,14 @@
 //! Everything the screen shows, and how engine events fold into it. Pure: no clock, no I/O; the
 //! app loop sets `now` from the engine's clock, so views and tests agree on time.
 
+use super::alerts;
 use super::confirm::Confirm;
 use super::form::AddForm;
 use super::health::{self, Health};
 use super::stale::PendingAction;
-use super::alerts;
 use crate::cloud::ChannelState;
-use crate::engine::cost::cost_so_far;
 use crate::domain::{Catalog, Destination, DestinationId};
+use crate::engine::cost::cost_so_far;
 use crate::engine::{
     EngineEvent, FlowView, Level, LogEntry, Observation, OpKind, Progress, QuotaUse,
 };
@@ -335,11 +335,11 @@ impl AppState {
             self.flash = None;
             return true;
         }
-        if let Mode::Details(d) = &mut self.mode {
-            if d.reveal_until.is_some_and(|until| until <= now) {
-                d.reveal_until = None;
-                return true;
-            }
+        if let Mode::Details(d) = &mut self.mode
+            && d.reveal_until.is_some_and(|until| until <= now)
+        {
+            d.reveal_until = None;
+            return true;
         }
         self.observed_at.is_some() || self.rows.iter().any(|r| r.record.running_since.is_some())
     }
@@ -367,13 +367,15 @@ impl AppState {
     fn note_session_base(&mut self) {
         for row in &self.rows {
             let r = &row.record;
-            self.session_base.entry(r.destination_id).or_insert_with(|| {
-                if r.created_at >= self.started_at {
-                    0.0
-                } else {
-                    cost_so_far(r, &self.catalog, self.now).total()
-                }
-            });
+            self.session_base
+                .entry(r.destination_id)
+                .or_insert_with(|| {
+                    if r.created_at >= self.started_at {
+                        0.0
+                    } else {
+                        cost_so_far(r, &self.catalog, self.now).total()
+                    }
+                });
         }
     }
 
@@ -381,7 +383,8 @@ impl AppState {
         match self.row_mut(record.destination_id) {
             Some(row) => row.record = record,
             None => {
-                self.rows.push(Row::with_history(record, self.history_len()));
+                self.rows
+                    .push(Row::with_history(record, self.history_len()));
                 self.sort_rows();
                 self.note_session_base();
             }

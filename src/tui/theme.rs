@@ -16,7 +16,10 @@ pub const BUILTIN_THEME: &str = include_str!("../../themes/default.toml");
 pub const BUILTIN_THEMES: &[(&str, &str)] = &[
     ("default", BUILTIN_THEME),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
 ];
 
 /// The name `:theme` takes for the NO_COLOR look.
@@ -338,7 +341,10 @@ mod tests {
             let theme = Theme::builtin(name).unwrap();
             assert!(theme.is_ok(), "{name}: {theme:?}");
         }
-        assert_eq!(Theme::builtin("mono").unwrap().unwrap(), Theme::monochrome());
+        assert_eq!(
+            Theme::builtin("mono").unwrap().unwrap(),
+            Theme::monochrome()
+        );
         assert!(Theme::builtin("nope").is_none());
     }
 

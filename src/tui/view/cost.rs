@@ -15,7 +15,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let s = summarize(state);
     let cur = s.currency.as_str();
     let totals = vec![
-        pair("session", money(s.session, cur), "since onair started", theme),
+        pair(
+            "session",
+            money(s.session, cur),
+            "since onair started",
+            theme,
+        ),
         pair(
             "month to date",
             money(s.month_to_date, cur),
@@ -81,7 +86,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     ];
     if s.lines.is_empty() {
         frame.render_widget(
-            Paragraph::new(Span::styled("no destinations: nothing is billed", theme.dim)),
+            Paragraph::new(Span::styled(
+                "no destinations: nothing is billed",
+                theme.dim,
+            )),
             table_area,
         );
     } else {
@@ -90,7 +98,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             table_area,
         );
     }
-    frame.render_widget(Paragraph::new(totals).wrap(Wrap { trim: true }), totals_area);
+    frame.render_widget(
+        Paragraph::new(totals).wrap(Wrap { trim: true }),
+        totals_area,
+    );
 }
 
 fn pair<'a>(label: &str, value: String, note: &str, theme: &Theme) -> Line<'a> {

@@ -45,16 +45,20 @@ pub fn draw(frame: &mut Frame, area: Rect, details: &Details, state: &AppState, 
             Layout::vertical([Constraint::Percentage(60), Constraint::Min(3)]).areas(right);
         (left, chart, events)
     } else {
+        // On a short terminal the fields (ids, URLs, last error) matter more than the chart.
+        let tall = inner.height >= 30;
         let [f, c, e] = Layout::vertical([
             Constraint::Min(8),
-            Constraint::Length(8),
-            Constraint::Length(5),
+            Constraint::Length(if tall { 10 } else { 0 }),
+            Constraint::Length(if tall { 6 } else { 4 }),
         ])
         .areas(inner);
         (f, c, e)
     };
     frame.render_widget(fields, fields_area);
-    chart(frame, chart_area, row, state, theme);
+    if chart_area.height > 0 {
+        chart(frame, chart_area, row, state, theme);
+    }
     events(frame, events_area, row, state, theme);
 }
 
@@ -70,22 +74,19 @@ fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme
     } else {
         format!("{}  (v reveals)", r.stream_key.masked())
     };
-    let mut pairs: Vec<(&str, String, Style)> = vec![
-        ("id", r.destination_id.to_string(), theme.text),
-        ("platform", r.platform.label().to_string(), theme.text),
-        ("URL", r.rtmp_url.clone(), theme.text),
-        ("stream key", key, theme.text),
-        ("preset", r.preset.clone(), theme.text),
-        (
-            "state",
-            format!("{} (wants {})", r.status, r.desired.as_str()),
-            theme.status(r.status),
-        ),
-        ("health", state.health(row).reason(), theme.text),
-    ];
+    let mut pairs: Vec<(&str, String, Style)> = vec![(
+        "state",
+        format!("{} (wants {})", r.status, r.desired.as_str()),
+        theme.status(r.status),
+    )];
     if let Some(p) = &row.progress {
         pairs.push(("doing", p.to_string(), theme.transitional));
     }
+    pairs.push(("health", state.health(row).reason(), theme.text));
+    pairs.push(match &r.last_error {
+        Some(e) => ("last error", e.clone(), theme.error),
+        None => ("last error", none(), theme.text),
+    });
     pairs.extend([
         (
             "channel",
@@ -96,25 +97,30 @@ fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme
             },
             theme.text,
         ),
-        ("channel ARN", aws.channel_arn.unwrap_or_else(none), theme.text),
         ("console", aws.channel_url.unwrap_or_else(none), theme.info),
+        (
+            "channel ARN",
+            aws.channel_arn.unwrap_or_else(none),
+            theme.text,
+        ),
         (
             "input",
             r.media_live_input_id.clone().unwrap_or_else(none),
             theme.text,
         ),
-        ("input console", aws.input_url.unwrap_or_else(none), theme.info),
+        (
+            "input console",
+            aws.input_url.unwrap_or_else(none),
+            theme.info,
+        ),
         (
             "flow output",
             r.media_connect_output_arn.clone().unwrap_or_else(none),
             theme.text,
         ),
-        ("created", when(r.created_at), theme.text),
-        (
-            "modified",
-            format!("{} · version {}", when(r.last_modified), r.version),
-            theme.text,
-        ),
+        ("URL", r.rtmp_url.clone(), theme.text),
+        ("stream key", key, theme.text),
+        ("preset", r.preset.clone(), theme.text),
         (
             "on air",
             match r.uptime(state.now) {
@@ -136,8 +142,15 @@ fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme
             ),
             theme.text,
         ),
+        ("created", when(r.created_at), theme.text),
+        (
+            "modified",
+            format!("{} · version {}", when(r.last_modified), r.version),
+            theme.text,
+        ),
+        ("id", r.destination_id.to_string(), theme.text),
     ]);
-    let mut lines: Vec<Line> = pairs
+    pairs
         .into_iter()
         .map(|(k, v, style)| {
             Line::from(vec![
@@ -145,15 +158,7 @@ fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme
                 Span::styled(v, style),
             ])
         })
-        .collect();
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:<LABEL$}", "last error"), theme.dim),
-        match &r.last_error {
-            Some(e) => Span::styled(e.clone(), theme.error),
-            None => Span::styled(none(), theme.text),
-        },
-    ]));
-    lines
+        .collect()
 }
 
 /// The AWS ids this record implies, and where they are in the console. The region and account
@@ -219,9 +224,7 @@ fn chart(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &The
     for (i, sample) in samples.iter().enumerate() {
         let x = -((n - 1 - i) as f64) * step;
         match sample {
-            Some(bps) => segments
-                .last_mut()
-                .map_or((), |s| s.push((x, bps / 1e6))),
+            Some(bps) => segments.last_mut().map_or((), |s| s.push((x, bps / 1e6))),
             None if segments.last().is_some_and(|s| !s.is_empty()) => segments.push(Vec::new()),
             None => {}
         }
@@ -230,7 +233,10 @@ fn chart(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &The
         .catalog
         .get(&row.record.preset)
         .map_or(0.0, |p| f64::from(p.total_bitrate()) / 1e6);
-    let peak = samples.iter().flatten().fold(0.0_f64, |m, v| m.max(v / 1e6));
+    let peak = samples
+        .iter()
+        .flatten()
+        .fold(0.0_f64, |m, v| m.max(v / 1e6));
     let top = (preset * 1.25).max(peak).max(1.0).ceil();
     let span = ((n.max(2) - 1) as f64 * step).max(step);
     let datasets: Vec<Dataset> = segments
@@ -289,7 +295,12 @@ fn events(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &Th
             };
             Line::from(vec![
                 Span::styled(
-                    format!("{:02}:{:02}:{:02} ", e.at.hour(), e.at.minute(), e.at.second()),
+                    format!(
+                        "{:02}:{:02}:{:02} ",
+                        e.at.hour(),
+                        e.at.minute(),
+                        e.at.second()
+                    ),
                     theme.dim,
                 ),
                 Span::styled(e.text.clone(), style),

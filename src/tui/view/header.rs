@@ -55,7 +55,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .rows
         .iter()
         .map(|r| cost_so_far(&r.record, &state.catalog, state.now).total())
-        .sum::<f64>();
+        // Not `sum`: an empty f64 sum is -0.0, which would print as "$-0.00".
+        .fold(0.0, |total, cost| total + cost);
     right.push((
         3,
         vec![Span::styled(

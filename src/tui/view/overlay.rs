@@ -283,7 +283,10 @@ pub fn confirm(frame: &mut Frame, area: Rect, dialog: &Confirm, theme: &Theme) {
         .min(area.width.saturating_sub(6));
     // A bulk question lists every name: it wraps, and the dialog grows to hold it.
     let wrapped = |text: &str| {
-        let lines = text.chars().count().div_ceil(usize::from(text_width.max(1))) as u16;
+        let lines = text
+            .chars()
+            .count()
+            .div_ceil(usize::from(text_width.max(1))) as u16;
         // Word wrapping can take a line more than the character count says.
         if lines > 1 { lines + 1 } else { lines }
     };

@@ -54,7 +54,7 @@ impl Col {
             Col::Rate => ("Mb/s", 5, 7),
             // Health is what an operator looks for during a show: it outlives everything
             // but the name and state.
-            Col::Health => ("HEALTH", 11, 4),
+            Col::Health => ("HEALTH", 13, 4),
             Col::Cost => ("COST", 7, 5),
         }
     }
