@@ -250,7 +250,14 @@ fn chart(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &The
                 .data(s)
         })
         .collect();
-    let minutes = |m: f64| format!("-{}m", m.round());
+    // Minutes for a long history, seconds while it is young (no "-0m").
+    let minutes = |m: f64| {
+        if span >= 2.0 {
+            format!("-{}m", m.round())
+        } else {
+            format!("-{}s", (m * 60.0).round())
+        }
+    };
     let chart = Chart::new(datasets)
         .block(
             Block::bordered()
