@@ -31,11 +31,7 @@ impl Tmux {
             &height.to_string(),
             command,
         ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
         // Keep the pane after the program exits, so its last screen can be read.
         let _ = tmux(&["set-option", "-t", &session, "remain-on-exit", "on"]);
         Tmux { session }
