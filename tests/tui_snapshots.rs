@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use onair::cloud::ChannelState;
-use onair::domain::{Catalog, Destination, Platform, Status, StreamKey};
+use onair::domain::{Catalog, Destination, DestinationId, Platform, Status, StreamKey};
 use onair::engine::{
     DestinationMetrics, EngineEvent, FlowView, Level, LogEntry, MetricsSample, Observation, OpKind,
     Progress, QuotaUse,
@@ -14,6 +14,7 @@ use onair::tui::state::AppState;
 use onair::tui::{Theme, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
 use std::collections::HashMap;
 use std::sync::Arc;
 use time::macros::datetime;
@@ -33,7 +34,7 @@ const KEYS: [&str; 5] = [
 ];
 
 fn record(name: &str, platform: Platform, key: &str, preset: &str, minute: i64) -> Destination {
-    Destination::new(
+    let mut d = Destination::new(
         name.into(),
         platform,
         platform
@@ -43,7 +44,12 @@ fn record(name: &str, platform: Platform, key: &str, preset: &str, minute: i64) 
         StreamKey::new(key),
         preset.into(),
         T0 + Duration::minutes(minute),
-    )
+    );
+    // Fixed ids, so the details view (which shows the id) can be a snapshot.
+    d.destination_id = DestinationId(uuid::Uuid::from_u128(
+        0x5eed_0000_0000_4000_8000_0000_0000_0000 + minute as u128,
+    ));
+    d
 }
 
 fn observation(at: OffsetDateTime, i: usize, live: &Destination) -> Observation {
@@ -96,6 +102,9 @@ fn four_destinations() -> AppState {
     live.status = Status::Running;
     live.running_since = Some(NOW - Duration::seconds(3723));
     live.media_live_channel_id = Some("1234567".into());
+    live.media_live_input_id = Some("7654321".into());
+    live.media_connect_output_arn =
+        Some("arn:aws:mediaconnect:us-east-1:111122223333:output:1-abc:onair-youtube-main".into());
     let idle = record("YouTube backup", Platform::Youtube, KEYS[1], "1080p30", 1);
     let mut idle = idle;
     idle.status = Status::Idle;
@@ -322,4 +331,230 @@ fn no_snapshot_file_contains_a_stream_key() {
         "only {scanned} snapshots found in {}",
         dir.display()
     );
+}
+
+// ---- The control room's newer screens: each at 80×24 and 160×50 in the default theme, and the
+// monochrome (NO_COLOR) theme checked to draw the same text with its emphasis snapshotted.
+
+fn render_with(state: &AppState, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal
+        .draw(|frame| view::draw(frame, state, theme))
+        .expect("draw");
+    terminal
+}
+
+/// One letter per cell for the emphasis the monochrome theme relies on: R reversed, B bold,
+/// U underlined, I italic, `.` plain. What NO_COLOR users see apart from the text.
+fn emphasis_map(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            let m = buffer[(x, y)].modifier;
+            out.push(if m.contains(Modifier::REVERSED) {
+                'R'
+            } else if m.contains(Modifier::BOLD) {
+                'B'
+            } else if m.contains(Modifier::UNDERLINED) {
+                'U'
+            } else if m.contains(Modifier::ITALIC) {
+                'I'
+            } else {
+                '.'
+            });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn assert_no_key(text: &str) {
+    for key in KEYS {
+        assert!(
+            !text.contains(&key[..12]),
+            "part of {key} on screen:\n{text}"
+        );
+    }
+}
+
+/// Snapshots `state` at both sizes; the monochrome theme must draw the same text, and its
+/// emphasis at 80×24 is a snapshot of its own.
+fn screens(name: &str, state: &AppState) {
+    for (w, h) in [(80, 24), (160, 50)] {
+        let colour = render_with(state, w, h, &Theme::default_dark());
+        let mono = render_with(state, w, h, &Theme::monochrome());
+        let text = format!("{}", colour.backend());
+        assert_no_key(&text);
+        assert_eq!(
+            text,
+            format!("{}", mono.backend()),
+            "{name}: mono draws other text"
+        );
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), colour.backend());
+        if w == 80 {
+            insta::assert_snapshot!(format!("{name}_mono_{w}x{h}"), emphasis_map(&mono));
+        }
+    }
+}
+
+fn observe_live(state: &mut AppState, connected: bool, bitrate: f64, at: OffsetDateTime) {
+    let live = state.rows[0].record.clone();
+    let mut o = observation(at, 0, &live);
+    o.metrics.source_connected = Some(connected);
+    if !connected {
+        o.metrics.source_bitrate = None;
+    }
+    if let Some(m) = o.metrics.destinations.get_mut(&live.destination_id) {
+        m.bitrate = Some(bitrate);
+    }
+    state.apply(EngineEvent::Observed(Box::new(o)));
+}
+
+#[test]
+fn details_view() {
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Enter);
+    screens("details", &state);
+}
+
+#[test]
+fn details_view_shows_the_key_only_after_v_and_only_for_ten_seconds() {
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('v'));
+    let shown = format!("{}", render(&state, 160, 50).backend());
+    assert!(shown.contains(KEYS[0]), "v reveals the key:\n{shown}");
+    state.tick(NOW + Duration::seconds(10));
+    let hidden = format!("{}", render(&state, 160, 50).backend());
+    assert!(!hidden.contains(&KEYS[0][..12]), "hidden again:\n{hidden}");
+    assert!(
+        hidden.contains("channels/1234567"),
+        "console URL:\n{hidden}"
+    );
+}
+
+#[test]
+fn cost_panel() {
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Char('c'));
+    screens("cost", &state);
+}
+
+#[test]
+fn bulk_start_confirm() {
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Char(' '));
+    press(&mut state, KeyCode::Char(' '));
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Char(' '));
+    press(&mut state, KeyCode::Char('s'));
+    screens("bulk_confirm", &state);
+}
+
+#[test]
+fn edit_form() {
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Char('e'));
+    screens("edit_form", &state);
+}
+
+#[test]
+fn filter_typed() {
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Char('/'));
+    type_text(&mut state, "you");
+    screens("filter", &state);
+}
+
+#[test]
+fn command_line_with_completion() {
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Char(':'));
+    type_text(&mut state, "s");
+    press(&mut state, KeyCode::Tab);
+    screens("command_completion", &state);
+}
+
+#[test]
+fn failing_row() {
+    let mut state = four_destinations();
+    observe_live(&mut state, true, 0.0, NOW - Duration::seconds(2));
+    observe_live(&mut state, true, 0.0, NOW - Duration::seconds(1));
+    assert_eq!(state.alerts, 1);
+    screens("failing_row", &state);
+}
+
+#[test]
+fn source_lost() {
+    let mut state = four_destinations();
+    observe_live(&mut state, false, 6.1e6, NOW - Duration::seconds(1));
+    screens("source_lost", &state);
+}
+
+#[test]
+fn monochrome_keeps_the_selected_row_visible() {
+    // crossterm 0.29 under NO_COLOR resets attributes when a colour is set: the monochrome theme
+    // sets none, so the selection must show by modifiers alone.
+    let state = four_destinations();
+    let terminal = render_with(&state, 120, 35, &Theme::monochrome());
+    let buffer = terminal.backend().buffer();
+    let y = (0..buffer.area.height)
+        .find(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, *y)].symbol().to_string())
+                .collect::<String>()
+                .contains("YouTube main")
+        })
+        .expect("the selected row is drawn");
+    for x in 1..buffer.area.width - 1 {
+        let cell = &buffer[(x, y)];
+        assert!(
+            cell.modifier
+                .intersects(Modifier::REVERSED | Modifier::BOLD),
+            "cell {x} of the selected row has no emphasis: {cell:?}"
+        );
+        assert!(matches!(cell.fg, ratatui::style::Color::Reset));
+    }
+}
+
+#[test]
+fn the_event_log_holds_still_when_scrolled_up_and_follows_at_the_bottom() {
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Char('l'));
+    let log_text = |state: &AppState| {
+        let t = format!("{}", render(state, 120, 35).backend());
+        t.lines()
+            .skip_while(|l| !l.contains("Event log"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let line = |state: &mut AppState, text: &str| {
+        state.apply(EngineEvent::Log(LogEntry {
+            at: NOW,
+            level: Level::Info,
+            destination: None,
+            text: text.into(),
+        }));
+    };
+    for i in 0..12 {
+        line(&mut state, &format!("filler {i}"));
+    }
+    // At the bottom: a new line shows at once.
+    line(&mut state, "newest at the bottom");
+    assert!(log_text(&state).contains("newest at the bottom"));
+    // Scrolled up: new lines don't move what is being read.
+    press(&mut state, KeyCode::PageUp);
+    let before = log_text(&state);
+    line(&mut state, "arrives while reading");
+    let after = log_text(&state);
+    let body = |t: &str| t.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&before), body(&after));
+    assert!(!after.contains("arrives while reading"));
+    // Back at the bottom (a page is 5 lines; one more arrived) it follows again.
+    press(&mut state, KeyCode::PageDown);
+    press(&mut state, KeyCode::PageDown);
+    assert_eq!(state.log_scroll, 0);
+    assert!(log_text(&state).contains("arrives while reading"));
 }

@@ -2,13 +2,15 @@
 //! [`Effect`]s for the shell to carry out against the engine. No engine calls here, so every
 //! decision (what asks, what acts on which rows) is a unit test away.
 
+use super::command;
 use super::confirm::{Confirm, ConfirmOutcome, Pending};
-use super::cost::cost_so_far;
 use super::form::{AddForm, FormOutcome};
 use super::keymap;
-use super::state::{AppState, FlashLevel, Mode};
+use super::ops;
+use super::stale;
+use super::state::{AppState, Details, FlashLevel, Mode, REVEAL_FOR};
 use crate::domain::{DestinationDraft, DestinationId};
-use crate::engine::{OpKind, Refusal};
+use crate::engine::Refusal;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
@@ -47,11 +49,21 @@ pub enum Effect {
     Add(DestinationDraft),
     Start(DestinationId),
     Stop(DestinationId),
+    /// Several at once: the engine batches them (BatchStart / BatchStop).
+    StartMany(Vec<DestinationId>),
+    StopMany(Vec<DestinationId>),
     Delete(DestinationId),
+    Edit {
+        id: DestinationId,
+        draft: DestinationDraft,
+        restart: bool,
+    },
     Refresh,
     Quit,
     /// `:fault …` in demo: words for the simulator's fault injector.
     Fault(String),
+    /// `:theme NAME`: the shell owns the theme (views take it as a parameter).
+    Theme(String),
 }
 
 /// A key press, routed by mode.
@@ -88,8 +100,12 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
             FormOutcome::Submit(draft) => {
+                let editing = form.editing.as_ref().map(|e| e.id);
                 state.mode = Mode::Form(form);
-                vec![Effect::Add(draft)]
+                match editing {
+                    Some(id) => ops::submit_edit(state, id, draft),
+                    None => vec![Effect::Add(draft)],
+                }
             }
             FormOutcome::Cancel => Vec::new(),
         },
@@ -99,7 +115,7 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
             ConfirmOutcome::No => Vec::new(),
-            ConfirmOutcome::Yes(pending) => confirmed(state, pending),
+            ConfirmOutcome::Yes(pending) => ops::confirmed(state, pending),
         },
         Mode::Help => {
             if !matches!(
@@ -110,9 +126,25 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Mode::Details(id) => {
-            if !matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) {
-                state.mode = Mode::Details(id);
+        Mode::Details(mut details) => {
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {}
+                // The only way to see the key in full, for a short while (a stream key leaked
+                // on a shared screen has to be rotated at the platform).
+                KeyCode::Char('v') => {
+                    details.reveal_until = Some(state.now + REVEAL_FOR);
+                    state.mode = Mode::Details(details);
+                }
+                _ => state.mode = Mode::Details(details),
+            }
+            Vec::new()
+        }
+        Mode::Cost => {
+            if !matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('c')
+            ) {
+                state.mode = Mode::Cost;
             }
             Vec::new()
         }
@@ -130,8 +162,15 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Mode::Command(mut input) => match key.code {
-            KeyCode::Enter => run_command(state, input.value()),
+            KeyCode::Enter => command::run(state, input.value()),
             KeyCode::Esc => Vec::new(),
+            KeyCode::Tab => {
+                if let Some(done) = command::complete(input.value(), state.demo) {
+                    input = Input::new(done);
+                }
+                state.mode = Mode::Command(input);
+                Vec::new()
+            }
             _ => {
                 if let Some(request) = to_input_request(&Event::Key(key)) {
                     input.handle(request);
@@ -154,17 +193,11 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.mode = Mode::Form(Box::new(AddForm::new(&state.catalog)));
             Vec::new()
         }
-        Action::Start => start(state),
-        Action::Stop => stop(state),
-        Action::Delete => delete(state),
+        Action::Start | Action::Stop | Action::Delete | Action::Edit => row_action(state, action),
         Action::Details => {
             if let Some(id) = state.selected_id() {
-                state.mode = Mode::Details(id);
+                state.mode = Mode::Details(Details::new(id));
             }
-            Vec::new()
-        }
-        Action::Edit => {
-            state.flash(FlashLevel::Info, "edit comes in a later release");
             Vec::new()
         }
         Action::Mark => {
@@ -205,18 +238,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Cost => {
-            let total = state
-                .rows
-                .iter()
-                .map(|r| cost_so_far(&r.record, &state.catalog, state.now))
-                .fold(0.0, |total, cost| total + cost);
-            let currency = state.catalog.pricing.currency.clone();
-            state.flash(
-                FlashLevel::Info,
-                format!(
-                    "channels so far: {total:.2} {currency} (the cost panel comes in a later release)"
-                ),
-            );
+            state.mode = Mode::Cost;
             Vec::new()
         }
         Action::Refresh => {
@@ -253,6 +275,19 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
 }
 
+/// s, x, d, e: on the marked rows (e: the selected one), after a refresh if the data is stale.
+fn row_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let targets = if action == Action::Edit {
+        state.selected_id().into_iter().collect()
+    } else {
+        state.targets()
+    };
+    if let Some(refresh) = stale::defer(state, action, &targets) {
+        return refresh;
+    }
+    ops::act(state, action, targets)
+}
+
 fn move_selection(state: &mut AppState, to: impl Fn(usize, usize) -> usize) -> Vec<Effect> {
     let visible = state.visible_ids();
     if let Some(at) = state.selected_index() {
@@ -261,179 +296,19 @@ fn move_selection(state: &mut AppState, to: impl Fn(usize, usize) -> usize) -> V
     Vec::new()
 }
 
-/// "YouTube #1 (youtube)" for one target, "3 destinations (A, B, C)" for several.
-fn describe(state: &AppState, ids: &[DestinationId]) -> String {
-    let one = |id: &DestinationId| {
-        state
-            .row(*id)
-            .map(|r| format!("{} ({})", r.record.name, r.record.platform))
-            .unwrap_or_else(|| id.short())
-    };
-    match ids {
-        [id] => one(id),
-        _ => {
-            let names: Vec<String> = ids
-                .iter()
-                .filter_map(|id| state.destination_name(*id).map(String::from))
-                .collect();
-            format!("{} destinations ({})", ids.len(), names.join(", "))
-        }
-    }
-}
-
-fn targets_or_flash(state: &mut AppState) -> Vec<DestinationId> {
-    let targets = state.targets();
-    if targets.is_empty() {
-        state.flash(
-            FlashLevel::Warn,
-            "no destination selected: press a to add one",
-        );
-    }
-    targets
-}
-
-/// Marks each target as asked-for at once, so a press is never silent while the engine works.
-fn request(state: &mut AppState, ids: &[DestinationId], op: OpKind) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    for id in ids {
-        if let Some(row) = state.row_mut(*id) {
-            if row.progress.is_none() {
-                row.requested = Some(op);
-            }
-            effects.push(match op {
-                OpKind::Start => Effect::Start(*id),
-                OpKind::Stop => Effect::Stop(*id),
-                OpKind::Delete => Effect::Delete(*id),
-                OpKind::Add | OpKind::Edit => continue,
-            });
-        }
-    }
-    // Marks served their purpose; keeping them would make the next key act on many rows.
-    state.marked.clear();
-    effects
-}
-
-fn start(state: &mut AppState) -> Vec<Effect> {
-    let targets = targets_or_flash(state);
-    request(state, &targets, OpKind::Start)
-}
-
-fn live(state: &AppState, id: DestinationId) -> bool {
-    state.row(id).is_some_and(|r| {
-        r.record.status.is_live() || r.record.status == crate::domain::Status::Starting
-    })
-}
-
-fn stop(state: &mut AppState) -> Vec<Effect> {
-    let targets = targets_or_flash(state);
-    let live_count = targets.iter().filter(|id| live(state, **id)).count();
-    if live_count == 0 {
-        return request(state, &targets, OpKind::Stop);
-    }
-    let detail = match (targets.len(), live_count) {
-        (1, _) => "It is live.".to_string(),
-        (_, n) if n == targets.len() => "All of them are live.".to_string(),
-        (_, n) => format!("{n} of them are live."),
-    };
-    state.mode = Mode::Confirm(Confirm::new(
-        "Stop",
-        format!("Stop {}?", describe(state, &targets)),
-        detail,
-        Pending::Stop(targets),
-    ));
-    Vec::new()
-}
-
-fn delete(state: &mut AppState) -> Vec<Effect> {
-    let targets = targets_or_flash(state);
-    if targets.is_empty() {
-        return Vec::new();
-    }
-    let live_count = targets.iter().filter(|id| live(state, **id)).count();
-    let mut detail = String::from("Its AWS channel, input and flow output go with the record.");
-    if targets.len() > 1 {
-        detail = "Their AWS channels, inputs and flow outputs go with the records.".into();
-    }
-    if live_count > 0 {
-        detail.push_str(if targets.len() == 1 {
-            " It is live."
-        } else {
-            " Some are live."
-        });
-    }
-    state.mode = Mode::Confirm(Confirm::new(
-        "Delete",
-        format!("Delete {}?", describe(state, &targets)),
-        detail,
-        Pending::Delete(targets),
-    ));
-    Vec::new()
-}
-
-fn confirmed(state: &mut AppState, pending: Pending) -> Vec<Effect> {
-    match pending {
-        Pending::Stop(ids) => request(state, &ids, OpKind::Stop),
-        Pending::Delete(ids) => request(state, &ids, OpKind::Delete),
-        Pending::Quit => {
-            state.quit = true;
-            vec![Effect::Quit]
-        }
-    }
-}
-
-fn run_command(state: &mut AppState, line: &str) -> Vec<Effect> {
-    let line = line.trim();
-    let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
-    match (word, rest.trim()) {
-        ("", _) => Vec::new(),
-        ("q" | "quit", _) => update(state, Action::Quit),
-        ("add", _) => update(state, Action::Add),
-        ("refresh", _) => update(state, Action::Refresh),
-        ("help", _) => update(state, Action::Help),
-        ("start" | "stop", "all") => {
-            state.flash(
-                FlashLevel::Warn,
-                format!(
-                    "{word} all: not yet — mark rows with Space, then press {}",
-                    if word == "start" { "s" } else { "x" }
-                ),
-            );
-            Vec::new()
-        }
-        ("fault", words) if state.demo && !words.is_empty() => vec![Effect::Fault(words.into())],
-        ("fault", "") => {
-            state.flash(
-                FlashLevel::Warn,
-                "fault needs words, e.g. :fault throttle CreateChannel",
-            );
-            Vec::new()
-        }
-        ("fault", _) => {
-            state.flash(FlashLevel::Error, "fault injection is only for onair demo");
-            Vec::new()
-        }
-        _ => {
-            state.flash(
-                FlashLevel::Error,
-                format!(
-                    "unknown command {word:?}: try q, add, refresh, help{}",
-                    if state.demo { ", fault …" } else { "" }
-                ),
-            );
-            Vec::new()
-        }
-    }
-}
-
-/// The engine's answer to an effect: refusals are flashed (and marked in the form for an add),
-/// an accepted add closes the form.
+/// The engine's answer to an effect: refusals are flashed (and marked in the form for an add or
+/// an edit), an accepted add or edit closes the form. Batches answer through `ops::batch_done`.
 pub fn effect_done(state: &mut AppState, effect: &Effect, result: Result<(), Refusal>) {
     match (effect, result) {
         (Effect::Add(draft), Ok(())) => {
             state.mode = Mode::Normal;
             state.flash(FlashLevel::Info, format!("adding {}…", draft.name.trim()));
         }
-        (Effect::Add(_), Err(refusal)) => {
+        (Effect::Edit { draft, .. }, Ok(())) => {
+            state.mode = Mode::Normal;
+            state.flash(FlashLevel::Info, format!("saving {}…", draft.name.trim()));
+        }
+        (Effect::Add(_) | Effect::Edit { .. }, Err(refusal)) => {
             let message = refusal.to_string();
             match (&mut state.mode, refusal) {
                 (Mode::Form(form), Refusal::Invalid(errors)) => form.refused(errors),
@@ -462,6 +337,7 @@ mod tests {
     use super::*;
     use crate::domain::validate::Field;
     use crate::domain::{Platform, Status};
+    use crate::engine::OpKind;
     use crate::tui::state::tests::{record, state_with};
 
     fn key(code: KeyCode) -> KeyEvent {
@@ -548,9 +424,59 @@ mod tests {
         press(&mut s, KeyCode::Char(' '));
         press(&mut s, KeyCode::Char(' '));
         assert_eq!(s.marked.len(), 2);
-        let effects = press(&mut s, KeyCode::Char('s'));
-        assert_eq!(effects.len(), 2);
+        press(&mut s, KeyCode::Char('s'));
+        let effects = press(&mut s, KeyCode::Char('y'));
+        assert!(matches!(effects.as_slice(), [Effect::StartMany(ids)] if ids.len() == 2));
         assert!(s.marked.is_empty());
+    }
+
+    #[test]
+    fn v_in_the_details_reveals_the_key_for_ten_seconds_only() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Enter);
+        let Mode::Details(d) = &s.mode else {
+            panic!("no details")
+        };
+        assert!(!d.revealed(s.now));
+        press(&mut s, KeyCode::Char('v'));
+        let Mode::Details(d) = &s.mode else {
+            panic!("closed")
+        };
+        assert!(d.revealed(s.now + time::Duration::seconds(9)));
+        assert!(!d.revealed(s.now + time::Duration::seconds(10)));
+        assert!(
+            s.tick(s.now + time::Duration::seconds(11)),
+            "redraw to hide it"
+        );
+        let Mode::Details(d) = &s.mode else {
+            panic!("closed")
+        };
+        assert!(d.reveal_until.is_none());
+        press(&mut s, KeyCode::Esc);
+        assert!(matches!(s.mode, Mode::Normal));
+    }
+
+    #[test]
+    fn tab_completes_on_the_command_line() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Char(':'));
+        typed(&mut s, "sto");
+        press(&mut s, KeyCode::Tab);
+        let Mode::Command(input) = &s.mode else {
+            panic!("closed")
+        };
+        assert_eq!(input.value(), "stop all");
+        press(&mut s, KeyCode::Enter);
+        assert!(matches!(s.mode, Mode::Confirm(_)), "stop all asks");
+    }
+
+    #[test]
+    fn the_cost_panel_opens_and_esc_closes_it() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Char('c'));
+        assert!(matches!(s.mode, Mode::Cost));
+        press(&mut s, KeyCode::Esc);
+        assert!(matches!(s.mode, Mode::Normal));
     }
 
     #[test]

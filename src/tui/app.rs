@@ -3,14 +3,17 @@
 //! only when something changed.
 
 use super::action::{self, Effect};
+use super::ops;
+use super::stale;
 use super::state::{AppState, FlashLevel};
 use super::terminal;
 use super::theme::Theme;
 use super::view;
-use crate::engine::{Engine, EngineEvent, Level};
+use crate::engine::{Engine, EngineEvent, Level, OpKind};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -29,6 +32,8 @@ pub struct TuiOptions {
     pub context: String,
     pub fault: Option<FaultInjector>,
     pub theme: Theme,
+    /// Ring the terminal bell on an alert (config `bell`).
+    pub bell: bool,
 }
 
 impl TuiOptions {
@@ -40,6 +45,7 @@ impl TuiOptions {
             context: context.into(),
             fault: None,
             theme: Theme::honouring_no_color(Theme::default_dark()),
+            bell: false,
         }
     }
 }
@@ -70,6 +76,10 @@ async fn run_loop(
     );
     state.demo = options.demo;
     state.readonly = options.readonly;
+    state.set_refresh_interval(engine.config().refresh_interval);
+    // `:theme` swaps it at runtime; the options keep the one onair started with.
+    let mut theme = options.theme.clone();
+    let mut bells_rung = 0;
 
     // Background failures (the first load) arrive here; the screen shows them, the loop lives on.
     let (problems, mut problems_rx) = mpsc::unbounded_channel::<String>();
@@ -84,15 +94,23 @@ async fn run_loop(
 
     while !state.quit {
         if dirty {
-            terminal::draw(term, |frame| view::draw(frame, &state, &options.theme))?;
+            terminal::draw(term, |frame| view::draw(frame, &state, &theme))?;
             dirty = false;
+        }
+        if state.alerts > bells_rung {
+            bells_rung = state.alerts;
+            if options.bell {
+                // BEL through the same backend the frames go through, never a second writer.
+                term.backend_mut().write_all(b"\x07")?;
+                term.backend_mut().flush()?;
+            }
         }
         tokio::select! {
             input = keys.next() => match input {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
                     state.now = clock.now();
                     let effects = action::handle_key(&mut state, key);
-                    execute(effects, &engine, &mut state, &options);
+                    execute(effects, &engine, &mut state, &options, &mut theme);
                     dirty = true;
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
@@ -110,6 +128,9 @@ async fn run_loop(
                         while let Ok(event) = events.try_recv() {
                             state.apply(event);
                         }
+                        // A key pressed on stale data acts now if the fresh look allows it.
+                        let effects = stale::resume(&mut state);
+                        execute(effects, &engine, &mut state, &options, &mut theme);
                     }
                     None => {
                         events_open = false;
@@ -146,13 +167,28 @@ fn spawn_load(engine: &Engine, problems: &UnboundedSender<String>) {
 
 /// Carries out effects. Engine calls return at once (the work runs in the engine's tasks), so
 /// the loop never waits on AWS.
-fn execute(effects: Vec<Effect>, engine: &Engine, state: &mut AppState, options: &TuiOptions) {
+fn execute(
+    effects: Vec<Effect>,
+    engine: &Engine,
+    state: &mut AppState,
+    options: &TuiOptions,
+    theme: &mut Theme,
+) {
     for effect in effects {
         let result = match &effect {
             Effect::Add(draft) => engine.add(draft.clone()).map(|_| ()),
             Effect::Start(id) => engine.start(*id),
             Effect::Stop(id) => engine.stop(*id),
             Effect::Delete(id) => engine.delete(*id),
+            Effect::Edit { id, draft, restart } => engine.edit(*id, draft.clone(), *restart),
+            Effect::StartMany(ids) => {
+                ops::batch_done(state, OpKind::Start, engine.start_many(ids));
+                continue;
+            }
+            Effect::StopMany(ids) => {
+                ops::batch_done(state, OpKind::Stop, engine.stop_many(ids));
+                continue;
+            }
             Effect::Refresh => {
                 let engine = engine.clone();
                 tokio::spawn(async move {
@@ -165,15 +201,35 @@ fn execute(effects: Vec<Effect>, engine: &Engine, state: &mut AppState, options:
                 inject_fault(words, state, options);
                 Ok(())
             }
+            Effect::Theme(name) => {
+                switch_theme(name, state, theme);
+                Ok(())
+            }
         };
         if let Err(refusal) = &result {
             let id = match &effect {
                 Effect::Start(id) | Effect::Stop(id) | Effect::Delete(id) => Some(*id),
+                Effect::Edit { id, .. } => Some(*id),
                 _ => None,
             };
             state.log_line(Level::Warn, id, format!("refused: {refusal}"));
         }
         action::effect_done(state, &effect, result);
+    }
+}
+
+/// `:theme NAME`: a built-in theme (or `mono`), else a theme file path.
+fn switch_theme(name: &str, state: &mut AppState, theme: &mut Theme) {
+    let loaded = match Theme::builtin(name) {
+        Some(result) => result,
+        None => Theme::load(std::path::Path::new(name)),
+    };
+    match loaded {
+        Ok(new) => {
+            *theme = new;
+            state.flash(FlashLevel::Info, format!("theme {name}"));
+        }
+        Err(e) => state.flash(FlashLevel::Error, e.to_string()),
     }
 }
 

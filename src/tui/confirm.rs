@@ -1,16 +1,42 @@
-//! The one place that asks before something hard to undo: stopping what is live, deleting, and
-//! quitting while operations run. Focus starts on Cancel, as k9s does, so a stray Enter is safe.
+//! The one place that asks before something hard to undo: stopping what is live, deleting,
+//! starting several at once, restarting a live destination to apply an edit, and quitting while
+//! operations run. Focus starts on Cancel, as k9s does, so a stray Enter is safe.
 
-use crate::domain::DestinationId;
+use crate::domain::{DestinationDraft, DestinationId};
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// What happens on yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
+    Start(Vec<DestinationId>),
     Stop(Vec<DestinationId>),
     Delete(Vec<DestinationId>),
+    /// Apply an edit to a live destination by restarting it.
+    EditRestart(Box<EditRequest>),
     Quit,
 }
+
+/// An edit the engine is to apply.
+#[derive(Debug, Clone)]
+pub struct EditRequest {
+    pub id: DestinationId,
+    pub draft: DestinationDraft,
+}
+
+// The domain's draft has no equality (it carries a secret); compare it field by field here.
+impl PartialEq for EditRequest {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.draft, &other.draft);
+        self.id == other.id
+            && a.name == b.name
+            && a.platform == b.platform
+            && a.url == b.url
+            && a.stream_key == b.stream_key
+            && a.preset == b.preset
+    }
+}
+
+impl Eq for EditRequest {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {
@@ -25,7 +51,7 @@ pub struct Confirm {
     pub question: String,
     /// Why it matters, e.g. "It is live."
     pub detail: String,
-    /// The confirm button's label: "Stop", "Delete", "Quit".
+    /// The confirm button's label: "Start", "Stop", "Delete", "Restart", "Quit".
     pub verb: &'static str,
     pub pending: Pending,
     pub focus: Button,

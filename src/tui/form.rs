@@ -1,9 +1,12 @@
-//! The add form: five fields, validated all at once on Enter by the domain's own rules, so the
-//! form and `onair add` refuse exactly the same things. The form owns Tab, Enter and Esc
-//! (tui-input passes them through) and never shows the stream key.
+//! The add and edit form: five fields, validated all at once on Enter by the domain's own rules,
+//! so the form and `onair add` refuse exactly the same things. The form owns Tab, Enter and Esc
+//! (tui-input passes them through) and never shows the stream key. Editing prefills every field
+//! but the key: an empty key field keeps the current key, so nobody has to retype a secret.
 
 use crate::domain::validate::Field;
-use crate::domain::{Catalog, DestinationDraft, FieldError, Platform, StreamKey};
+use crate::domain::{
+    Catalog, Destination, DestinationDraft, DestinationId, FieldError, Platform, StreamKey,
+};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
@@ -24,7 +27,23 @@ pub const FIELDS: [Field; 5] = [
     Field::Preset,
 ];
 
+/// The edit form's keys: Enter saves.
+pub const EDIT_KEYS: &[(&str, &str)] = &[
+    ("Tab/S-Tab", "next/prev field"),
+    ("←/→", "choose"),
+    ("Enter", "save"),
+    ("Esc", "cancel"),
+];
+
 pub const DEFAULT_PRESET: &str = "1080p30";
+
+/// The destination an edit form changes.
+#[derive(Debug, Clone)]
+pub struct Editing {
+    pub id: DestinationId,
+    /// Sent again when the key field is left empty; drawn only masked.
+    pub current_key: StreamKey,
+}
 
 #[derive(Debug, Clone)]
 pub struct AddForm {
@@ -39,6 +58,8 @@ pub struct AddForm {
     pub errors: Vec<FieldError>,
     /// Sent to the engine, waiting for its answer; keys are ignored meanwhile.
     pub submitted: bool,
+    /// Set when the form edits an existing destination.
+    pub editing: Option<Editing>,
 }
 
 /// What a key did to the form.
@@ -68,6 +89,45 @@ impl AddForm {
             focus: Field::Name,
             errors: Vec::new(),
             submitted: false,
+            editing: None,
+        }
+    }
+
+    /// The form prefilled from `record`, with an empty key field (= keep the current key).
+    pub fn for_edit(record: &Destination, catalog: &Catalog) -> Self {
+        let mut form = Self::new(catalog);
+        form.name = Input::new(record.name.clone());
+        form.platform = record.platform;
+        form.url = Input::new(record.rtmp_url.clone());
+        // A preset the catalog no longer has stays selectable, so saving never changes it
+        // behind the operator's back.
+        form.preset = match form.presets.iter().position(|p| *p == record.preset) {
+            Some(at) => at,
+            None => {
+                form.presets.push(record.preset.clone());
+                form.presets.len() - 1
+            }
+        };
+        form.editing = Some(Editing {
+            id: record.destination_id,
+            current_key: record.stream_key.clone(),
+        });
+        form
+    }
+
+    pub fn title(&self) -> &'static str {
+        if self.editing.is_some() {
+            "Edit destination"
+        } else {
+            "Add destination"
+        }
+    }
+
+    pub fn keys(&self) -> &'static [(&'static str, &'static str)] {
+        if self.editing.is_some() {
+            EDIT_KEYS
+        } else {
+            KEYS
         }
     }
 
@@ -87,7 +147,10 @@ impl AddForm {
             name: self.name.value().to_string(),
             platform: self.platform.as_str().to_string(),
             url: self.url.value().to_string(),
-            stream_key: StreamKey::new(self.key.value()),
+            stream_key: match &self.editing {
+                Some(e) if self.key.value().is_empty() => e.current_key.clone(),
+                _ => StreamKey::new(self.key.value()),
+            },
             preset: self.preset_name().to_string(),
         }
     }
@@ -340,6 +403,38 @@ mod tests {
         assert!(f.warnings(&c).is_empty());
         f.preset = f.presets.iter().position(|p| p == "1080p60").unwrap();
         assert!(f.warnings(&c)[0].contains("Twitch"));
+    }
+
+    #[test]
+    fn edit_prefills_everything_but_the_key_and_an_empty_key_keeps_the_current_one() {
+        let c = Catalog::builtin();
+        let mut d = Destination::new(
+            "Twitch".into(),
+            Platform::Twitch,
+            "rtmp://live.twitch.tv/app".into(),
+            StreamKey::new("live_123_SECRET"),
+            "720p30".into(),
+            time::macros::datetime!(2026-11-25 19:00 UTC),
+        );
+        d.status = crate::domain::Status::Idle;
+        let mut f = AddForm::for_edit(&d, &c);
+        assert_eq!(f.title(), "Edit destination");
+        assert_eq!(f.name.value(), "Twitch");
+        assert_eq!(f.preset_name(), "720p30");
+        assert_eq!(f.key.value(), "");
+        type_text(&mut f, " backup");
+        let FormOutcome::Submit(draft) = press(&mut f, KeyCode::Enter) else {
+            panic!("not submitted: {:?}", f.errors)
+        };
+        assert_eq!(draft.name, "Twitch backup");
+        assert_eq!(draft.stream_key.expose(), "live_123_SECRET");
+        let mut f = AddForm::for_edit(&d, &c);
+        f.focus = Field::StreamKey;
+        type_text(&mut f, "new-key-42");
+        let FormOutcome::Submit(draft) = press(&mut f, KeyCode::Enter) else {
+            panic!("not submitted")
+        };
+        assert_eq!(draft.stream_key.expose(), "new-key-42");
     }
 
     #[test]

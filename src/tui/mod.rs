@@ -3,15 +3,20 @@
 //! [`view::draw`] renders the state. Only [`app`] talks to the engine and the terminal.
 
 pub mod action;
+pub mod alerts;
 pub mod app;
+pub mod command;
 pub mod confirm;
-pub mod cost;
+pub mod costs;
 pub mod form;
+pub mod health;
 pub mod keymap;
+pub mod ops;
+pub mod stale;
 pub mod state;
 pub mod terminal;
 pub mod theme;
 pub mod view;
 
 pub use app::{FaultInjector, TuiOptions, run};
-pub use theme::Theme;
+pub use theme::{BUILTIN_THEMES, Theme};

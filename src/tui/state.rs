@@ -1,10 +1,14 @@
 //! Everything the screen shows, and how engine events fold into it. Pure: no clock, no I/O; the
 //! app loop sets `now` from the engine's clock, so views and tests agree on time.
 
+use super::alerts;
 use super::confirm::Confirm;
 use super::form::AddForm;
+use super::health::{self, Health};
+use super::stale::PendingAction;
 use crate::cloud::ChannelState;
 use crate::domain::{Catalog, Destination, DestinationId};
+use crate::engine::cost::cost_so_far;
 use crate::engine::{
     EngineEvent, FlowView, Level, LogEntry, Observation, OpKind, Progress, QuotaUse,
 };
@@ -14,26 +18,51 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tui_input::Input;
 
-/// Samples kept per series: 10 minutes at the default 10 s refresh, more than any sparkline
-/// is wide.
-pub const HISTORY_LEN: usize = 120;
+/// How far back the bitrate history reaches (the details chart shows it all).
+pub const HISTORY_SPAN: Duration = Duration::from_secs(30 * 60);
+/// Samples kept per series at the default 10 s refresh: 30 minutes.
+pub const HISTORY_LEN: usize = 180;
+/// The most samples kept whatever the refresh interval (30 min at 2 s), so a fast refresh can't
+/// grow memory without bound.
+pub const HISTORY_MAX: usize = 900;
+/// How long `v` in the details view shows the stream key in full.
+pub const REVEAL_FOR: Duration = Duration::from_secs(10);
 /// Event-log lines kept; older ones are in the tracing log.
 pub const LOG_LEN: usize = 500;
 /// How long a flash message stays.
 pub const FLASH_FOR: Duration = Duration::from_secs(6);
 
 /// A bounded series of samples; `None` is a gap (no datapoint), drawn blank, never as zero.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct History {
     samples: VecDeque<Option<f64>>,
+    capacity: usize,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        Self::with_capacity(HISTORY_LEN)
+    }
 }
 
 impl History {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            samples: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
     pub fn push(&mut self, sample: Option<f64>) {
-        if self.samples.len() == HISTORY_LEN {
+        while self.samples.len() >= self.capacity {
             self.samples.pop_front();
         }
         self.samples.push_back(sample);
+    }
+
+    /// Every sample kept, oldest first.
+    pub fn all(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.samples.iter().copied()
     }
 
     /// The newest `n` samples, oldest first (sparklines draw their first points, so callers
@@ -72,6 +101,8 @@ pub struct Row {
     pub active_outputs: Option<f64>,
     /// Operations that failed this session.
     pub failures: u32,
+    /// The alarm raised for this row and not yet cleared, so an alert fires once per transition.
+    pub alarm: Option<String>,
 }
 
 impl Row {
@@ -84,6 +115,14 @@ impl Row {
             bitrate: History::default(),
             active_outputs: None,
             failures: 0,
+            alarm: None,
+        }
+    }
+
+    fn with_history(record: Destination, samples: usize) -> Self {
+        Self {
+            bitrate: History::with_capacity(samples),
+            ..Self::new(record)
         }
     }
 
@@ -132,7 +171,29 @@ pub enum Mode {
     /// Typing the filter; the filter stays applied after Enter.
     Filter,
     Command(Input),
-    Details(DestinationId),
+    Details(Details),
+    Cost,
+}
+
+/// The details view of one destination.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
+    pub id: DestinationId,
+    /// While set and in the future, the stream key is drawn in full (`v`); the only place it is.
+    pub reveal_until: Option<OffsetDateTime>,
+}
+
+impl Details {
+    pub fn new(id: DestinationId) -> Self {
+        Self {
+            id,
+            reveal_until: None,
+        }
+    }
+
+    pub fn revealed(&self, now: OffsetDateTime) -> bool {
+        self.reveal_until.is_some_and(|until| now < until)
+    }
 }
 
 /// The whole model of the control room.
@@ -164,6 +225,20 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// Set when the operator has asked to quit and nothing stands in the way.
     pub quit: bool,
+    /// The engine's refresh interval: data older than two of them is stale.
+    pub refresh_interval: Duration,
+    /// A mutating key pressed on stale data, waiting for the fresh observation.
+    pub pending: Option<PendingAction>,
+    /// Alerts raised so far; the app rings the bell when this grows (if `bell` is on).
+    pub alerts: u64,
+    /// Whether the source-lost alert is raised.
+    pub source_alarm: bool,
+    /// When this onair started, for the session cost.
+    pub started_at: OffsetDateTime,
+    /// Each destination's cost when this session first saw it; the session total is the growth.
+    pub session_base: HashMap<DestinationId, f64>,
+    /// Session cost of destinations deleted during the session.
+    pub session_removed: f64,
 }
 
 impl AppState {
@@ -189,7 +264,49 @@ impl AppState {
             context: context.into(),
             catalog,
             quit: false,
+            refresh_interval: Duration::from_secs(10),
+            pending: None,
+            alerts: 0,
+            source_alarm: false,
+            started_at: now,
+            session_base: HashMap::new(),
+            session_removed: 0.0,
         }
+    }
+
+    /// Sets the refresh interval and sizes new histories to keep HISTORY_SPAN of samples.
+    pub fn set_refresh_interval(&mut self, interval: Duration) {
+        self.refresh_interval = interval;
+    }
+
+    /// Samples per history: HISTORY_SPAN at the refresh interval, at most HISTORY_MAX.
+    pub fn history_len(&self) -> usize {
+        let interval = self.refresh_interval.as_secs_f64().max(0.1);
+        ((HISTORY_SPAN.as_secs_f64() / interval).ceil() as usize).clamp(1, HISTORY_MAX)
+    }
+
+    /// Older than two refresh intervals (or never observed): shown dimmed, and a mutating key
+    /// refreshes before it acts.
+    pub fn is_stale(&self) -> bool {
+        match self.observed_at {
+            None => true,
+            Some(at) => (self.now - at) > self.refresh_interval * 2,
+        }
+    }
+
+    /// The row's health from its history, outputs and the flow's source.
+    pub fn health(&self, row: &Row) -> Health {
+        let preset_bitrate = self
+            .catalog
+            .get(&row.record.preset)
+            .map(|p| f64::from(p.total_bitrate()));
+        health::assess(&health::Inputs {
+            status: row.record.status,
+            recent: &row.bitrate.newest(2),
+            active_outputs: row.active_outputs,
+            source_connected: self.source.connected,
+            preset_bitrate,
+        })
     }
 
     /// Folds one engine event in.
@@ -218,6 +335,12 @@ impl AppState {
             self.flash = None;
             return true;
         }
+        if let Mode::Details(d) = &mut self.mode
+            && d.reveal_until.is_some_and(|until| until <= now)
+        {
+            d.reveal_until = None;
+            return true;
+        }
         self.observed_at.is_some() || self.rows.iter().any(|r| r.record.running_since.is_some())
     }
 
@@ -230,20 +353,40 @@ impl AppState {
                     row.record = record;
                     row
                 }
-                None => Row::new(record),
+                None => Row::with_history(record, self.history_len()),
             };
             self.rows.push(row);
         }
         self.sort_rows();
         self.forget_missing();
+        self.note_session_base();
+    }
+
+    /// Remembers what each newly seen destination had cost, so the session total counts only
+    /// what this onair watched accrue. Destinations created during the session start at zero.
+    fn note_session_base(&mut self) {
+        for row in &self.rows {
+            let r = &row.record;
+            self.session_base
+                .entry(r.destination_id)
+                .or_insert_with(|| {
+                    if r.created_at >= self.started_at {
+                        0.0
+                    } else {
+                        cost_so_far(r, &self.catalog, self.now).total()
+                    }
+                });
+        }
     }
 
     fn upsert(&mut self, record: Destination) {
         match self.row_mut(record.destination_id) {
             Some(row) => row.record = record,
             None => {
-                self.rows.push(Row::new(record));
+                self.rows
+                    .push(Row::with_history(record, self.history_len()));
                 self.sort_rows();
+                self.note_session_base();
             }
         }
     }
@@ -257,6 +400,13 @@ impl AppState {
                 .get(at + 1)
                 .or_else(|| at.checked_sub(1).and_then(|i| visible.get(i)))
                 .copied();
+        }
+        let cost = self
+            .row(id)
+            .map(|row| cost_so_far(&row.record, &self.catalog, self.now).total());
+        if let Some(cost) = cost {
+            let base = self.session_base.remove(&id).unwrap_or(0.0);
+            self.session_removed += (cost - base).max(0.0);
         }
         self.rows.retain(|r| r.id() != id);
         self.forget_missing();
@@ -301,6 +451,7 @@ impl AppState {
             row.bitrate.push(metrics.bitrate);
             row.active_outputs = metrics.active_outputs;
         }
+        alerts::check(self);
     }
 
     fn push_log(&mut self, entry: LogEntry) {
@@ -456,6 +607,8 @@ pub(crate) mod tests {
     pub fn state_with(records: Vec<Destination>) -> AppState {
         let mut s = AppState::new(Arc::new(Catalog::builtin()), T0, "test");
         s.apply(EngineEvent::Loaded(records));
+        // Fresh data, so keys act at once (stale data is tested on its own).
+        s.observed_at = Some(T0);
         s
     }
 
@@ -561,6 +714,8 @@ pub(crate) mod tests {
     #[test]
     fn flashes_expire_on_tick() {
         let mut s = state_with(vec![]);
+        // No data: only the flash can change the screen.
+        s.observed_at = None;
         s.flash(FlashLevel::Warn, "hello");
         assert!(!s.tick(T0 + time::Duration::seconds(1)));
         assert!(s.flash.is_some());

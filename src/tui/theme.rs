@@ -12,6 +12,26 @@ use std::str::FromStr;
 /// The repository's `themes/default.toml`, built in so a missing file never blocks a show.
 pub const BUILTIN_THEME: &str = include_str!("../../themes/default.toml");
 
+/// Every theme built into the binary, by the name `--theme`, `ONAIR_THEME` and `:theme` take.
+pub const BUILTIN_THEMES: &[(&str, &str)] = &[
+    ("default", BUILTIN_THEME),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+];
+
+/// The name `:theme` takes for the NO_COLOR look.
+pub const MONOCHROME: &str = "mono";
+
+/// Names `:theme` completes: the built-in files and the monochrome theme.
+pub fn theme_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = BUILTIN_THEMES.iter().map(|(n, _)| *n).collect();
+    names.push(MONOCHROME);
+    names
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     pub text: Style,
@@ -174,6 +194,17 @@ impl Theme {
         }
     }
 
+    /// A built-in theme by name (`mono` is the monochrome one).
+    pub fn builtin(name: &str) -> Option<Result<Self, ThemeError>> {
+        if name == MONOCHROME {
+            return Some(Ok(Self::monochrome()));
+        }
+        BUILTIN_THEMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, text)| Self::parse(text, &format!("themes/{n}.toml")))
+    }
+
     pub fn load(path: &Path) -> Result<Self, ThemeError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ThemeError::Unreadable {
@@ -302,6 +333,19 @@ mod tests {
     fn the_default_file_is_the_built_in_dark_theme() {
         let parsed = Theme::parse(BUILTIN_THEME, "themes/default.toml").unwrap();
         assert_eq!(parsed, Theme::default_dark());
+    }
+
+    #[test]
+    fn every_built_in_theme_parses_and_mono_is_monochrome() {
+        for (name, _) in BUILTIN_THEMES {
+            let theme = Theme::builtin(name).unwrap();
+            assert!(theme.is_ok(), "{name}: {theme:?}");
+        }
+        assert_eq!(
+            Theme::builtin("mono").unwrap().unwrap(),
+            Theme::monochrome()
+        );
+        assert!(Theme::builtin("nope").is_none());
     }
 
     #[test]

@@ -14,9 +14,16 @@ pub const HEIGHT: u16 = 5;
 const SPARK_LABEL: &str = "source bitrate ";
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    // A lost source takes every destination down with it: the whole panel says so.
+    let lost = state.source.connected == Some(false);
     let block = Block::bordered()
-        .border_style(theme.border)
+        .border_style(if lost { theme.error } else { theme.border })
         .title(Span::styled(" Flow ", theme.title));
+    let block = if lost {
+        block.title(Line::from(Span::styled(" SOURCE LOST ", theme.error)).right_aligned())
+    } else {
+        block
+    };
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [flow_line, source_line, spark_line] =
@@ -93,7 +100,7 @@ fn source_spans<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled("source ", theme.dim)];
     spans.push(match s.connected {
         Some(true) => Span::styled("● connected", theme.running),
-        Some(false) => Span::styled("✖ no signal", theme.error),
+        Some(false) => Span::styled("✖ source lost", theme.error),
         None => Span::styled("? unknown", theme.dim),
     });
     let value = |text: String| Span::styled(text, theme.text);

@@ -1,7 +1,8 @@
-//! The top bar: product, context, flow, quotas, money spent, how fresh the data is.
+//! The top bar: product, context (account or demo, region, profile), READ-ONLY, flow, quotas,
+//! money spent, and how fresh the data is — stale data says so.
 
 use super::{age, money};
-use crate::tui::cost::cost_so_far;
+use crate::engine::cost::cost_so_far;
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -9,16 +10,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// Data older than this is called out: three missed refreshes at the default 10 s.
-const STALE_AFTER_SECONDS: i64 = 30;
-
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let mut left = vec![
         Span::styled(" onair ", theme.brand),
         Span::styled(format!(" {}", state.context), theme.header),
     ];
     if state.readonly {
-        left.push(Span::styled(" · read-only", theme.header.patch(theme.warn)));
+        left.push(Span::styled(" · READ-ONLY", theme.header.patch(theme.warn)));
     }
 
     // Right-hand pieces in reading order, each with a rank: when space runs out the
@@ -26,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let mut right: Vec<(u8, Vec<Span>)> = Vec::new();
     if let Some(flow) = &state.flow {
         right.push((
-            3,
+            2,
             vec![Span::styled(format!("flow {}", flow.name), theme.header)],
         ));
     }
@@ -56,10 +54,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let spent = state
         .rows
         .iter()
-        .map(|r| cost_so_far(&r.record, &state.catalog, state.now))
+        .map(|r| cost_so_far(&r.record, &state.catalog, state.now).total())
+        // Not `sum`: an empty f64 sum is -0.0, which would print as "$-0.00".
         .fold(0.0, |total, cost| total + cost);
     right.push((
-        2,
+        3,
         vec![Span::styled(
             format!("spent {}", money(spent, &state.catalog.pricing.currency)),
             theme.header,
@@ -114,8 +113,9 @@ fn freshness<'a>(state: &AppState, theme: &Theme) -> Vec<Span<'a>> {
     }
     match state.data_age() {
         None => vec![Span::styled("no data yet", theme.header.patch(theme.warn))],
-        Some(s) if s > STALE_AFTER_SECONDS => vec![Span::styled(
-            format!("data {} old", age(s)),
+        // Older than two refresh intervals: the screen may no longer be the truth.
+        Some(s) if state.is_stale() => vec![Span::styled(
+            format!("stale · data {} old", age(s)),
             theme.header.patch(theme.warn),
         )],
         Some(s) => vec![Span::styled(format!("data {} ago", age(s)), theme.header)],

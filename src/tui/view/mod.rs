@@ -1,6 +1,8 @@
 //! Rendering: pure functions of `&AppState` and `&Theme` (no clock, no I/O), so every screen is
 //! a `TestBackend` snapshot away.
 
+mod cost;
+mod details;
 mod flow;
 mod header;
 mod log;
@@ -40,7 +42,15 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         Mode::Help => overlay::help(frame, area, state, theme),
         Mode::Form(form) => overlay::form(frame, area, form, state, theme),
         Mode::Confirm(dialog) => overlay::confirm(frame, area, dialog, theme),
-        Mode::Details(id) => overlay::details(frame, area, *id, state, theme),
+        // Everything but the status line, which keeps showing flashes and alerts.
+        Mode::Details(details) => {
+            let above_status = Rect {
+                height: area.height.saturating_sub(1),
+                ..area
+            };
+            details::draw(frame, above_status, details, state, theme);
+        }
+        Mode::Cost => cost::draw(frame, area, state, theme),
         Mode::Normal | Mode::Filter | Mode::Command(_) => {}
     }
 }
@@ -77,6 +87,19 @@ fn hms(seconds: u64) -> String {
         seconds / 3600,
         (seconds / 60) % 60,
         seconds % 60
+    )
+}
+
+/// 2026-11-25 19:00:00 UTC
+fn when(t: time::OffsetDateTime) -> String {
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
 }
 

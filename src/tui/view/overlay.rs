@@ -1,11 +1,9 @@
-//! Pop-ups drawn over the main screen: help (from the key registry), the add form, the confirm
-//! dialog and a row's details.
+//! Pop-ups drawn over the main screen: help (from the key registry), the add/edit form and the
+//! confirm dialog.
 
-use super::{centered, fit, hms, money};
-use crate::domain::DestinationId;
+use super::{centered, fit};
 use crate::domain::validate::Field;
 use crate::tui::confirm::{Button, Confirm};
-use crate::tui::cost::cost_so_far;
 use crate::tui::form::{self, AddForm, FIELDS};
 use crate::tui::keymap::{self, BINDINGS, Section};
 use crate::tui::state::AppState;
@@ -17,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph, Wrap};
 use tui_input::Input;
 
-fn popup<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+pub(super) fn popup<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
     Block::bordered()
         .border_style(theme.title)
         .title(Span::styled(format!(" {title} "), theme.title))
@@ -115,7 +113,7 @@ pub fn form(frame: &mut Frame, area: Rect, f: &AddForm, state: &AppState, theme:
     let height = FIELDS.len() as u16 + note_heights.iter().sum::<u16>() + warnings.len() as u16 + 5;
     let outer = centered(area, WIDTH, height);
     frame.render_widget(Clear, outer);
-    let block = popup("Add destination", theme);
+    let block = popup(f.title(), theme);
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
 
@@ -192,10 +190,15 @@ pub fn form(frame: &mut Frame, area: Rect, f: &AddForm, state: &AppState, theme:
     }
     let footer = areas[areas.len() - 1];
     let line = if f.submitted {
-        Line::from(Span::styled("adding…", theme.transitional))
+        let doing = if f.editing.is_some() {
+            "saving…"
+        } else {
+            "adding…"
+        };
+        Line::from(Span::styled(doing, theme.transitional))
     } else {
         Line::from(
-            form::KEYS
+            f.keys()
                 .iter()
                 .flat_map(|(k, h)| {
                     [
@@ -259,19 +262,36 @@ fn hint(f: &AddForm, field: Field) -> Option<String> {
             "{} gives one URL per event: paste it here (rtmp:// or rtmps://)",
             f.platform.label()
         )),
-        Field::StreamKey => Some("kept secret: shown as dots, never logged".into()),
+        Field::StreamKey => Some(match &f.editing {
+            // The masked key only: enough to recognise it, never enough to use it.
+            Some(e) if f.key.value().is_empty() => {
+                format!("empty keeps the current key {}", e.current_key.masked())
+            }
+            _ => "kept secret: shown as dots, never logged".into(),
+        }),
         _ => None,
     }
 }
 
 pub fn confirm(frame: &mut Frame, area: Rect, dialog: &Confirm, theme: &Theme) {
-    let text_width = dialog
+    let text_width = (dialog
         .question
         .chars()
         .count()
         .max(dialog.detail.chars().count())
-        .max(30) as u16;
-    let outer = centered(area, text_width + 6, 8);
+        .max(30) as u16)
+        .min(area.width.saturating_sub(6));
+    // A bulk question lists every name: it wraps, and the dialog grows to hold it.
+    let wrapped = |text: &str| {
+        let lines = text
+            .chars()
+            .count()
+            .div_ceil(usize::from(text_width.max(1))) as u16;
+        // Word wrapping can take a line more than the character count says.
+        if lines > 1 { lines + 1 } else { lines }
+    };
+    let height = 6 + wrapped(&dialog.question).max(1) + wrapped(&dialog.detail).max(1);
+    let outer = centered(area, text_width + 6, height);
     frame.render_widget(Clear, outer);
     let block = popup(&dialog.title, theme);
     let inner = block.inner(outer);
@@ -297,94 +317,5 @@ pub fn confirm(frame: &mut Frame, area: Rect, dialog: &Confirm, theme: &Theme) {
         ])
         .centered(),
     ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-}
-
-pub fn details(frame: &mut Frame, area: Rect, id: DestinationId, state: &AppState, theme: &Theme) {
-    let Some(row) = state.row(id) else {
-        return;
-    };
-    let r = &row.record;
-    let none = || "—".to_string();
-    let when = |t: time::OffsetDateTime| {
-        format!(
-            "{}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-    };
-    let currency = &state.catalog.pricing.currency;
-    let mut pairs: Vec<(&str, String)> = vec![
-        ("id", r.destination_id.to_string()),
-        ("platform", r.platform.label().to_string()),
-        ("URL", r.rtmp_url.clone()),
-        ("stream key", r.stream_key.masked()),
-        ("preset", r.preset.clone()),
-        (
-            "state",
-            format!("{} (wants {})", r.status, r.desired.as_str()),
-        ),
-        (
-            "channel",
-            match (&r.media_live_channel_id, row.channel) {
-                (Some(c), Some(s)) => format!("{c} · {}", s.as_aws()),
-                (Some(c), None) => c.clone(),
-                _ => none(),
-            },
-        ),
-        ("input", r.media_live_input_id.clone().unwrap_or_else(none)),
-        (
-            "flow output",
-            r.media_connect_output_arn.clone().unwrap_or_else(none),
-        ),
-        ("created", when(r.created_at)),
-        (
-            "on air",
-            match r.uptime(state.now) {
-                Some(s) if r.status.is_live() => format!(
-                    "{} since {}",
-                    hms(s),
-                    when(r.running_since.unwrap_or(r.created_at))
-                ),
-                _ => none(),
-            },
-        ),
-        (
-            "cost so far",
-            money(cost_so_far(r, &state.catalog, state.now), currency),
-        ),
-    ];
-    if let Some(p) = &row.progress {
-        pairs.push(("doing", p.to_string()));
-    }
-    let error = r.last_error.clone();
-    let width = area.width.saturating_sub(4).min(96);
-    let value_width = usize::from(width.saturating_sub(18));
-    let mut lines: Vec<Line> = pairs
-        .into_iter()
-        .map(|(k, v)| {
-            Line::from(vec![
-                Span::styled(format!("{k:<13} "), theme.dim),
-                Span::styled(fit(&v, value_width), theme.text),
-            ])
-        })
-        .collect();
-    if let Some(e) = error {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<13} ", "last error"), theme.error),
-            Span::styled(e, theme.error),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::from(Span::styled("Esc close", theme.dim)));
-    let outer = centered(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, outer);
-    let block = popup(&r.name, theme);
-    let inner = block.inner(outer);
-    frame.render_widget(block, outer);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -1,6 +1,7 @@
 //! The bottom line: the filter or command being typed, else a flash message, else key hints
 //! taken from the key registry.
 
+use crate::tui::command;
 use crate::tui::keymap::{self, BINDINGS};
 use crate::tui::state::{AppState, FlashLevel, Mode};
 use crate::tui::theme::Theme;
@@ -20,7 +21,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             "Enter keep · Esc clear",
             theme,
         ),
-        Mode::Command(input) => prompt(frame, area, ":", input, "Enter run · Esc cancel", theme),
+        Mode::Command(input) => {
+            // What Tab can complete to, so the operator sees the commands without `?`.
+            let found = command::candidates(input.value(), state.demo);
+            let help = match found.as_slice() {
+                [] => "no such command · Esc cancel".to_string(),
+                [one] if one == input.value() => "Enter run · Esc cancel".to_string(),
+                _ if input.value().is_empty() => "Tab complete · Enter run · Esc cancel".into(),
+                many => format!("Tab: {}", many.join(" · ")),
+            };
+            prompt(frame, area, ":", input, &help, theme)
+        }
         _ => {
             let line = match &state.flash {
                 Some(flash) => {

@@ -3,7 +3,8 @@
 
 use super::{fit, hms, mbps, money, spark_text};
 use crate::domain::Status;
-use crate::tui::cost::cost_so_far;
+use crate::engine::cost::cost_so_far;
+use crate::tui::health::Health;
 use crate::tui::state::{AppState, Row};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -45,14 +46,16 @@ impl Col {
         match self {
             Col::Mark => ("", 1, 0),
             Col::Name => ("NAME", NAME_MIN, 0),
-            Col::Platform => ("PLATFORM", 8, 6),
-            Col::Preset => ("PRESET", 7, 7),
+            Col::Platform => ("PLATFORM", 8, 8),
+            Col::Preset => ("PRESET", 7, 9),
             Col::State => ("STATE", 22, 0),
-            Col::Uptime => ("UPTIME", 8, 4),
-            Col::Output => ("OUTPUT", 12, 9),
-            Col::Rate => ("Mb/s", 5, 5),
-            Col::Health => ("HEALTH", 8, 8),
-            Col::Cost => ("COST", 7, 3),
+            Col::Uptime => ("UPTIME", 8, 6),
+            Col::Output => ("OUTPUT", 12, 10),
+            Col::Rate => ("Mb/s", 5, 7),
+            // Health is what an operator looks for during a show: it outlives everything
+            // but the name and state.
+            Col::Health => ("HEALTH", 13, 4),
+            Col::Cost => ("COST", 7, 5),
         }
     }
 
@@ -155,11 +158,22 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         cols.iter()
             .map(|(col, _)| aligned(Span::styled(col.spec().0, theme.table_header), *col)),
     );
+    let stale = state.is_stale();
     let rows = visible.iter().map(|row| {
-        TableRow::new(
-            cols.iter()
-                .map(|(col, w)| aligned(cell(*col, *w, row, state, theme), *col)),
-        )
+        let health = state.health(row);
+        let cells = cols
+            .iter()
+            .map(|(col, w)| aligned(cell(*col, *w, row, &health, state, theme), *col));
+        // A failing row is red from end to end, so it is seen from across the room; stale data
+        // is dimmed so nobody trusts it as live.
+        let style = if health.is_alarm() {
+            theme.error
+        } else if stale {
+            theme.dim
+        } else {
+            Style::default()
+        };
+        TableRow::new(cells).style(style)
     });
     let table = Table::new(rows, cols.iter().map(|(_, w)| Constraint::Length(*w)))
         .header(header)
@@ -178,7 +192,14 @@ fn aligned(span: Span<'static>, col: Col) -> Cell<'static> {
     Cell::from(text)
 }
 
-fn cell(col: Col, width: u16, row: &Row, state: &AppState, theme: &Theme) -> Span<'static> {
+fn cell(
+    col: Col,
+    width: u16,
+    row: &Row,
+    health: &Health,
+    state: &AppState,
+    theme: &Theme,
+) -> Span<'static> {
     let r = &row.record;
     let w = usize::from(width);
     match col {
@@ -214,9 +235,9 @@ fn cell(col: Col, width: u16, row: &Row, state: &AppState, theme: &Theme) -> Spa
             Some(bps) => Span::styled(mbps(bps), theme.text),
             None => Span::styled("—", theme.dim),
         },
-        Col::Health => health(row, theme),
+        Col::Health => health_cell(health, theme),
         Col::Cost => {
-            let cost = cost_so_far(r, &state.catalog, state.now);
+            let cost = cost_so_far(r, &state.catalog, state.now).total();
             let style = if cost > 0.0 { theme.text } else { theme.dim };
             Span::styled(money(cost, &state.catalog.pricing.currency), style)
         }
@@ -242,18 +263,14 @@ fn state_text(row: &Row, theme: &Theme) -> (String, Style) {
     (format!("{icon} {status}"), theme.status(status))
 }
 
-fn health(row: &Row, theme: &Theme) -> Span<'static> {
-    if row.failures > 0 {
-        return Span::styled(format!("✖ {} err", row.failures), theme.error);
-    }
-    if !row.record.status.is_live() {
-        return Span::styled("", theme.dim);
-    }
-    match row.active_outputs {
-        Some(n) if n >= 1.0 => Span::styled(format!("✔ {n:.0} out"), theme.running),
-        Some(_) => Span::styled("⚠ 0 out", theme.warn),
-        None => Span::styled("? no data", theme.dim),
-    }
+fn health_cell(health: &Health, theme: &Theme) -> Span<'static> {
+    let (mark, style) = match health {
+        Health::NotRunning => ("", theme.dim),
+        Health::Ok => ("✔ ", theme.running),
+        Health::Degraded(_) => ("⚠ ", theme.warn),
+        Health::Failing(_) | Health::SourceLost => ("✖ ", theme.error),
+    };
+    Span::styled(format!("{mark}{}", health.label()), style)
 }
 
 /// Under the table: the selected row's last error, else the first row in error, so a problem
@@ -288,14 +305,14 @@ mod tests {
     }
 
     #[test]
-    fn at_80_columns_the_sparkline_health_and_preset_go_first() {
+    fn at_80_columns_the_sparkline_preset_and_platform_go_first_health_stays() {
         let cols = names(78);
-        for gone in [Col::Output, Col::Health, Col::Preset] {
+        for gone in [Col::Output, Col::Platform, Col::Preset] {
             assert!(!cols.contains(&gone), "{gone:?}");
         }
         for kept in [
             Col::Name,
-            Col::Platform,
+            Col::Health,
             Col::State,
             Col::Uptime,
             Col::Rate,

@@ -1,0 +1,136 @@
+//! The cost panel's numbers, from the engine's meter (`engine::cost::cost_so_far`) and the
+//! pricing table in `presets.toml`. Pure: the same state gives the same figures.
+
+use super::state::AppState;
+use crate::domain::DestinationId;
+use crate::engine::cost::cost_so_far;
+use time::{Date, OffsetDateTime, Time};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostLine {
+    pub id: DestinationId,
+    pub name: String,
+    pub platform: &'static str,
+    pub running: f64,
+    pub idle: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostSummary {
+    pub lines: Vec<CostLine>,
+    /// What accrued while this onair ran.
+    pub session: f64,
+    pub month_to_date: f64,
+    /// Month to date scaled to the whole month.
+    pub projection: f64,
+    /// The seed's always-on set-up, for comparison.
+    pub baseline: f64,
+    pub currency: String,
+    pub as_of: String,
+    pub source: String,
+}
+
+pub fn summarize(state: &AppState) -> CostSummary {
+    let pricing = &state.catalog.pricing;
+    let now = state.now;
+    let month_start = month_start(now);
+    let mut lines = Vec::new();
+    let mut session = state.session_removed;
+    let mut month_to_date = 0.0;
+    for row in &state.rows {
+        let r = &row.record;
+        let cost = cost_so_far(r, &state.catalog, now);
+        session +=
+            (cost.total() - state.session_base.get(&r.destination_id).unwrap_or(&0.0)).max(0.0);
+        month_to_date += cost.total() * share_this_month(r.created_at, month_start, now);
+        lines.push(CostLine {
+            id: r.destination_id,
+            name: r.name.clone(),
+            platform: r.platform.label(),
+            running: cost.running,
+            idle: cost.idle,
+        });
+    }
+    CostSummary {
+        lines,
+        session,
+        month_to_date,
+        projection: project(month_to_date, month_start, now),
+        baseline: pricing.always_on_baseline_per_month,
+        currency: pricing.currency.clone(),
+        as_of: pricing.as_of.clone(),
+        source: pricing.source.clone(),
+    }
+}
+
+fn month_start(now: OffsetDateTime) -> OffsetDateTime {
+    let first = Date::from_calendar_date(now.year(), now.month(), 1).unwrap_or(now.date());
+    first.with_time(Time::MIDNIGHT).assume_offset(now.offset())
+}
+
+/// The part of a record's cost that falls in this month. The meter keeps totals, not a ledger,
+/// so a record older than the month is prorated by time — an estimate, said so on the panel.
+fn share_this_month(
+    created: OffsetDateTime,
+    month_start: OffsetDateTime,
+    now: OffsetDateTime,
+) -> f64 {
+    if created >= month_start {
+        return 1.0;
+    }
+    let alive = (now - created).as_seconds_f64();
+    if alive <= 0.0 {
+        return 0.0;
+    }
+    ((now - month_start).as_seconds_f64() / alive).clamp(0.0, 1.0)
+}
+
+/// Month to date scaled to the month's length. The first hour is taken as an hour, so a few
+/// minutes into the month don't project a fortune.
+fn project(month_to_date: f64, month_start: OffsetDateTime, now: OffsetDateTime) -> f64 {
+    let days = time::util::days_in_month(now.month(), now.year());
+    let month = f64::from(days) * 86_400.0;
+    let elapsed = (now - month_start).as_seconds_f64().max(3600.0);
+    month_to_date * month / elapsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Platform, Status};
+    use crate::tui::state::tests::{T0, record, state_with};
+    use time::macros::datetime;
+
+    #[test]
+    fn the_month_is_prorated_for_old_records_and_projected_to_its_length() {
+        let start = datetime!(2026-11-01 00:00 UTC);
+        let now = datetime!(2026-11-16 00:00 UTC);
+        assert_eq!(
+            share_this_month(datetime!(2026-11-10 00:00 UTC), start, now),
+            1.0
+        );
+        let half = share_this_month(datetime!(2026-10-17 00:00 UTC), start, now);
+        assert!((half - 0.5).abs() < 1e-9, "{half}");
+        // Half of November gone: the projection doubles the month to date.
+        assert!((project(10.0, start, now) - 20.0).abs() < 1e-9);
+        assert_eq!(month_start(datetime!(2026-11-25 19:00 UTC)), start);
+    }
+
+    #[test]
+    fn the_session_counts_only_what_accrued_while_onair_ran() {
+        let mut live = record("Main", Platform::Youtube, Status::Running, 0);
+        live.running_since = Some(T0);
+        live.media_live_channel_id = Some("1".into());
+        let mut s = state_with(vec![live]);
+        s.now = T0 + time::Duration::hours(1);
+        let summary = summarize(&s);
+        let line = &summary.lines[0];
+        assert!(line.running > 0.0);
+        assert!((summary.session - line.running - line.idle).abs() < 1e-9);
+        assert_eq!(
+            summary.baseline,
+            s.catalog.pricing.always_on_baseline_per_month
+        );
+        assert!(summary.projection >= summary.month_to_date);
+    }
+}

@@ -1,0 +1,193 @@
+//! Health of one destination at a glance, from what the last refreshes saw. Pure, so every rule
+//! is a unit test: a running channel that sends (almost) nothing is `failing`, never green.
+
+use crate::domain::Status;
+
+/// Below this share of its preset's bitrate a running channel is as good as silent.
+pub const SILENT_SHARE: f64 = 0.05;
+/// Below this share the output is thin: worth a look, not an alarm.
+pub const THIN_SHARE: f64 = 0.5;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Health {
+    /// Not running: nothing to judge ("—").
+    NotRunning,
+    Ok,
+    /// Running, something is off (no data yet, one silent sample, a thin output).
+    Degraded(String),
+    /// Running and not reaching the platform.
+    Failing(String),
+    /// Running, but the flow's source (the encoder) is gone: every running row depends on it.
+    SourceLost,
+}
+
+impl Health {
+    /// The table cell's word.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Health::NotRunning => "—",
+            Health::Ok => "ok",
+            Health::Degraded(_) => "degraded",
+            Health::Failing(_) => "failing",
+            Health::SourceLost => "source lost",
+        }
+    }
+
+    /// Whether the row is red and an alert is due.
+    pub fn is_alarm(&self) -> bool {
+        matches!(self, Health::Failing(_) | Health::SourceLost)
+    }
+
+    /// Why, for the flash and the event log.
+    pub fn reason(&self) -> String {
+        match self {
+            Health::NotRunning => "not running".into(),
+            Health::Ok => "ok".into(),
+            Health::Degraded(why) | Health::Failing(why) => why.clone(),
+            Health::SourceLost => "source lost: the encoder's SRT feed is not arriving".into(),
+        }
+    }
+}
+
+/// What the rules look at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Inputs<'a> {
+    pub status: Status,
+    /// Newest samples of the output bitrate (bits/s), oldest first; `None` is a gap.
+    pub recent: &'a [Option<f64>],
+    pub active_outputs: Option<f64>,
+    /// The flow's SourceConnected; `None` when unknown.
+    pub source_connected: Option<bool>,
+    /// The preset's video + audio bitrate (bits/s); `None` for an unknown preset.
+    pub preset_bitrate: Option<f64>,
+}
+
+pub fn assess(i: &Inputs) -> Health {
+    if i.status != Status::Running {
+        return Health::NotRunning;
+    }
+    if i.source_connected == Some(false) {
+        return Health::SourceLost;
+    }
+    if i.active_outputs == Some(0.0) {
+        return Health::Failing("0 active outputs: the platform is not receiving".into());
+    }
+    // A preset we don't know still must not pass a silent channel: 0 is silent whatever it is.
+    let silent_below = i.preset_bitrate.map_or(1.0, |b| b * SILENT_SHARE);
+    let silent = |s: &Option<f64>| s.is_some_and(|b| b < silent_below);
+    let last_two = &i.recent[i.recent.len().saturating_sub(2)..];
+    if last_two.len() == 2 && last_two.iter().all(silent) {
+        let kbps = last_two[1].unwrap_or_default() / 1000.0;
+        return Health::Failing(format!("sending {kbps:.0} kb/s for two refreshes"));
+    }
+    match last_two.last().copied().flatten() {
+        None => Health::Degraded("no bitrate data".into()),
+        Some(b) if b < silent_below => Health::Degraded("output dropped".into()),
+        Some(b) if i.preset_bitrate.is_some_and(|p| b < p * THIN_SHARE) => {
+            Health::Degraded(format!("thin output: {:.1} Mb/s", b / 1e6))
+        }
+        Some(_) => Health::Ok,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRESET: f64 = 6.128e6;
+
+    fn running(recent: &[Option<f64>]) -> Inputs<'_> {
+        Inputs {
+            status: Status::Running,
+            recent,
+            active_outputs: Some(1.0),
+            source_connected: Some(true),
+            preset_bitrate: Some(PRESET),
+        }
+    }
+
+    #[test]
+    fn not_running_is_a_dash_whatever_the_metrics() {
+        for status in [
+            Status::Idle,
+            Status::Starting,
+            Status::Error,
+            Status::Parked,
+        ] {
+            let i = Inputs {
+                status,
+                ..running(&[Some(0.0), Some(0.0)])
+            };
+            assert_eq!(assess(&i), Health::NotRunning);
+            assert_eq!(assess(&i).label(), "—");
+        }
+    }
+
+    #[test]
+    fn a_healthy_channel_is_ok() {
+        assert_eq!(assess(&running(&[Some(6e6), Some(6.1e6)])), Health::Ok);
+    }
+
+    #[test]
+    fn zero_for_two_refreshes_is_failing_never_green() {
+        let h = assess(&running(&[Some(6e6), Some(0.0), Some(0.0)]));
+        assert!(matches!(h, Health::Failing(_)), "{h:?}");
+        assert!(h.is_alarm());
+        assert!(h.reason().contains("0 kb/s"));
+    }
+
+    #[test]
+    fn under_five_percent_counts_as_silent() {
+        let trickle = PRESET * 0.04;
+        let h = assess(&running(&[Some(trickle), Some(trickle)]));
+        assert!(matches!(h, Health::Failing(_)), "{h:?}");
+    }
+
+    #[test]
+    fn one_silent_sample_is_degraded_not_yet_an_alarm() {
+        let h = assess(&running(&[Some(6e6), Some(0.0)]));
+        assert_eq!(h, Health::Degraded("output dropped".into()));
+        assert!(!h.is_alarm());
+    }
+
+    #[test]
+    fn zero_active_outputs_is_failing_at_once() {
+        let i = Inputs {
+            active_outputs: Some(0.0),
+            ..running(&[Some(6e6), Some(6e6)])
+        };
+        assert!(matches!(assess(&i), Health::Failing(_)));
+    }
+
+    #[test]
+    fn a_lost_source_shows_on_every_running_row() {
+        let i = Inputs {
+            source_connected: Some(false),
+            ..running(&[Some(6e6), Some(6e6)])
+        };
+        assert_eq!(assess(&i), Health::SourceLost);
+        assert_eq!(assess(&i).label(), "source lost");
+    }
+
+    #[test]
+    fn gaps_and_thin_output_are_degraded() {
+        assert!(matches!(assess(&running(&[])), Health::Degraded(_)));
+        assert!(matches!(
+            assess(&running(&[Some(6e6), None])),
+            Health::Degraded(_)
+        ));
+        assert!(matches!(
+            assess(&running(&[Some(2e6), Some(2e6)])),
+            Health::Degraded(_)
+        ));
+    }
+
+    #[test]
+    fn an_unknown_preset_still_fails_a_silent_channel() {
+        let i = Inputs {
+            preset_bitrate: None,
+            ..running(&[Some(0.0), Some(0.0)])
+        };
+        assert!(matches!(assess(&i), Health::Failing(_)));
+    }
+}

@@ -1,0 +1,448 @@
+//! What `s`, `x`, `d`, `e` and `:start all` / `:stop all` do to their rows: ask where it matters
+//! (one confirmation that lists every row), then give the engine one effect — a batch where
+//! several destinations start or stop together, so it can use BatchStart / BatchStop.
+
+use super::action::Effect;
+use super::confirm::{Confirm, EditRequest, Pending};
+use super::form::AddForm;
+use super::state::{AppState, FlashLevel, Mode};
+use crate::domain::{DestinationDraft, DestinationId, Status};
+use crate::engine::{Level, OpKind, Refusal};
+
+use super::action::Action;
+
+/// Carries out a row action on `targets` (already chosen: marked rows or the selected one).
+pub fn act(state: &mut AppState, action: Action, targets: Vec<DestinationId>) -> Vec<Effect> {
+    if targets.is_empty() {
+        state.flash(
+            FlashLevel::Warn,
+            "no destination selected: press a to add one",
+        );
+        return Vec::new();
+    }
+    match action {
+        Action::Start => start(state, targets),
+        Action::Stop => stop(state, targets),
+        Action::Delete => delete(state, targets),
+        Action::Edit => edit(state, targets[0]),
+        _ => Vec::new(),
+    }
+}
+
+/// `:start all`: every idle or parked destination, confirmed.
+pub fn start_all(state: &mut AppState) -> Vec<Effect> {
+    let ids = ids_where(state, |s| matches!(s, Status::Idle | Status::Parked));
+    if ids.is_empty() {
+        state.flash(FlashLevel::Info, "start all: nothing idle to start");
+        return Vec::new();
+    }
+    state.mode = Mode::Confirm(Confirm::new(
+        "Start",
+        format!("Start all: {}?", describe(state, &ids)),
+        "Each goes live on its platform and is billed while it runs.".into(),
+        Pending::Start(ids),
+    ));
+    Vec::new()
+}
+
+/// `:stop all`: every running or starting destination, confirmed.
+pub fn stop_all(state: &mut AppState) -> Vec<Effect> {
+    let ids = ids_where(state, |s| matches!(s, Status::Running | Status::Starting));
+    if ids.is_empty() {
+        state.flash(FlashLevel::Info, "stop all: nothing is live");
+        return Vec::new();
+    }
+    state.mode = Mode::Confirm(Confirm::new(
+        "Stop",
+        format!("Stop all: {}?", describe(state, &ids)),
+        "Every one of them goes off air.".into(),
+        Pending::Stop(ids),
+    ));
+    Vec::new()
+}
+
+fn ids_where(state: &AppState, keep: impl Fn(Status) -> bool) -> Vec<DestinationId> {
+    state
+        .rows
+        .iter()
+        .filter(|r| keep(r.record.status) && !r.busy())
+        .map(|r| r.id())
+        .collect()
+}
+
+/// "YouTube #1 (youtube)" for one target, "3 destinations (A, B, C)" for several.
+pub fn describe(state: &AppState, ids: &[DestinationId]) -> String {
+    let one = |id: &DestinationId| {
+        state
+            .row(*id)
+            .map(|r| format!("{} ({})", r.record.name, r.record.platform))
+            .unwrap_or_else(|| id.short())
+    };
+    match ids {
+        [id] => one(id),
+        _ => {
+            let names: Vec<String> = ids
+                .iter()
+                .filter_map(|id| state.destination_name(*id).map(String::from))
+                .collect();
+            format!("{} destinations ({})", ids.len(), names.join(", "))
+        }
+    }
+}
+
+fn live(state: &AppState, id: DestinationId) -> bool {
+    state
+        .row(id)
+        .is_some_and(|r| r.record.status.is_live() || r.record.status == Status::Starting)
+}
+
+fn start(state: &mut AppState, targets: Vec<DestinationId>) -> Vec<Effect> {
+    if targets.len() == 1 {
+        return request(state, &targets, OpKind::Start);
+    }
+    state.mode = Mode::Confirm(Confirm::new(
+        "Start",
+        format!("Start {}?", describe(state, &targets)),
+        "Each goes live on its platform and is billed while it runs.".into(),
+        Pending::Start(targets),
+    ));
+    Vec::new()
+}
+
+fn stop(state: &mut AppState, targets: Vec<DestinationId>) -> Vec<Effect> {
+    let live_count = targets.iter().filter(|id| live(state, **id)).count();
+    // One idle row stops without a question; several always get one list to read.
+    if live_count == 0 && targets.len() == 1 {
+        return request(state, &targets, OpKind::Stop);
+    }
+    let detail = match (targets.len(), live_count) {
+        (1, _) => "It is live.".to_string(),
+        (_, 0) => "None of them is live.".to_string(),
+        (_, n) if n == targets.len() => "All of them are live.".to_string(),
+        (_, n) => format!("{n} of them are live."),
+    };
+    state.mode = Mode::Confirm(Confirm::new(
+        "Stop",
+        format!("Stop {}?", describe(state, &targets)),
+        detail,
+        Pending::Stop(targets),
+    ));
+    Vec::new()
+}
+
+fn delete(state: &mut AppState, targets: Vec<DestinationId>) -> Vec<Effect> {
+    let live_count = targets.iter().filter(|id| live(state, **id)).count();
+    let mut detail = String::from("Its AWS channel, input and flow output go with the record.");
+    if targets.len() > 1 {
+        detail = "Their AWS channels, inputs and flow outputs go with the records.".into();
+    }
+    if live_count > 0 {
+        detail.push_str(if targets.len() == 1 {
+            " It is live."
+        } else {
+            " Some are live."
+        });
+    }
+    state.mode = Mode::Confirm(Confirm::new(
+        "Delete",
+        format!("Delete {}?", describe(state, &targets)),
+        detail,
+        Pending::Delete(targets),
+    ));
+    Vec::new()
+}
+
+/// `e`: the form prefilled from the row (the selected one; marks don't apply to an edit).
+fn edit(state: &mut AppState, id: DestinationId) -> Vec<Effect> {
+    let Some(row) = state.row(id) else {
+        return Vec::new();
+    };
+    if row.busy() || row.record.status.is_transitional() {
+        let text = format!(
+            "{} is busy: wait until it settles to edit it",
+            row.record.name
+        );
+        state.flash(FlashLevel::Warn, text);
+        return Vec::new();
+    }
+    state.mode = Mode::Form(Box::new(AddForm::for_edit(&row.record, &state.catalog)));
+    Vec::new()
+}
+
+/// The edit form's Enter. A live destination is restarted to apply the change, so that is asked
+/// first (focus on Cancel), naming it; anything else goes straight to the engine.
+pub fn submit_edit(
+    state: &mut AppState,
+    id: DestinationId,
+    draft: DestinationDraft,
+) -> Vec<Effect> {
+    if live(state, id) {
+        return ask_restart(state, id, draft);
+    }
+    vec![Effect::Edit {
+        id,
+        draft,
+        restart: false,
+    }]
+}
+
+/// "Restart NAME (platform) to apply? It is live." — also what the engine's NeedsRestart answer
+/// leads to.
+pub fn ask_restart(
+    state: &mut AppState,
+    id: DestinationId,
+    draft: DestinationDraft,
+) -> Vec<Effect> {
+    state.mode = Mode::Confirm(Confirm::new(
+        "Restart",
+        format!("Restart {} to apply?", describe(state, &[id])),
+        "It is live.".into(),
+        Pending::EditRestart(Box::new(EditRequest { id, draft })),
+    ));
+    Vec::new()
+}
+
+/// Marks each target as asked-for at once, so a press is never silent while the engine works.
+pub fn request(state: &mut AppState, ids: &[DestinationId], op: OpKind) -> Vec<Effect> {
+    let ids: Vec<DestinationId> = ids
+        .iter()
+        .copied()
+        .filter(|id| state.row(*id).is_some())
+        .collect();
+    for id in &ids {
+        if let Some(row) = state.row_mut(*id)
+            && row.progress.is_none()
+        {
+            row.requested = Some(op);
+        }
+    }
+    // Marks served their purpose; keeping them would make the next key act on many rows.
+    state.marked.clear();
+    match (op, ids.as_slice()) {
+        (_, []) => Vec::new(),
+        (OpKind::Start, [id]) => vec![Effect::Start(*id)],
+        (OpKind::Stop, [id]) => vec![Effect::Stop(*id)],
+        (OpKind::Start, _) => vec![Effect::StartMany(ids)],
+        (OpKind::Stop, _) => vec![Effect::StopMany(ids)],
+        (OpKind::Delete, _) => ids.into_iter().map(Effect::Delete).collect(),
+        (OpKind::Add | OpKind::Edit, _) => Vec::new(),
+    }
+}
+
+pub fn confirmed(state: &mut AppState, pending: Pending) -> Vec<Effect> {
+    match pending {
+        Pending::Start(ids) => request(state, &ids, OpKind::Start),
+        Pending::Stop(ids) => request(state, &ids, OpKind::Stop),
+        Pending::Delete(ids) => request(state, &ids, OpKind::Delete),
+        Pending::EditRestart(edit) => vec![Effect::Edit {
+            id: edit.id,
+            draft: edit.draft,
+            restart: true,
+        }],
+        Pending::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+/// The engine's per-row answers to a batch: refusals are logged on their rows and summed up in
+/// one flash, accepted rows carry on showing their steps.
+pub fn batch_done(
+    state: &mut AppState,
+    op: OpKind,
+    results: Vec<(DestinationId, Result<(), Refusal>)>,
+) {
+    let total = results.len();
+    let mut refused = Vec::new();
+    for (id, result) in results {
+        if let Err(refusal) = result {
+            if let Some(row) = state.row_mut(id) {
+                row.requested = None;
+            }
+            state.log_line(
+                Level::Warn,
+                Some(id),
+                format!("{} refused: {refusal}", op.verb()),
+            );
+            refused.push(refusal.to_string());
+        }
+    }
+    if refused.is_empty() {
+        state.flash(
+            FlashLevel::Info,
+            format!("{}: {total} destinations asked", op.verb()),
+        );
+    } else {
+        state.flash(
+            FlashLevel::Error,
+            format!(
+                "{}: {} of {total} refused — {}",
+                op.verb(),
+                refused.len(),
+                refused.join("; ")
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Platform;
+    use crate::tui::action::handle_key;
+    use crate::tui::state::tests::{record, state_with};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn press(s: &mut AppState, code: KeyCode) -> Vec<Effect> {
+        handle_key(s, KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn three_idle() -> AppState {
+        state_with(vec![
+            record("A", Platform::Youtube, Status::Idle, 0),
+            record("B", Platform::Youtube, Status::Idle, 1),
+            record("C", Platform::Twitch, Status::Idle, 2),
+        ])
+    }
+
+    #[test]
+    fn starting_three_marked_rows_asks_once_listing_them_then_batches() {
+        let mut s = three_idle();
+        for _ in 0..3 {
+            press(&mut s, KeyCode::Char(' '));
+        }
+        assert!(press(&mut s, KeyCode::Char('s')).is_empty());
+        let Mode::Confirm(dialog) = &s.mode else {
+            panic!("no confirm")
+        };
+        assert_eq!(dialog.question, "Start 3 destinations (A, B, C)?");
+        let effects = press(&mut s, KeyCode::Char('y'));
+        let [Effect::StartMany(ids)] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(ids.len(), 3);
+        assert!(s.marked.is_empty());
+        assert!(s.rows.iter().all(|r| r.requested == Some(OpKind::Start)));
+    }
+
+    #[test]
+    fn stopping_several_always_asks_even_when_none_is_live() {
+        let mut s = three_idle();
+        press(&mut s, KeyCode::Char(' '));
+        press(&mut s, KeyCode::Char(' '));
+        press(&mut s, KeyCode::Char('x'));
+        let Mode::Confirm(dialog) = &s.mode else {
+            panic!("no confirm")
+        };
+        assert!(dialog.question.starts_with("Stop 2 destinations"));
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('y')).as_slice(),
+            [Effect::StopMany(ids)] if ids.len() == 2
+        ));
+    }
+
+    #[test]
+    fn deleting_marked_rows_is_one_question_and_one_delete_each() {
+        let mut s = three_idle();
+        press(&mut s, KeyCode::Char(' '));
+        press(&mut s, KeyCode::Char(' '));
+        press(&mut s, KeyCode::Char('d'));
+        assert!(matches!(s.mode, Mode::Confirm(_)));
+        let effects = press(&mut s, KeyCode::Char('y'));
+        assert_eq!(effects.len(), 2);
+        assert!(effects.iter().all(|e| matches!(e, Effect::Delete(_))));
+    }
+
+    #[test]
+    fn batch_refusals_are_logged_per_row_and_flashed() {
+        let mut s = three_idle();
+        let ids: Vec<_> = s.rows.iter().map(|r| r.id()).collect();
+        request(&mut s, &ids, OpKind::Start);
+        let results = vec![
+            (ids[0], Ok(())),
+            (
+                ids[1],
+                Err(Refusal::Busy {
+                    name: "B".into(),
+                    doing: "delete",
+                }),
+            ),
+            (ids[2], Ok(())),
+        ];
+        batch_done(&mut s, OpKind::Start, results);
+        assert_eq!(s.row(ids[0]).unwrap().requested, Some(OpKind::Start));
+        assert_eq!(s.row(ids[1]).unwrap().requested, None);
+        let last = s.log.back().unwrap();
+        assert_eq!(last.destination, Some(ids[1]));
+        assert!(last.text.contains("refused"));
+        let flash = s.flash.unwrap();
+        assert!(flash.text.contains("1 of 3 refused"), "{}", flash.text);
+    }
+
+    #[test]
+    fn start_all_and_stop_all_pick_their_rows_and_ask() {
+        let mut s = state_with(vec![
+            record("A", Platform::Youtube, Status::Running, 0),
+            record("B", Platform::Youtube, Status::Idle, 1),
+            record("C", Platform::Twitch, Status::Idle, 2),
+        ]);
+        start_all(&mut s);
+        let Mode::Confirm(dialog) = std::mem::take(&mut s.mode) else {
+            panic!("no confirm")
+        };
+        assert_eq!(dialog.question, "Start all: 2 destinations (B, C)?");
+        stop_all(&mut s);
+        let Mode::Confirm(dialog) = std::mem::take(&mut s.mode) else {
+            panic!("no confirm")
+        };
+        assert_eq!(dialog.question, "Stop all: A (youtube)?");
+        assert!(matches!(
+            confirmed(&mut s, dialog.pending).as_slice(),
+            [Effect::Stop(_)]
+        ));
+    }
+
+    #[test]
+    fn editing_a_live_row_asks_to_restart_with_cancel_focused() {
+        let mut s = state_with(vec![record("Main", Platform::Youtube, Status::Running, 0)]);
+        press(&mut s, KeyCode::Char('e'));
+        let Mode::Form(form) = &s.mode else {
+            panic!("no form")
+        };
+        assert_eq!(form.title(), "Edit destination");
+        let effects = press(&mut s, KeyCode::Enter);
+        assert!(effects.is_empty(), "{effects:?}");
+        let Mode::Confirm(dialog) = &s.mode else {
+            panic!("no confirm")
+        };
+        assert_eq!(dialog.question, "Restart Main (youtube) to apply?");
+        assert_eq!(dialog.detail, "It is live.");
+        assert_eq!(dialog.focus, crate::tui::confirm::Button::Cancel);
+        let effects = press(&mut s, KeyCode::Char('y'));
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Edit { restart: true, .. }]
+        ));
+    }
+
+    #[test]
+    fn editing_an_idle_row_goes_to_the_engine_and_a_refusal_is_flashed() {
+        let mut s = state_with(vec![record("Spare", Platform::Twitch, Status::Idle, 0)]);
+        let key = s.rows[0].record.stream_key.clone();
+        press(&mut s, KeyCode::Char('e'));
+        let effects = press(&mut s, KeyCode::Enter);
+        let [effect @ Effect::Edit { draft, restart, .. }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert!(!restart);
+        assert_eq!(draft.stream_key, key, "an empty key field keeps the key");
+        crate::tui::action::effect_done(
+            &mut s,
+            effect,
+            Err(Refusal::NotNow("edit is not wired yet".into())),
+        );
+        assert_eq!(s.flash.as_ref().unwrap().text, "edit is not wired yet");
+        assert!(matches!(s.mode, Mode::Form(_)), "the typing is kept");
+    }
+}

@@ -1,0 +1,336 @@
+//! The details view of one destination: every record field (the key masked unless `v` revealed
+//! it for a few seconds), the AWS ids, ARNs and console URLs as plain text to copy, the last
+//! error, this destination's recent events and a chart of the bitrate history kept.
+
+use super::{hms, money, when};
+use crate::domain::Destination;
+use crate::engine::Level;
+use crate::engine::cost::cost_so_far;
+use crate::tui::state::{AppState, Details, Row};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, Paragraph, Wrap};
+
+const LABEL: usize = 14;
+
+pub fn draw(frame: &mut Frame, area: Rect, details: &Details, state: &AppState, theme: &Theme) {
+    let Some(row) = state.row(details.id) else {
+        return;
+    };
+    frame.render_widget(Clear, area);
+    let title = format!(" {} · {} ", row.record.name, row.record.platform.label());
+    let block = Block::bordered()
+        .border_style(theme.title)
+        .title(Span::styled(title, theme.title))
+        .title_bottom(Span::styled(
+            " Esc close · v show the stream key for 10 s ",
+            theme.dim,
+        ))
+        .style(theme.text);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let fields = Paragraph::new(field_lines(row, details, state, theme)).wrap(Wrap { trim: false });
+    // Side by side when there is room, else stacked: fields first, they answer most questions.
+    let (fields_area, chart_area, events_area) = if inner.width >= 120 {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .spacing(1)
+                .areas(inner);
+        let [chart, events] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Min(3)]).areas(right);
+        (left, chart, events)
+    } else {
+        // On a short terminal the fields (ids, URLs, last error) matter more than the chart.
+        let tall = inner.height >= 30;
+        let [f, c, e] = Layout::vertical([
+            Constraint::Min(8),
+            Constraint::Length(if tall { 10 } else { 0 }),
+            Constraint::Length(if tall { 6 } else { 4 }),
+        ])
+        .areas(inner);
+        (f, c, e)
+    };
+    frame.render_widget(fields, fields_area);
+    if chart_area.height > 0 {
+        chart(frame, chart_area, row, state, theme);
+    }
+    events(frame, events_area, row, state, theme);
+}
+
+fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme) -> Vec<Line<'a>> {
+    let r = &row.record;
+    let none = || "—".to_string();
+    let aws = Aws::of(r, state);
+    let cost = cost_so_far(r, &state.catalog, state.now);
+    let currency = &state.catalog.pricing.currency;
+    let key = if details.revealed(state.now) {
+        // The one place the key is drawn in full, and only for REVEAL_FOR after `v`.
+        format!("{}  (hidden again in a few seconds)", r.stream_key.expose())
+    } else {
+        format!("{}  (v reveals)", r.stream_key.masked())
+    };
+    let mut pairs: Vec<(&str, String, Style)> = vec![(
+        "state",
+        format!("{} (wants {})", r.status, r.desired.as_str()),
+        theme.status(r.status),
+    )];
+    if let Some(p) = &row.progress {
+        pairs.push(("doing", p.to_string(), theme.transitional));
+    }
+    pairs.push(("health", state.health(row).reason(), theme.text));
+    pairs.push(match &r.last_error {
+        Some(e) => ("last error", e.clone(), theme.error),
+        None => ("last error", none(), theme.text),
+    });
+    pairs.extend([
+        (
+            "channel",
+            match (&r.media_live_channel_id, row.channel) {
+                (Some(c), Some(s)) => format!("{c} · {}", s.as_aws()),
+                (Some(c), None) => c.clone(),
+                _ => none(),
+            },
+            theme.text,
+        ),
+        ("console", aws.channel_url.unwrap_or_else(none), theme.info),
+        (
+            "channel ARN",
+            aws.channel_arn.unwrap_or_else(none),
+            theme.text,
+        ),
+        (
+            "input",
+            r.media_live_input_id.clone().unwrap_or_else(none),
+            theme.text,
+        ),
+        (
+            "input console",
+            aws.input_url.unwrap_or_else(none),
+            theme.info,
+        ),
+        (
+            "flow output",
+            r.media_connect_output_arn.clone().unwrap_or_else(none),
+            theme.text,
+        ),
+        ("URL", r.rtmp_url.clone(), theme.text),
+        ("stream key", key, theme.text),
+        ("preset", r.preset.clone(), theme.text),
+        (
+            "on air",
+            match r.uptime(state.now) {
+                Some(s) if r.status.is_live() => format!(
+                    "{} since {}",
+                    hms(s),
+                    when(r.running_since.unwrap_or(r.created_at))
+                ),
+                _ => none(),
+            },
+            theme.text,
+        ),
+        (
+            "cost so far",
+            format!(
+                "{} running · {} idle",
+                money(cost.running, currency),
+                money(cost.idle, currency)
+            ),
+            theme.text,
+        ),
+        ("created", when(r.created_at), theme.text),
+        (
+            "modified",
+            format!("{} · version {}", when(r.last_modified), r.version),
+            theme.text,
+        ),
+        ("id", r.destination_id.to_string(), theme.text),
+    ]);
+    pairs
+        .into_iter()
+        .map(|(k, v, style)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<LABEL$}"), theme.dim),
+                Span::styled(v, style),
+            ])
+        })
+        .collect()
+}
+
+/// The AWS ids this record implies, and where they are in the console. The region and account
+/// come from an ARN onair already has (the flow output's, else the flow's).
+struct Aws {
+    channel_arn: Option<String>,
+    channel_url: Option<String>,
+    input_url: Option<String>,
+}
+
+impl Aws {
+    fn of(r: &Destination, state: &AppState) -> Self {
+        let arn = r
+            .media_connect_output_arn
+            .as_deref()
+            .or(state.flow.as_ref().map(|f| f.arn.as_str()));
+        let (region, account) = arn.and_then(region_and_account).unzip();
+        let console = |what: &str, id: &str| {
+            region
+                .as_ref()
+                .map(|region| format!("{}?region={region}#/{what}/{id}", CONSOLE))
+        };
+        let channel = r.media_live_channel_id.as_deref();
+        Self {
+            channel_arn: channel.and_then(|id| {
+                Some(format!(
+                    "arn:aws:medialive:{}:{}:channel:{id}",
+                    region.as_ref()?,
+                    account.as_ref()?
+                ))
+            }),
+            channel_url: channel.and_then(|id| console("channels", id)),
+            input_url: r
+                .media_live_input_id
+                .as_deref()
+                .and_then(|id| console("inputs", id)),
+        }
+    }
+}
+
+const CONSOLE: &str = "https://console.aws.amazon.com/medialive/home";
+
+/// `arn:aws:SERVICE:REGION:ACCOUNT:…` → (region, account).
+fn region_and_account(arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.split(':');
+    let (_, _, _, region, account) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    (!region.is_empty()).then(|| (region.to_string(), account.to_string()))
+}
+
+/// The bitrate history kept (up to 30 minutes), in Mb/s against minutes ago. Gaps split the
+/// line rather than being drawn as zero.
+fn chart(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &Theme) {
+    let step = state.refresh_interval.as_secs_f64() / 60.0;
+    let samples: Vec<Option<f64>> = row.bitrate.all().collect();
+    let n = samples.len();
+    let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (i, sample) in samples.iter().enumerate() {
+        let x = -((n - 1 - i) as f64) * step;
+        match sample {
+            Some(bps) => segments.last_mut().map_or((), |s| s.push((x, bps / 1e6))),
+            None if segments.last().is_some_and(|s| !s.is_empty()) => segments.push(Vec::new()),
+            None => {}
+        }
+    }
+    let preset = state
+        .catalog
+        .get(&row.record.preset)
+        .map_or(0.0, |p| f64::from(p.total_bitrate()) / 1e6);
+    let peak = samples
+        .iter()
+        .flatten()
+        .fold(0.0_f64, |m, v| m.max(v / 1e6));
+    let top = (preset * 1.25).max(peak).max(1.0).ceil();
+    let span = ((n.max(2) - 1) as f64 * step).max(step);
+    let datasets: Vec<Dataset> = segments
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.spark)
+                .data(s)
+        })
+        .collect();
+    // Minutes for a long history, seconds while it is young (no "-0m").
+    let minutes = |m: f64| {
+        if span >= 2.0 {
+            format!("-{}m", m.round())
+        } else {
+            format!("-{}s", (m * 60.0).round())
+        }
+    };
+    let chart = Chart::new(datasets)
+        .block(
+            Block::bordered()
+                .border_style(theme.border)
+                .title(Span::styled(" Output Mb/s ", theme.title)),
+        )
+        .x_axis(
+            Axis::default()
+                .style(theme.dim)
+                .bounds([-span, 0.0])
+                .labels([minutes(span), minutes(span / 2.0), "now".to_string()]),
+        )
+        .y_axis(
+            Axis::default()
+                .style(theme.dim)
+                .bounds([0.0, top])
+                .labels(["0".to_string(), format!("{top:.0}")]),
+        );
+    frame.render_widget(chart, area);
+}
+
+fn events(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &Theme) {
+    let block = Block::bordered()
+        .border_style(theme.border)
+        .title(Span::styled(" Recent events ", theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let id = row.id();
+    let mine: Vec<_> = state
+        .log
+        .iter()
+        .filter(|e| e.destination == Some(id))
+        .collect();
+    let newest = &mine[mine.len().saturating_sub(usize::from(inner.height))..];
+    let lines: Vec<Line> = newest
+        .iter()
+        .map(|e| {
+            let style = match e.level {
+                Level::Info => theme.text,
+                Level::Warn => theme.warn,
+                Level::Error => theme.error,
+            };
+            Line::from(vec![
+                Span::styled(
+                    format!(
+                        "{:02}:{:02}:{:02} ",
+                        e.at.hour(),
+                        e.at.minute(),
+                        e.at.second()
+                    ),
+                    theme.dim,
+                ),
+                Span::styled(e.text.clone(), style),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled("none yet", theme.dim)), inner);
+    } else {
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_and_account_come_from_an_arn() {
+        assert_eq!(
+            region_and_account("arn:aws:mediaconnect:eu-west-1:123456789012:flow:1-x:show"),
+            Some(("eu-west-1".into(), "123456789012".into()))
+        );
+        assert_eq!(region_and_account("nonsense"), None);
+    }
+}
