@@ -7,14 +7,11 @@ use crate::cloud::aws::{self, AwsBackend, AwsOptions};
 use crate::config::Settings;
 use crate::domain::{Catalog, Destination, DestinationDraft, DestinationId, Status, StreamKey};
 use crate::engine::{Engine, EngineConfig, EngineEvent};
-use crate::tui::{self, Theme, TuiOptions};
+use crate::tui::{self, BUILTIN_THEMES, Theme, TuiOptions};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
-
-/// Themes built into the binary, by the name `--theme` takes.
-const BUILTIN_THEMES: &[(&str, &str)] = &[("default", include_str!("../../themes/default.toml"))];
 
 /// The presets catalog: the built-in one, with the config's `presets` file laid over it.
 pub fn catalog(settings: &Settings) -> Result<Catalog, CliError> {
@@ -112,6 +109,7 @@ pub async fn tui(settings: &Settings) -> Result<(), CliError> {
     let profile = settings.profile.clone().unwrap_or_else(|| "default".into());
     let mut options = TuiOptions::new(format!("aws · {region} · profile {profile}"));
     options.readonly = settings.readonly;
+    options.bell = settings.bell;
     options.theme = theme(settings)?;
     tui::run(aws.engine, aws.events, options).await?;
     Ok(())

@@ -41,6 +41,7 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     let mut options = TuiOptions::new(format!("demo · {} (simulated)", Simulator::REGION));
     options.demo = true;
     options.readonly = settings.readonly;
+    options.bell = settings.bell;
     options.theme = super::commands::theme(settings)?;
     let injector = Arc::clone(&sim);
     options.fault = Some(Arc::new(move |words: &str| {

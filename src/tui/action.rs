@@ -308,6 +308,10 @@ pub fn effect_done(state: &mut AppState, effect: &Effect, result: Result<(), Ref
             state.mode = Mode::Normal;
             state.flash(FlashLevel::Info, format!("saving {}…", draft.name.trim()));
         }
+        // The row went live between the screen and the call: ask before restarting it.
+        (Effect::Edit { id, draft, .. }, Err(Refusal::NeedsRestart { .. })) => {
+            ops::ask_restart(state, *id, draft.clone());
+        }
         (Effect::Add(_) | Effect::Edit { .. }, Err(refusal)) => {
             let message = refusal.to_string();
             match (&mut state.mode, refusal) {
