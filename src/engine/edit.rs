@@ -18,6 +18,7 @@ impl Engine {
         draft: DestinationDraft,
         restart: bool,
     ) -> Result<(), Refusal> {
+        self.writable("edit")?;
         let record = self.known(id)?;
         self.refuse_if_busy(&record)?;
         let valid = draft

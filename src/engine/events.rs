@@ -14,6 +14,10 @@ pub enum OpKind {
     Stop,
     Delete,
     Edit,
+    /// Delete an idle destination's channel and input, keep the record.
+    Park,
+    /// Finish or roll back what a crash interrupted, or follow what changed in AWS.
+    Reconcile,
 }
 
 impl OpKind {
@@ -24,6 +28,8 @@ impl OpKind {
             OpKind::Stop => "stop",
             OpKind::Delete => "delete",
             OpKind::Edit => "edit",
+            OpKind::Park => "park",
+            OpKind::Reconcile => "reconcile",
         }
     }
 }

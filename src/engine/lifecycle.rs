@@ -94,8 +94,60 @@ impl Engine {
                 self.emit(EngineEvent::Upserted(next.clone()));
                 Ok(next)
             }
+            Err(e) if e.kind == ErrorKind::ConditionFailed => {
+                Err(self.lost_race(id, &current, e).await)
+            }
             Err(e) => Err(e),
         }
+    }
+
+    /// Another operator wrote the record first: take their version, show it, and say what they
+    /// changed, so the refusal makes sense to whoever sees it.
+    async fn lost_race(&self, id: DestinationId, ours: &Destination, e: CloudError) -> CloudError {
+        let store = &self.inner.cloud.store;
+        let theirs = match self.call(id, || store.get(id)).await {
+            Ok(theirs) => theirs,
+            Err(_) => return e,
+        };
+        let what = match theirs {
+            None => {
+                self.records_lock().remove(&id);
+                self.emit(EngineEvent::Removed(id));
+                "deleted the destination".to_string()
+            }
+            Some(theirs) => {
+                let mut changes = Vec::new();
+                let mut note = |field: &str, a: String, b: String| {
+                    if a != b {
+                        changes.push(format!("{field} {a} → {b}"));
+                    }
+                };
+                note("status", ours.status.to_string(), theirs.status.to_string());
+                note(
+                    "desired",
+                    ours.desired.as_str().into(),
+                    theirs.desired.as_str().into(),
+                );
+                note("name", ours.name.clone(), theirs.name.clone());
+                note("preset", ours.preset.clone(), theirs.preset.clone());
+                note("url", ours.rtmp_url.clone(), theirs.rtmp_url.clone());
+                if ours.stream_key != theirs.stream_key {
+                    changes.push("stream key".into());
+                }
+                self.records_lock().insert(id, theirs.clone());
+                self.emit(EngineEvent::Upserted(theirs));
+                if changes.is_empty() {
+                    "changed it".to_string()
+                } else {
+                    format!("changed {}", changes.join(", "))
+                }
+            }
+        };
+        CloudError::new(
+            e.call,
+            ErrorKind::ConditionFailed,
+            format!("another operator {what} first; nothing was written"),
+        )
     }
 
     pub(crate) fn channel_config(&self, record: &Destination) -> Result<ChannelConfig, CloudError> {
@@ -140,7 +192,9 @@ impl Engine {
                     failure.error
                 );
                 self.log(Level::Error, Some(id), message.clone());
-                if self.record(id).is_some() {
+                // A lost race is not a broken chain: the other operator's record stands.
+                let lost_race = failure.error.kind == ErrorKind::ConditionFailed;
+                if self.record(id).is_some() && !lost_race {
                     let saved = self
                         .modify(id, |r| {
                             r.status = Status::Error;
@@ -182,8 +236,6 @@ impl Engine {
 
     pub(crate) async fn run_add(&self, record: Destination) -> StepResult {
         let id = record.id();
-        let ml = &self.inner.cloud.medialive;
-
         let step = self.progress(id, OpKind::Add, 1, ADD_STEPS, "saving record");
         let store = &self.inner.cloud.store;
         if let Err(e) = self.call(id, || store.put_if_absent(&record)).await {
@@ -192,27 +244,80 @@ impl Engine {
             self.emit(EngineEvent::Removed(id));
             return Err(at(&step)(e));
         }
+        self.build_chain(id, OpKind::Add, 2, ADD_STEPS).await?;
+        self.modify(id, |r| {
+            r.status = Status::Idle;
+            r.last_error = None;
+        })
+        .await
+        .map_err(at("saving"))?;
+        Ok(())
+    }
 
-        let step = self.progress(id, OpKind::Add, 2, ADD_STEPS, "creating input");
+    /// Creates whatever of input → channel → flow-output link the record doesn't have yet, so
+    /// the same steps finish an add interrupted by a crash and re-create a parked chain. The
+    /// persisted request ids make a repeated create return the resource made the first time.
+    /// Takes four steps, numbered from `first`.
+    pub(crate) async fn build_chain(
+        &self,
+        id: DestinationId,
+        op: OpKind,
+        first: u8,
+        of: u8,
+    ) -> StepResult {
+        let ml = &self.inner.cloud.medialive;
+        let record = self.record(id).ok_or_else(|| {
+            at("creating input")(CloudError::new(
+                "GetItem",
+                ErrorKind::NotFound,
+                "the record is gone",
+            ))
+        })?;
         let name = resource_name(&record.name, &id);
-        let request = CreateInputRequest {
-            name: name.clone(),
-            request_id: record.input_request_id.clone().unwrap_or_default(),
-            source: InputSource::MediaConnect {
-                flow_arn: self.inner.config.flow_arn.clone(),
+
+        let step = self.progress(id, op, first, of, "creating input");
+        let existing = match &record.media_live_input_id {
+            Some(input_id) => match self.call(id, || ml.describe_input(input_id)).await {
+                Ok(input) if input.state != InputState::Deleted => Some(input),
+                Ok(_) => None,
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(at(&step)(e)),
             },
-            role_arn: Some(self.inner.config.medialive_role_arn.clone()),
-            tags: tags(&id).into_iter().collect(),
+            None => None,
         };
-        let input = self
-            .call(id, || ml.create_input(request.clone()))
+        if existing.is_none() && record.media_live_input_id.is_some() {
+            // The input vanished: a new one needs a new idempotency token.
+            self.modify(id, |r| {
+                r.media_live_input_id = None;
+                r.input_request_id = Some(uuid::Uuid::new_v4().to_string());
+            })
             .await
             .map_err(at(&step))?;
-        let input_arn = input.arn.clone();
-        let input_id = input.id.clone();
-        self.modify(id, |r| r.media_live_input_id = Some(input_id.clone()))
-            .await
-            .map_err(at(&step))?;
+        }
+        let record = self.record(id).unwrap_or(record);
+        let input = match existing {
+            Some(input) => input,
+            None => {
+                let request = CreateInputRequest {
+                    name: name.clone(),
+                    request_id: record.input_request_id.clone().unwrap_or_default(),
+                    source: InputSource::MediaConnect {
+                        flow_arn: self.inner.config.flow_arn.clone(),
+                    },
+                    role_arn: Some(self.inner.config.medialive_role_arn.clone()),
+                    tags: tags(&id).into_iter().collect(),
+                };
+                let input = self
+                    .call(id, || ml.create_input(request.clone()))
+                    .await
+                    .map_err(at(&step))?;
+                let input_id = input.id.clone();
+                self.modify(id, |r| r.media_live_input_id = Some(input_id.clone()))
+                    .await
+                    .map_err(at(&step))?;
+                input
+            }
+        };
         if input.state == InputState::Creating {
             let ready = wait_for_input(ml.as_ref(), &input.id, InputState::Detached, INPUT_TIMEOUT)
                 .await
@@ -226,32 +331,38 @@ impl Engine {
             }
         }
 
-        let step = self.progress(id, OpKind::Add, 3, ADD_STEPS, "creating channel");
+        let step = self.progress(id, op, first + 1, of, "creating channel");
         let current = self.record(id).unwrap_or(record);
-        let request = CreateChannelRequest {
-            config: self.channel_config(&current).map_err(at(&step))?,
-            request_id: current.channel_request_id.clone().unwrap_or_default(),
-            tags: tags(&id).into_iter().collect(),
+        let channel_id = match &current.media_live_channel_id {
+            Some(channel_id) => channel_id.clone(),
+            None => {
+                let request = CreateChannelRequest {
+                    config: self.channel_config(&current).map_err(at(&step))?,
+                    request_id: current.channel_request_id.clone().unwrap_or_default(),
+                    tags: tags(&id).into_iter().collect(),
+                };
+                let channel = self
+                    .call(id, || ml.create_channel(request.clone()))
+                    .await
+                    .map_err(at(&step))?;
+                self.modify(id, |r| r.media_live_channel_id = Some(channel.id.clone()))
+                    .await
+                    .map_err(at(&step))?;
+                channel.id
+            }
         };
-        let channel = self
-            .call(id, || ml.create_channel(request.clone()))
-            .await
-            .map_err(at(&step))?;
-        self.modify(id, |r| r.media_live_channel_id = Some(channel.id.clone()))
-            .await
-            .map_err(at(&step))?;
 
-        let step = self.progress(id, OpKind::Add, 4, ADD_STEPS, "waiting for channel");
+        let step = self.progress(id, op, first + 2, of, "waiting for channel");
         wait_for_channel(
             ml.as_ref(),
-            &channel.id,
+            &channel_id,
             Wanted::Channel(ChannelState::Idle),
             self.inner.config.create_timeout,
         )
         .await
         .map_err(at(&step))?;
 
-        let step = self.progress(id, OpKind::Add, 5, ADD_STEPS, "linking flow output");
+        let step = self.progress(id, op, first + 3, of, "linking flow output");
         let mc = &self.inner.cloud.mediaconnect;
         let flow_arn = self.inner.config.flow_arn.clone();
         let flow = self
@@ -261,7 +372,7 @@ impl Engine {
         let output_arn = flow
             .outputs
             .iter()
-            .find(|o| o.medialive_input_arn.as_deref() == Some(input_arn.as_str()))
+            .find(|o| o.medialive_input_arn.as_deref() == Some(input.arn.as_str()))
             .map(|o| o.arn.clone());
         if output_arn.is_none() {
             self.log(
@@ -270,21 +381,49 @@ impl Engine {
                 format!("the flow shows no output for input {}", input.id),
             );
         }
-        self.modify(id, |r| {
-            r.media_connect_output_arn = output_arn;
-            r.status = Status::Idle;
-            r.last_error = None;
-        })
-        .await
-        .map_err(at(&step))?;
+        self.modify(id, |r| r.media_connect_output_arn = output_arn)
+            .await
+            .map_err(at(&step))?;
         Ok(())
     }
 
     pub(crate) async fn run_start(&self, id: DestinationId) -> StepResult {
-        let (channel_id, step) = self.begin_start(id, OpKind::Start, 1, START_STEPS).await?;
-        self.start_channel_call(id, &channel_id, &step).await?;
-        self.await_running(id, &channel_id, OpKind::Start, 2, START_STEPS)
+        let has_channel = self
+            .record(id)
+            .is_some_and(|r| r.media_live_channel_id.is_some());
+        // A parked destination (or one whose add failed half-way) gets its chain first.
+        let (first, of) = if has_channel {
+            (1, START_STEPS)
+        } else {
+            self.modify(id, |r| {
+                r.status = Status::Creating;
+                r.desired = Desired::Running;
+            })
             .await
+            .map_err(at("creating"))?;
+            self.build_chain(id, OpKind::Start, 1, START_STEPS + 4)
+                .await?;
+            (5, START_STEPS + 4)
+        };
+        let (channel_id, step) = self.begin_start(id, OpKind::Start, first, of).await?;
+        self.start_channel_call(id, &channel_id, &step).await?;
+        self.await_running(id, &channel_id, OpKind::Start, first + 1, of)
+            .await
+    }
+
+    /// Deletes an idle destination's channel and input and keeps its record as `parked`, with
+    /// fresh request ids for when it is started again.
+    pub(crate) async fn run_park(&self, id: DestinationId) -> StepResult {
+        self.teardown(id, OpKind::Park, 5).await?;
+        let step = self.progress(id, OpKind::Park, 5, 5, "saving");
+        self.modify(id, |r| {
+            r.status = Status::Parked;
+            r.input_request_id = Some(uuid::Uuid::new_v4().to_string());
+            r.channel_request_id = Some(uuid::Uuid::new_v4().to_string());
+        })
+        .await
+        .map_err(at(&step))?;
+        Ok(())
     }
 
     /// Marks the record `starting` (desired running); returns the channel id and the step label.
@@ -480,15 +619,38 @@ impl Engine {
     }
 
     pub(crate) async fn run_delete(&self, id: DestinationId) -> StepResult {
-        let ml = &self.inner.cloud.medialive;
-        let step = self.progress(id, OpKind::Delete, 1, DELETE_STEPS, "stopping channel");
-        let record = self
-            .modify(id, |r| {
-                r.status = Status::Deleting;
-                r.desired = Desired::Absent;
-            })
+        self.modify(id, |r| {
+            r.status = Status::Deleting;
+            r.desired = Desired::Absent;
+        })
+        .await
+        .map_err(at("deleting"))?;
+        self.teardown(id, OpKind::Delete, DELETE_STEPS).await?;
+
+        let step = self.progress(id, OpKind::Delete, 5, DELETE_STEPS, "removing record");
+        let version = self.record(id).map(|r| r.version).unwrap_or(0);
+        let store = &self.inner.cloud.store;
+        self.call(id, || store.delete_if_version(id, version))
             .await
             .map_err(at(&step))?;
+        self.records_lock().remove(&id);
+        self.emit(EngineEvent::Removed(id));
+        Ok(())
+    }
+
+    /// Stops the channel if it runs, deletes it, waits until it is gone, deletes the input and
+    /// waits until it (and so its flow output) is gone: four steps, numbered from 1. Each
+    /// resource that is already gone counts as done.
+    pub(crate) async fn teardown(&self, id: DestinationId, op: OpKind, of: u8) -> StepResult {
+        let ml = &self.inner.cloud.medialive;
+        let step = self.progress(id, op, 1, of, "stopping channel");
+        let record = self.record(id).ok_or_else(|| {
+            at(&step)(CloudError::new(
+                "GetItem",
+                ErrorKind::NotFound,
+                "the record is gone",
+            ))
+        })?;
 
         if let Some(channel_id) = record.media_live_channel_id.clone() {
             let state = match self.call(id, || ml.describe_channel(&channel_id)).await {
@@ -511,11 +673,10 @@ impl Engine {
                     .await
                     .map_err(at(&step))?;
                 }
-                self.stop_channel(id, &channel_id, &step, 1, DELETE_STEPS, OpKind::Delete)
-                    .await?;
+                self.stop_channel(id, &channel_id, &step, 1, of, op).await?;
             }
 
-            let step = self.progress(id, OpKind::Delete, 2, DELETE_STEPS, "deleting channel");
+            let step = self.progress(id, op, 2, of, "deleting channel");
             if matches!(state, Some(ChannelState::Creating | ChannelState::Updating)) {
                 // A channel still being created or updated can't be deleted yet (409).
                 wait_for_channel(
@@ -527,14 +688,19 @@ impl Engine {
                 .await
                 .map_err(at(&step))?;
             }
-            if state.is_some() {
+            // Already on its way out (a delete interrupted by a crash): just wait for it.
+            let gone = matches!(
+                state,
+                None | Some(ChannelState::Deleting | ChannelState::Deleted)
+            );
+            if !gone {
                 match self.call(id, || ml.delete_channel(&channel_id)).await {
                     Ok(_) => {}
                     Err(e) if e.is_not_found() => {}
                     Err(e) => return Err(at(&step)(e)),
                 }
             }
-            let step = self.progress(id, OpKind::Delete, 3, DELETE_STEPS, "waiting for deletion");
+            let step = self.progress(id, op, 3, of, "waiting for deletion");
             wait_for_channel(
                 ml.as_ref(),
                 &channel_id,
@@ -551,7 +717,7 @@ impl Engine {
             .map_err(at(&step))?;
         }
 
-        let step = self.progress(id, OpKind::Delete, 4, DELETE_STEPS, "deleting input");
+        let step = self.progress(id, op, 4, of, "deleting input");
         if let Some(input_id) = record.media_live_input_id.clone() {
             // The input detaches once its channel is deleted; deleting it earlier is a 409.
             let present =
@@ -577,14 +743,6 @@ impl Engine {
             .map_err(at(&step))?;
         }
 
-        let step = self.progress(id, OpKind::Delete, 5, DELETE_STEPS, "removing record");
-        let version = self.record(id).map(|r| r.version).unwrap_or(0);
-        let store = &self.inner.cloud.store;
-        self.call(id, || store.delete_if_version(id, version))
-            .await
-            .map_err(at(&step))?;
-        self.records_lock().remove(&id);
-        self.emit(EngineEvent::Removed(id));
         Ok(())
     }
 }

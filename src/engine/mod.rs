@@ -8,10 +8,12 @@ pub mod cost;
 mod edit;
 pub mod events;
 mod lifecycle;
+mod reconcile;
 mod refresh;
 mod registry;
 
 pub use events::*;
+pub use reconcile::{Orphans, ReconcileReport};
 
 use crate::clock::Clock;
 use crate::cloud::{Cloud, CloudError};
@@ -38,6 +40,11 @@ pub struct EngineConfig {
     pub start_timeout: Duration,
     pub stop_timeout: Duration,
     pub delete_timeout: Duration,
+    /// An idle destination's channel and input are deleted after this long (they bill while
+    /// stopped); the record stays, `parked`. `None`: never.
+    pub park_after: Option<Duration>,
+    /// Refuse every action that changes AWS or the table, in this one place.
+    pub readonly: bool,
 }
 
 impl EngineConfig {
@@ -54,6 +61,8 @@ impl EngineConfig {
             start_timeout: Duration::from_secs(15 * 60),
             stop_timeout: Duration::from_secs(5 * 60),
             delete_timeout: Duration::from_secs(5 * 60),
+            park_after: Some(Duration::from_secs(30 * 60)),
+            readonly: false,
         }
     }
 }
@@ -61,6 +70,8 @@ impl EngineConfig {
 /// Why an action was refused before anything was changed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Refusal {
+    #[error("read-only mode: {0} refused")]
+    ReadOnly(&'static str),
     #[error("{}", join_field_errors(.0))]
     Invalid(Vec<FieldError>),
     #[error("no destination named or numbered {0:?}")]
@@ -183,6 +194,7 @@ impl Engine {
     /// Validates the draft, checks names and quotas, and creates the chain in the background.
     /// Returns the new id at once; progress arrives as events.
     pub fn add(&self, draft: DestinationDraft) -> Result<DestinationId, Refusal> {
+        self.writable("add")?;
         let valid = draft
             .validate(&self.inner.catalog)
             .map_err(Refusal::Invalid)?;
@@ -235,6 +247,7 @@ impl Engine {
 
     /// The record, if it can be started now.
     fn startable(&self, id: DestinationId) -> Result<Destination, Refusal> {
+        self.writable("start")?;
         let record = self.known(id)?;
         self.refuse_if_busy(&record)?;
         match record.status {
@@ -242,11 +255,8 @@ impl Engine {
                 "{} is already running",
                 record.name
             ))),
-            Status::Idle | Status::Error if record.media_live_channel_id.is_some() => Ok(record),
-            Status::Parked | Status::Error => Err(Refusal::NotNow(format!(
-                "{} has no channel: delete it and add it again",
-                record.name
-            ))),
+            // A parked (or half-built) destination gets its chain re-created first.
+            Status::Idle | Status::Error | Status::Parked => Ok(record),
             other => Err(self.busy(&record, other)),
         }
     }
@@ -258,6 +268,7 @@ impl Engine {
 
     /// The record, if it can be stopped now.
     fn stoppable(&self, id: DestinationId) -> Result<Destination, Refusal> {
+        self.writable("stop")?;
         let record = self.known(id)?;
         self.refuse_if_busy(&record)?;
         match record.status {
@@ -274,6 +285,7 @@ impl Engine {
     }
 
     pub fn delete(&self, id: DestinationId) -> Result<(), Refusal> {
+        self.writable("delete")?;
         let record = self.known(id)?;
         self.refuse_if_busy(&record)?;
         self.spawn_op(record, OpKind::Delete)
@@ -333,6 +345,15 @@ impl Engine {
     fn known(&self, id: DestinationId) -> Result<Destination, Refusal> {
         self.record(id)
             .ok_or_else(|| Refusal::Unknown(id.to_string()))
+    }
+
+    /// Read-only mode refuses every change here, so there is no second path to one.
+    pub(crate) fn writable(&self, what: &'static str) -> Result<(), Refusal> {
+        if self.inner.config.readonly {
+            Err(Refusal::ReadOnly(what))
+        } else {
+            Ok(())
+        }
     }
 
     /// An operation under way wins over whatever the record says: its first write may not have
@@ -398,9 +419,10 @@ impl Engine {
         let engine = self.clone();
         tokio::spawn(async move {
             let result = match op {
-                OpKind::Add | OpKind::Edit => {
-                    unreachable!("add and edit have their own entry points")
+                OpKind::Add | OpKind::Edit | OpKind::Reconcile => {
+                    unreachable!("add, edit and reconcile have their own entry points")
                 }
+                OpKind::Park => engine.run_park(id).await,
                 OpKind::Start => engine.run_start(id).await,
                 OpKind::Stop => engine.run_stop(id).await,
                 OpKind::Delete => engine.run_delete(id).await,

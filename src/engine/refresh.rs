@@ -36,8 +36,10 @@ impl Engine {
 
         let mut quotas = *self.inner.quotas.lock().unwrap_or_else(|e| e.into_inner());
         let mut states = HashMap::new();
+        let mut by_channel: Option<HashMap<String, ChannelState>> = None;
         match channels {
             Ok(channels) => {
+                by_channel = Some(channels.iter().map(|c| (c.id.clone(), c.state)).collect());
                 let live: Vec<_> = channels
                     .iter()
                     .filter(|c| c.state != ChannelState::Deleted)
@@ -111,6 +113,10 @@ impl Engine {
             metrics,
         };
         self.emit(EngineEvent::Observed(Box::new(observation.clone())));
+        // The same answers drive reconciliation: no extra calls per refresh.
+        if let Some(by_channel) = by_channel {
+            self.reconcile_with(&records, &by_channel, false).await;
+        }
         observation
     }
 
@@ -120,6 +126,10 @@ impl Engine {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(engine.inner.config.refresh_interval);
             tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            // At start-up, finish or roll back whatever a crash interrupted, at once.
+            if let Err(e) = engine.reconcile(true).await {
+                engine.log(Level::Warn, None, format!("reconcile at start-up: {e}"));
+            }
             loop {
                 tick.tick().await;
                 if engine.inner.events.is_closed() {

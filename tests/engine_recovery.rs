@@ -1,0 +1,356 @@
+//! Convergence after a crash, drift, parking, orphans, several operators and read-only mode,
+//! on the simulator with realistic delays on tokio's paused clock.
+
+mod common;
+
+use common::rig::{KEYS, Rig, draft};
+use onair::clock::Clock;
+use onair::cloud::{ChannelState, CreateInputRequest, InputSource};
+use onair::domain::naming::{resource_name, tags};
+use onair::domain::{Catalog, Desired, Destination, Platform, Status, StreamKey};
+use onair::engine::{Engine, EngineConfig, EngineEvent, OpKind, Refusal};
+use onair::sim::{SimConfig, Simulator};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A second engine (another process, or the same one after a restart) on the same account.
+fn second_engine(
+    rig: &Rig,
+    tune: impl FnOnce(&mut EngineConfig),
+) -> (Engine, tokio::sync::mpsc::UnboundedReceiver<EngineEvent>) {
+    let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
+    tune(&mut config);
+    Engine::new(
+        rig.sim.cloud(),
+        Arc::new(Catalog::builtin()),
+        config,
+        Clock::starting_at(rig.sim.now()),
+    )
+}
+
+fn record(name: &str, now: time::OffsetDateTime) -> Destination {
+    let mut r = Destination::new(
+        name.into(),
+        Platform::Youtube,
+        "rtmp://a.rtmp.youtube.com/live2".into(),
+        StreamKey::new(KEYS[0]),
+        "1080p30".into(),
+        now,
+    );
+    r.input_request_id = Some(uuid::Uuid::new_v4().to_string());
+    r.channel_request_id = Some(uuid::Uuid::new_v4().to_string());
+    r
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_add_killed_after_create_input_is_finished_without_a_duplicate_input() {
+    let rig = Rig::new();
+    // The killed process wrote the record and called CreateInput, but died before writing the
+    // input's id down.
+    let r = record("Killed", rig.sim.now());
+    rig.sim.cloud().store.put_if_absent(&r).await.unwrap();
+    let cloud = rig.sim.cloud();
+    cloud
+        .medialive
+        .create_input(CreateInputRequest {
+            name: resource_name(&r.name, &r.destination_id),
+            request_id: r.input_request_id.clone().unwrap(),
+            source: InputSource::MediaConnect {
+                flow_arn: Simulator::FLOW_ARN.into(),
+            },
+            role_arn: Some(Simulator::ROLE_ARN.into()),
+            tags: tags(&r.destination_id).into_iter().collect(),
+        })
+        .await
+        .unwrap();
+
+    let (engine, _events) = second_engine(&rig, |_| {});
+    let report = engine.reconcile(true).await.unwrap();
+    assert_eq!(report.resumed, vec![(r.destination_id, OpKind::Add)]);
+    engine.settle().await;
+    let after = engine.record(r.destination_id).unwrap();
+    assert_eq!(after.status, Status::Idle, "{:?}", after.last_error);
+    let snap = rig.sim.snapshot();
+    assert_eq!(
+        snap.inputs.len(),
+        1,
+        "the persisted RequestId prevented a second input"
+    );
+    assert_eq!(snap.channels.len(), 1);
+    assert_eq!(after.media_live_input_id.as_ref(), Some(&snap.inputs[0].id));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delete_killed_between_delete_channel_and_delete_input_is_finished() {
+    let rig = Rig::new();
+    let id = rig.add("Doomed").await;
+    let r = rig.engine.record(id).unwrap();
+    let ml = rig.sim.cloud().medialive;
+    // The killed process had marked the record and deleted the channel.
+    let mut marked = r.clone();
+    marked.status = Status::Deleting;
+    marked.desired = Desired::Absent;
+    marked.version += 1;
+    rig.sim
+        .cloud()
+        .store
+        .update_if_version(&marked, r.version)
+        .await
+        .unwrap();
+    ml.delete_channel(r.media_live_channel_id.as_deref().unwrap())
+        .await
+        .unwrap();
+
+    let (engine, _events) = second_engine(&rig, |_| {});
+    engine.reconcile(true).await.unwrap();
+    engine.settle().await;
+    assert!(engine.record(id).is_none());
+    let snap = rig.sim.snapshot();
+    assert!(
+        snap.channels.is_empty() && snap.inputs.is_empty() && snap.records.is_empty(),
+        "{snap:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_periodic_pass_leaves_a_fresh_transitional_record_to_whoever_is_running_it() {
+    let rig = Rig::new();
+    let r = record("Elsewhere", rig.sim.now());
+    rig.sim.cloud().store.put_if_absent(&r).await.unwrap();
+    let (engine, _events) = second_engine(&rig, |_| {});
+    engine.refresh().await;
+    assert_eq!(engine.in_flight(r.destination_id), None);
+    assert!(rig.sim.snapshot().inputs.is_empty());
+    // Long after any add could still be running, the same pass finishes it.
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    engine.refresh().await;
+    engine.settle().await;
+    assert_eq!(
+        engine.record(r.destination_id).unwrap().status,
+        Status::Idle
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_channel_stopped_or_deleted_outside_onair_is_followed() {
+    let rig = Rig::new();
+    let a = rig.add("A").await;
+    let b = rig.add("B").await;
+    rig.engine.start(a).unwrap();
+    rig.engine.settle().await;
+    let ml = rig.sim.cloud().medialive;
+    ml.stop_channel(
+        rig.engine
+            .record(a)
+            .unwrap()
+            .media_live_channel_id
+            .as_deref()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    ml.delete_channel(
+        rig.engine
+            .record(b)
+            .unwrap()
+            .media_live_channel_id
+            .as_deref()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    rig.engine.refresh().await;
+    let a = rig.engine.record(a).unwrap();
+    assert_eq!(a.status, Status::Idle);
+    assert!(a.running_since.is_none() && a.run_seconds > 0);
+    let b = rig.engine.record(b).unwrap();
+    assert_eq!(b.status, Status::Error);
+    assert!(b.last_error.unwrap().contains("vanished"));
+    assert!(b.media_live_channel_id.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_destination_is_parked_after_park_after_and_start_recreates_its_chain() {
+    let rig = Rig::new();
+    let id = rig.add("Later").await;
+    let old_channel = rig.engine.record(id).unwrap().media_live_channel_id;
+    tokio::time::sleep(Duration::from_secs(29 * 60)).await;
+    rig.engine.refresh().await;
+    rig.engine.settle().await;
+    assert_eq!(rig.status(id), Some(Status::Idle), "not yet");
+    tokio::time::sleep(Duration::from_secs(2 * 60)).await;
+    rig.engine.refresh().await;
+    rig.engine.settle().await;
+    let parked = rig.engine.record(id).unwrap();
+    assert_eq!(parked.status, Status::Parked);
+    assert!(parked.media_live_channel_id.is_none() && parked.media_live_input_id.is_none());
+    let snap = rig.sim.snapshot();
+    assert!(
+        snap.channels.is_empty() && snap.inputs.is_empty(),
+        "nothing billed while parked"
+    );
+    assert_eq!(snap.records.len(), 1, "the record stays");
+
+    rig.engine.start(id).unwrap();
+    rig.engine.settle().await;
+    let running = rig.engine.record(id).unwrap();
+    assert_eq!(running.status, Status::Running, "{:?}", running.last_error);
+    assert_ne!(running.media_live_channel_id, old_channel, "a new channel");
+    rig.assert_consistent();
+}
+
+#[tokio::test(start_paused = true)]
+async fn park_after_never_keeps_the_chain() {
+    let rig = Rig::with(SimConfig::unlimited(), |c| c.park_after = None);
+    let id = rig.add("Kept").await;
+    tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
+    rig.engine.refresh().await;
+    rig.engine.settle().await;
+    assert_eq!(rig.status(id), Some(Status::Idle));
+    assert_eq!(rig.sim.snapshot().channels.len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn orphans_are_found_and_removed_in_order_and_records_are_untouched() {
+    let rig = Rig::new();
+    let kept = rig.add("Kept").await;
+    // A crashed add left a tagged input and a running channel that no record owns.
+    let stray = rig.add("Stray").await;
+    let stray_record = rig.engine.record(stray).unwrap();
+    rig.engine.start(stray).unwrap();
+    rig.engine.settle().await;
+    let store = rig.sim.cloud().store;
+    let current = store.get(stray).await.unwrap().unwrap();
+    store
+        .delete_if_version(stray, current.version)
+        .await
+        .unwrap();
+    rig.engine.load().await.unwrap();
+
+    let orphans = rig.engine.find_orphans().await.unwrap();
+    assert_eq!(orphans.channels.len(), 1);
+    assert_eq!(
+        Some(&orphans.channels[0].id),
+        stray_record.media_live_channel_id.as_ref()
+    );
+    assert_eq!(orphans.inputs.len(), 1);
+    assert!(orphans.drifted.is_empty());
+    let removed = rig.engine.delete_orphans(&orphans).await.unwrap();
+    assert_eq!(removed.len(), 2, "{removed:?}");
+    assert!(rig.engine.find_orphans().await.unwrap().is_empty());
+    assert_eq!(rig.status(kept), Some(Status::Idle));
+    rig.assert_consistent();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_record_whose_resources_vanished_is_listed_as_drifted() {
+    let rig = Rig::with(SimConfig::unlimited(), |c| c.park_after = None);
+    let id = rig.add("Gone").await;
+    let r = rig.engine.record(id).unwrap();
+    let ml = rig.sim.cloud().medialive;
+    ml.delete_channel(r.media_live_channel_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let orphans = rig.engine.find_orphans().await.unwrap();
+    assert_eq!(orphans.drifted.len(), 1);
+    assert!(
+        orphans.drifted[0].1.contains("channel"),
+        "{:?}",
+        orphans.drifted
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_second_operator_who_wrote_first_wins_and_the_loser_is_told_what_changed() {
+    let mut rig = Rig::new();
+    let id = rig.add("Shared").await;
+    let (other, _events) = second_engine(&rig, |_| {});
+    other.load().await.unwrap();
+    // The first control box starts it; the second still shows it idle and presses start too.
+    rig.engine.start(id).unwrap();
+    rig.engine.settle().await;
+    rig.drain();
+    other.start(id).unwrap();
+    other.settle().await;
+    assert_eq!(rig.sim.call_counts().get("StartChannel"), Some(&1));
+    let seen = other.record(id).unwrap();
+    assert_eq!(
+        seen.status,
+        Status::Running,
+        "the loser now shows the winner's record"
+    );
+    assert!(
+        seen.last_error.is_none(),
+        "a lost race is not an error on the record"
+    );
+    rig.engine.load().await.unwrap();
+    assert_eq!(rig.status(id), Some(Status::Running));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_lost_race_message_says_what_the_other_operator_changed() {
+    let rig = Rig::new();
+    let id = rig.add("Shared").await;
+    let (other, mut events) = second_engine(&rig, |_| {});
+    other.load().await.unwrap();
+    rig.engine.start(id).unwrap();
+    rig.engine.settle().await;
+    other.start(id).unwrap();
+    other.settle().await;
+    let mut message = None;
+    while let Ok(e) = events.try_recv() {
+        if let EngineEvent::Finished { result: Err(m), .. } = e {
+            message = Some(m);
+        }
+    }
+    let message = message.expect("the second start failed");
+    assert!(message.contains("another operator"), "{message}");
+    assert!(message.contains("status idle → running"), "{message}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn read_only_mode_refuses_every_change_and_reconciles_nothing() {
+    let rig = Rig::new();
+    let id = rig.add("Main").await;
+    let (ro, _events) = second_engine(&rig, |c| c.readonly = true);
+    ro.load().await.unwrap();
+    rig.sim.reset_call_counts();
+    assert_eq!(
+        ro.add(draft("New", "twitch", 1)),
+        Err(Refusal::ReadOnly("add"))
+    );
+    assert_eq!(ro.start(id), Err(Refusal::ReadOnly("start")));
+    assert_eq!(ro.stop(id), Err(Refusal::ReadOnly("stop")));
+    assert_eq!(ro.delete(id), Err(Refusal::ReadOnly("delete")));
+    assert_eq!(
+        ro.edit(id, draft("X", "youtube", 0), true),
+        Err(Refusal::ReadOnly("edit"))
+    );
+    assert!(ro.start_many(&[id]).iter().all(|(_, r)| r.is_err()));
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    ro.refresh().await;
+    ro.settle().await;
+    let writes: u64 = [
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "CreateInput",
+        "CreateChannel",
+        "DeleteChannel",
+        "DeleteInput",
+        "StartChannel",
+        "StopChannel",
+    ]
+    .iter()
+    .map(|c| rig.sim.call_counts().get(*c).copied().unwrap_or(0))
+    .sum();
+    assert_eq!(writes, 0, "{:?}", rig.sim.call_counts());
+    assert_eq!(
+        ro.record(id).unwrap().status,
+        Status::Idle,
+        "not parked in read-only mode"
+    );
+    let _ = ChannelState::Idle;
+}
