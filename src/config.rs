@@ -24,6 +24,9 @@ pub struct FileConfig {
     /// A presets file laid over the built-in one.
     pub presets: Option<PathBuf>,
     pub bell: Option<bool>,
+    /// How long an idle destination keeps its (billed) channel and input: "30m", "2h", "90s",
+    /// or "never".
+    pub park_after: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -74,6 +77,7 @@ pub struct Settings {
     pub input_quota: usize,
     pub presets: Option<PathBuf>,
     pub bell: bool,
+    pub park_after: Option<Duration>,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -137,6 +141,10 @@ impl Settings {
             input_quota: parsed.input_quota.unwrap_or(5),
             presets: parsed.presets,
             bell: parsed.bell.unwrap_or(false),
+            park_after: match &parsed.park_after {
+                Some(text) => parse_park_after(text).unwrap_or(None),
+                None => Some(Duration::from_secs(30 * 60)),
+            },
             file,
         })
     }
@@ -200,6 +208,14 @@ fn parse(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
             ));
         }
     }
+    if let Some(text) = &config.park_after {
+        if parse_park_after(text).is_err() {
+            return Err(invalid(
+                "park_after",
+                "a duration such as \"30m\", \"2h\" or \"90s\" (at least a minute), or \"never\"",
+            ));
+        }
+    }
     if config.refresh_interval == Some(0) {
         return Err(invalid("refresh_interval", "must be at least 1 second"));
     }
@@ -210,6 +226,30 @@ fn parse(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
         return Err(invalid("input_quota", "must be at least 1"));
     }
     Ok(config)
+}
+
+/// "never" → `None`; "30m", "2h", "90s" → that long (a minute at least: parking sooner would
+/// delete a chain between two songs).
+pub fn parse_park_after(text: &str) -> Result<Option<Duration>, ()> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("never") {
+        return Ok(None);
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| ())?;
+    let seconds = match unit.trim() {
+        "s" => number,
+        "m" | "min" => number * 60,
+        "h" => number * 3600,
+        _ => return Err(()),
+    };
+    if seconds < 60 {
+        return Err(());
+    }
+    Ok(Some(Duration::from_secs(seconds)))
 }
 
 /// Top-level keys live before any table header, which `line_of` finds with an empty table name.
@@ -306,6 +346,21 @@ mod tests {
             assert!(err.contains("config.toml"), "{name}: {err}");
             assert!(err.contains(needle), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn park_after_takes_durations_and_never() {
+        assert_eq!(parse_park_after("30m"), Ok(Some(Duration::from_secs(1800))));
+        assert_eq!(parse_park_after("2h"), Ok(Some(Duration::from_secs(7200))));
+        assert_eq!(parse_park_after("never"), Ok(None));
+        assert!(parse_park_after("10s").is_err());
+        assert!(parse_park_after("soon").is_err());
+        let err = load(write("park", "park_after = \"soon\"\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":1: park_after"), "{err}");
+        let s = load(write("park-default", ""), &[]).unwrap();
+        assert_eq!(s.park_after, Some(Duration::from_secs(1800)));
     }
 
     #[test]

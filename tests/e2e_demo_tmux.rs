@@ -113,3 +113,24 @@ fn a_bad_form_names_the_field_and_creates_nothing() {
     let screen = t.wait_text("No destinations yet", WAIT);
     assert!(!screen.contains("Add destination"), "{screen}");
 }
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal_and_exit_cleanly() {
+    for signal in ["-TERM", "-HUP"] {
+        let (t, _state) = demo(&format!("signal{signal}"));
+        t.wait_text("No destinations yet", WAIT);
+        let status = std::process::Command::new("kill")
+            .args([signal, &t.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        t.wait_for("onair to exit", WAIT, |_| t.exited());
+        assert_eq!(t.exit_status(), Some(0), "{signal}");
+        // Leaving the alternate screen gives the shell's screen back: no frame is left on it.
+        let after = t.screen();
+        assert!(
+            !after.contains("Destinations"),
+            "{signal}: the TUI is still drawn:\n{after}"
+        );
+    }
+}

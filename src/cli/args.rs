@@ -57,6 +57,10 @@ pub enum Command {
     Flow(JsonArg),
     /// Create the DynamoDB table (pay per request, point-in-time recovery on) if missing.
     Init,
+    /// Bring AWS in line with the records now: finish or roll back anything interrupted.
+    Reconcile,
+    /// List orphaned resources (onair's, owned by no record) and records whose resources vanished.
+    Gc(GcArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -100,6 +104,15 @@ pub struct AddArgs {
     /// Start it once created.
     #[arg(long)]
     pub start: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GcArgs {
+    /// Remove the orphaned resources (records are left: `onair rm` removes a drifted one).
+    #[arg(long)]
+    pub delete: bool,
     #[arg(long)]
     pub json: bool,
 }

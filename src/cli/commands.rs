@@ -82,6 +82,8 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     config.refresh_interval = settings.refresh_interval;
     config.channel_quota = settings.channel_quota;
     config.input_quota = settings.input_quota;
+    config.park_after = settings.park_after;
+    config.readonly = settings.readonly;
     let (engine, events) = Engine::new(
         backend.cloud.clone(),
         Arc::new(catalog),
@@ -374,6 +376,90 @@ pub async fn init(settings: &Settings) -> Result<(), CliError> {
         println!("created table {table} (pay per request, point-in-time recovery on)");
     } else {
         println!("table {table} exists; point-in-time recovery is on");
+    }
+    Ok(())
+}
+
+pub async fn reconcile(settings: &Settings) -> Result<(), CliError> {
+    refuse_if_readonly(settings, "reconcile")?;
+    let aws = connect(settings, true).await?;
+    let report = aws.engine.reconcile(true).await?;
+    aws.engine.settle().await;
+    for (id, reason) in &report.corrected {
+        println!("{} {reason}", id.short());
+    }
+    let mut failures = Vec::new();
+    for (id, op) in &report.resumed {
+        match aws.engine.record(*id) {
+            Some(r) if r.status == Status::Error => failures.push(format!(
+                "{} {}: {}",
+                op.verb(),
+                r.name,
+                r.last_error.as_deref().unwrap_or("failed")
+            )),
+            Some(r) => println!(
+                "{} {}: {} done, now {}",
+                id.short(),
+                r.name,
+                op.verb(),
+                r.status
+            ),
+            None => println!("{}: {} done, record removed", id.short(), op.verb()),
+        }
+    }
+    if report.resumed.is_empty() && report.corrected.is_empty() {
+        println!("nothing to do: AWS matches the records");
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(failures.join("\n")))
+    }
+}
+
+pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), CliError> {
+    if delete {
+        refuse_if_readonly(settings, "gc --delete")?;
+    }
+    let aws = connect(settings, true).await?;
+    let orphans = aws.engine.find_orphans().await?;
+    if json {
+        let value = serde_json::json!({
+            "channels": orphans.channels.iter().map(|c| serde_json::json!({"id": c.id, "name": c.name, "state": c.state.as_aws()})).collect::<Vec<_>>(),
+            "inputs": orphans.inputs.iter().map(|i| serde_json::json!({"id": i.id, "name": i.name, "state": i.state.as_aws()})).collect::<Vec<_>>(),
+            "flowOutputs": orphans.flow_outputs.iter().map(|o| serde_json::json!({"arn": o.arn, "name": o.name, "mediaLiveInputArn": o.medialive_input_arn})).collect::<Vec<_>>(),
+            "drifted": orphans.drifted.iter().map(|(id, why)| serde_json::json!({"destinationId": id.to_string(), "problem": why})).collect::<Vec<_>>(),
+        });
+        println!("{value:#}");
+    } else if orphans.is_empty() {
+        println!("no orphans: every onair resource belongs to a record");
+    } else {
+        for c in &orphans.channels {
+            println!("orphan channel  {}  {}  {}", c.id, c.name, c.state.as_aws());
+        }
+        for i in &orphans.inputs {
+            println!("orphan input    {}  {}  {}", i.id, i.name, i.state.as_aws());
+        }
+        for o in &orphans.flow_outputs {
+            println!("orphan output   {}  {}", o.name, o.arn);
+        }
+        for (id, why) in &orphans.drifted {
+            let name = aws.engine.record(*id).map(|r| r.name).unwrap_or_default();
+            println!(
+                "drifted record  {}  {name}: {why} (onair rm removes it)",
+                id.short()
+            );
+        }
+    }
+    if delete
+        && !(orphans.channels.is_empty()
+            && orphans.inputs.is_empty()
+            && orphans.flow_outputs.is_empty())
+    {
+        let removed = aws.engine.delete_orphans(&orphans).await?;
+        for line in removed {
+            println!("removed {line}");
+        }
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     }
     sim_config.channel_quota = settings.channel_quota;
     sim_config.input_quota = settings.input_quota;
+    let sim_speed = sim_config.speed;
     let clock = Clock::system();
     let sim = Simulator::new(sim_config, clock.clone());
     let catalog = super::commands::catalog(settings)?;
@@ -32,6 +33,9 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     config.metric_period = Duration::from_secs(2);
     config.channel_quota = settings.channel_quota;
     config.input_quota = settings.input_quota;
+    config.readonly = settings.readonly;
+    // Demo time runs ~30× fast: park after a demo minute, as a show would after half an hour.
+    config.park_after = settings.park_after.map(|d| d.mul_f64(sim_speed));
     let (engine, events) = Engine::new(sim.cloud(), Arc::new(catalog), config, clock);
 
     if args.sample {

@@ -92,5 +92,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Some(Command::Rm(args)) => commands::rm(&settings, &args.targets, args.yes).await,
         Some(Command::Flow(args)) => commands::flow(&settings, args.json).await,
         Some(Command::Init) => commands::init(&settings).await,
+        Some(Command::Reconcile) => commands::reconcile(&settings).await,
+        Some(Command::Gc(args)) => commands::gc(&settings, args.delete, args.json).await,
     }
 }

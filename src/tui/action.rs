@@ -58,7 +58,10 @@ pub enum Effect {
         draft: DestinationDraft,
         restart: bool,
     },
+    /// Read AWS now (the stale-data guard).
     Refresh,
+    /// Read AWS and converge every destination now (`r`, `:refresh`).
+    Reconcile,
     Quit,
     /// `:fault …` in demo: words for the simulator's fault injector.
     Fault(String),
@@ -242,8 +245,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Refresh => {
-            state.flash(FlashLevel::Info, "refreshing…");
-            vec![Effect::Refresh]
+            state.flash(FlashLevel::Info, "refreshing and reconciling…");
+            vec![Effect::Reconcile]
         }
         Action::Quit => {
             let running = state.operations_running();
@@ -580,7 +583,7 @@ mod tests {
         typed(&mut s, "refresh");
         assert!(matches!(
             press(&mut s, KeyCode::Enter).as_slice(),
-            [Effect::Refresh]
+            [Effect::Reconcile]
         ));
         press(&mut s, KeyCode::Char(':'));
         typed(&mut s, "bogus");

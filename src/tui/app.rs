@@ -16,6 +16,7 @@ use ratatui::DefaultTerminal;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::time::MissedTickBehavior;
 
@@ -87,6 +88,10 @@ async fn run_loop(
     let refresh_loop = engine.spawn_refresh_loop();
 
     let mut keys = EventStream::new();
+    // SIGHUP is what an SSH drop sends; SIGTERM is a service manager's stop. Both end the loop the
+    // normal way, so the terminal is restored and the log says why.
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut events_open = true;
@@ -146,12 +151,24 @@ async fn run_loop(
                 state.flash(FlashLevel::Error, problem);
                 dirty = true;
             },
+            _ = hangup.recv() => {
+                tracing::warn!("SIGHUP (terminal or SSH session gone): leaving");
+                break;
+            }
+            _ = terminate.recv() => {
+                tracing::warn!("SIGTERM: leaving");
+                break;
+            }
             _ = tick.tick() => {
                 dirty |= state.tick(clock.now());
             },
         }
     }
     refresh_loop.abort();
+    // Give a step that is between its AWS call and its record write a moment to persist; any
+    // longer wait (a channel starting) is picked up by reconciliation at the next start, where
+    // the persisted RequestIds keep a repeated create from making a second resource.
+    let _ = tokio::time::timeout(Duration::from_secs(3), engine.settle()).await;
     Ok(())
 }
 
@@ -193,6 +210,15 @@ fn execute(
                 let engine = engine.clone();
                 tokio::spawn(async move {
                     engine.refresh().await;
+                });
+                Ok(())
+            }
+            Effect::Reconcile => {
+                let engine = engine.clone();
+                tokio::spawn(async move {
+                    engine.refresh().await;
+                    // Failures already reached the event log through the refresh.
+                    let _ = engine.reconcile(true).await;
                 });
                 Ok(())
             }

@@ -94,3 +94,26 @@ impl Drop for Tmux {
 pub fn line_with<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
     screen.lines().find(|l| l.contains(needle))
 }
+
+impl Tmux {
+    /// The pid of the program in the pane.
+    pub fn pid(&self) -> u32 {
+        let out = tmux(&["display-message", "-t", &self.session, "-p", "#{pane_pid}"]);
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a pane pid")
+    }
+
+    /// The exit status of the program once it has exited.
+    pub fn exit_status(&self) -> Option<i32> {
+        let out = tmux(&[
+            "display-message",
+            "-t",
+            &self.session,
+            "-p",
+            "#{pane_dead_status}",
+        ]);
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    }
+}
