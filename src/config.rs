@@ -208,13 +208,13 @@ fn parse(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
             ));
         }
     }
-    if let Some(text) = &config.park_after {
-        if parse_park_after(text).is_err() {
-            return Err(invalid(
-                "park_after",
-                "a duration such as \"30m\", \"2h\" or \"90s\" (at least a minute), or \"never\"",
-            ));
-        }
+    if let Some(text) = &config.park_after
+        && parse_park_after(text).is_err()
+    {
+        return Err(invalid(
+            "park_after",
+            "a duration such as \"30m\", \"2h\" or \"90s\" (at least a minute), or \"never\"",
+        ));
     }
     if config.refresh_interval == Some(0) {
         return Err(invalid("refresh_interval", "must be at least 1 second"));
@@ -228,9 +228,13 @@ fn parse(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
     Ok(config)
 }
 
+/// A `park_after` value that is neither a duration of a minute or more nor "never".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadDuration;
+
 /// "never" → `None`; "30m", "2h", "90s" → that long (a minute at least: parking sooner would
 /// delete a chain between two songs).
-pub fn parse_park_after(text: &str) -> Result<Option<Duration>, ()> {
+pub fn parse_park_after(text: &str) -> Result<Option<Duration>, BadDuration> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("never") {
         return Ok(None);
@@ -239,15 +243,15 @@ pub fn parse_park_after(text: &str) -> Result<Option<Duration>, ()> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| ())?;
+    let number: u64 = number.parse().map_err(|_| BadDuration)?;
     let seconds = match unit.trim() {
         "s" => number,
-        "m" | "min" => number * 60,
-        "h" => number * 3600,
-        _ => return Err(()),
+        "m" | "min" => number.saturating_mul(60),
+        "h" => number.saturating_mul(3600),
+        _ => return Err(BadDuration),
     };
     if seconds < 60 {
-        return Err(());
+        return Err(BadDuration);
     }
     Ok(Some(Duration::from_secs(seconds)))
 }
