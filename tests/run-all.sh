@@ -6,6 +6,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 bash tests/setup.sh
 cargo fmt --all -- --check
+.venv/bin/cfn-lint docs/aws/foundation.yaml
 cargo clippy --all-targets --quiet -- -D warnings
 # Unit tests, integration tests on the simulator, snapshot tests, AWS wire tests against moto's
 # server (each test starts its own), and the end-to-end tests of the real binary in tmux.

@@ -20,4 +20,8 @@ if ! .venv/bin/moto_server --version >/dev/null 2>&1 \
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check "moto[server]==${MOTO_VERSION}"
 fi
+if ! .venv/bin/cfn-lint --version >/dev/null 2>&1; then
+  echo "setup: installing cfn-lint into .venv (validates docs/aws/foundation.yaml)"
+  .venv/bin/pip install --quiet --disable-pip-version-check cfn-lint
+fi
 echo "setup: tmux $(tmux -V | cut -d' ' -f2), moto $(.venv/bin/pip show moto | sed -n 's/^Version: //p')"

@@ -59,6 +59,19 @@ pub enum Command {
     Init,
     /// Bring AWS in line with the records now: finish or roll back anything interrupted.
     Reconcile,
+    /// Pre-flight checks: credentials, region, table, flow, role, PassRole, quotas.
+    Doctor {
+        /// Check the built-in simulator instead of AWS.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Shell completions on standard output (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff) on standard output.
+    Man,
     /// List orphaned resources (onair's, owned by no record) and records whose resources vanished.
     Gc(GcArgs),
 }

@@ -5,6 +5,7 @@
 pub mod args;
 mod commands;
 mod demo;
+mod doctor;
 
 pub use args::Cli;
 
@@ -93,6 +94,32 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Some(Command::Flow(args)) => commands::flow(&settings, args.json).await,
         Some(Command::Init) => commands::init(&settings).await,
         Some(Command::Reconcile) => commands::reconcile(&settings).await,
+        Some(Command::Doctor { demo }) => doctor::run(&settings, demo).await,
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut command, "onair", &mut text);
+            print_all(&text)
+        }
+        Some(Command::Man) => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut text = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut text)
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            print_all(&text)
+        }
         Some(Command::Gc(args)) => commands::gc(&settings, args.delete, args.json).await,
+    }
+}
+
+/// Writes to standard output; a reader that went away early (`| head`) is not an error.
+fn print_all(bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    match std::io::stdout().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failed(e.to_string()))
+        }
+        _ => Ok(()),
     }
 }

@@ -8,7 +8,9 @@ mod dynamodb;
 mod errors;
 mod mediaconnect;
 mod medialive;
+mod preflight;
 pub mod ratelimit;
+pub use preflight::{Identity, identity, role_passable, table_pitr};
 
 pub use channel_request::{AUDIO_SELECTOR, DESTINATION_ID};
 pub use dynamodb::{HASH_KEY, from_item, init_table, to_item};

@@ -1,0 +1,225 @@
+//! `onair doctor`: the pre-flight an operator runs before a show. Each check prints ✓ or ✗ and,
+//! when it fails, what to do about it. Exit 0 when all pass, 1 otherwise.
+
+use super::CliError;
+use crate::clock::Clock;
+use crate::cloud::aws::{self, AwsOptions};
+use crate::cloud::{Cloud, FlowStatus};
+use crate::config::Settings;
+use crate::sim::{SimConfig, Simulator};
+
+struct Report {
+    failed: usize,
+}
+
+impl Report {
+    fn pass(&mut self, what: &str, detail: impl AsRef<str>) {
+        println!("✓ {what}: {}", detail.as_ref());
+    }
+
+    fn fail(&mut self, what: &str, detail: impl AsRef<str>, fix: impl AsRef<str>) {
+        self.failed += 1;
+        println!("✗ {what}: {}\n    fix: {}", detail.as_ref(), fix.as_ref());
+    }
+}
+
+pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
+    let mut report = Report { failed: 0 };
+    if demo {
+        let sim = Simulator::new(SimConfig::demo(), Clock::system());
+        report.pass(
+            "credentials",
+            format!("demo account {} (simulated)", Simulator::ACCOUNT),
+        );
+        report.pass("region", format!("{} (simulated)", Simulator::REGION));
+        report.pass(
+            "table",
+            "the simulator's table (point-in-time recovery not applicable)",
+        );
+        common_checks(&mut report, &sim.cloud(), Simulator::FLOW_ARN, settings).await;
+        report.pass(
+            "MediaLive role",
+            format!("{} (simulated)", Simulator::ROLE_ARN),
+        );
+        return finish(report);
+    }
+
+    let table = settings.table.clone();
+    let backend = aws::connect(&AwsOptions {
+        region: settings.region.clone(),
+        profile: settings.profile.clone(),
+        table: table.clone().unwrap_or_default(),
+    })
+    .await;
+    let where_ = settings.file.display().to_string();
+    match &backend.region {
+        Some(r) => report.pass("region", r),
+        None => report.fail(
+            "region",
+            "not set",
+            format!("--region, AWS_REGION, a profile with a region, or `region` in {where_}"),
+        ),
+    }
+    let caller = match aws::identity(&backend.sdk_config).await {
+        Ok(id) => {
+            report.pass(
+                "credentials",
+                format!("account {} as {}", id.account, id.arn),
+            );
+            Some(id.arn)
+        }
+        Err(e) => {
+            report.fail(
+                "credentials",
+                e.to_string(),
+                "log in (aws sso login --profile P), or set AWS_PROFILE / AWS_ACCESS_KEY_ID",
+            );
+            None
+        }
+    };
+    match &table {
+        None => report.fail(
+            "table",
+            "not set",
+            format!("`table` in {where_}, or ONAIR_TABLE"),
+        ),
+        Some(t) => match aws::table_pitr(&backend.sdk_config, t).await {
+            Ok(Some(true)) => report.pass("table", format!("{t}, point-in-time recovery on")),
+            Ok(Some(false)) => report.fail(
+                "table",
+                format!("{t} has point-in-time recovery off"),
+                "onair init (turns it on), or enable it in the DynamoDB console",
+            ),
+            Ok(None) => report.fail("table", format!("{t} does not exist"), "onair init"),
+            Err(e) => report.fail(
+                "table",
+                e.to_string(),
+                "check the table name and dynamodb:DescribeTable",
+            ),
+        },
+    }
+    match &settings.flow_arn {
+        None => report.fail(
+            "flow",
+            "flow_arn is not set",
+            format!("`flow_arn` in {where_}, or ONAIR_FLOW_ARN"),
+        ),
+        Some(arn) => common_checks(&mut report, &backend.cloud, arn, settings).await,
+    }
+    match (&settings.medialive_role_arn, caller) {
+        (None, _) => report.fail(
+            "MediaLive role",
+            "medialive_role_arn is not set",
+            format!("`medialive_role_arn` in {where_}, or ONAIR_MEDIALIVE_ROLE_ARN"),
+        ),
+        (Some(role), caller) => {
+            match aws::role_passable(&backend.sdk_config, role, caller.as_deref().unwrap_or("")).await {
+                Ok((false, _)) => report.fail(
+                    "MediaLive role",
+                    format!("{role} does not exist"),
+                    "create it from docs/aws/foundation.yaml",
+                ),
+                Ok((true, Some(true))) => report.pass("MediaLive role", format!("{role}, iam:PassRole allowed")),
+                Ok((true, Some(false))) => report.fail(
+                    "MediaLive role",
+                    format!("AccessDenied: these credentials may not iam:PassRole on {role}"),
+                    "attach the operator policy of docs/aws/foundation.yaml (iam:PassRole on this role)",
+                ),
+                Ok((true, None)) => report.pass(
+                    "MediaLive role",
+                    format!("{role} exists (iam:PassRole could not be simulated with these credentials)"),
+                ),
+                Err(e) => report.fail("MediaLive role", e.to_string(), "iam:GetRole on the role"),
+            }
+        }
+    }
+    println!("  clock skew: not checked (the SDK corrects request signing for skew itself)");
+    finish(report)
+}
+
+/// The flow and the quotas, through the same traits the engine uses.
+async fn common_checks(report: &mut Report, cloud: &Cloud, flow_arn: &str, settings: &Settings) {
+    match cloud.mediaconnect.describe_flow(flow_arn).await {
+        Ok(flow) => {
+            let source = &flow.source;
+            let detail = format!(
+                "{} {} {}:{} encryption {}",
+                flow.name,
+                flow.status.as_aws(),
+                source.protocol,
+                source
+                    .ingest_port
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                source.encryption.as_deref().unwrap_or("none")
+            );
+            if flow.status != FlowStatus::Active {
+                report.fail(
+                    "flow",
+                    detail,
+                    "start the flow (it must be ACTIVE to receive the encoder)",
+                );
+            } else if source.protocol != "srt-listener" {
+                report.fail(
+                    "flow",
+                    detail,
+                    "the encoder pushes SRT: use an srt-listener source",
+                );
+            } else if source.encryption.is_none() {
+                report.fail(
+                    "flow",
+                    detail,
+                    "turn on AES-128 encryption on the SRT source",
+                );
+            } else {
+                report.pass("flow", detail);
+            }
+        }
+        Err(e) => report.fail(
+            "flow",
+            e.to_string(),
+            "check flow_arn and mediaconnect:DescribeFlow",
+        ),
+    }
+    match (
+        cloud.medialive.list_channels().await,
+        cloud.medialive.list_inputs().await,
+    ) {
+        (Ok(channels), Ok(inputs)) => {
+            let channels = channels
+                .iter()
+                .filter(|c| c.state != crate::cloud::ChannelState::Deleted)
+                .count();
+            let inputs = inputs
+                .iter()
+                .filter(|i| i.state != crate::cloud::InputState::Deleted)
+                .count();
+            let detail = format!(
+                "channels {channels}/{}, inputs {inputs}/{}",
+                settings.channel_quota, settings.input_quota
+            );
+            if channels >= settings.channel_quota || inputs >= settings.input_quota {
+                report.fail("quotas", detail, "delete a destination, or raise the quota in Service Quotas (and channel_quota/input_quota)");
+            } else {
+                report.pass("quotas", detail);
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => report.fail(
+            "quotas",
+            e.to_string(),
+            "medialive:ListChannels and ListInputs",
+        ),
+    }
+}
+
+fn finish(report: Report) -> Result<(), CliError> {
+    if report.failed == 0 {
+        println!("all checks passed");
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!(
+            "{} check(s) failed",
+            report.failed
+        )))
+    }
+}
