@@ -42,6 +42,15 @@ pub enum ConfigError {
         key: String,
         rule: String,
     },
+    /// A value from the environment that the file would have refused: the variable is named,
+    /// since that is where the operator has to fix it.
+    #[error("{env}: {key}: {rule} (set in the environment; it overrides `{key}` in {file})")]
+    InvalidEnv {
+        env: &'static str,
+        key: &'static str,
+        rule: &'static str,
+        file: String,
+    },
     #[error("{key} is not set: put `{key} = \"…\"` in {file}, or set {env}")]
     Missing {
         key: &'static str,
@@ -108,7 +117,7 @@ impl Settings {
             None => (default_path(), false),
         };
         let parsed = match std::fs::read_to_string(&file) {
-            Ok(text) => parse(&text, &file)?,
+            Ok(text) => parse_str(&text, &file)?,
             Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
                 FileConfig::default()
             }
@@ -124,6 +133,26 @@ impl Settings {
                 .or_else(|| env(var).filter(|v| !v.is_empty()))
                 .or_else(|| from_file.clone())
         };
+        // The environment gets the same checks as the file: a bad ONAIR_FLOW_ARN must be refused
+        // here, naming the variable, not fail later as an AWS error naming neither.
+        for (key, var) in CHECKED_ENV {
+            if let Some(value) = env(var).filter(|v| !v.is_empty())
+                && let Some(rule) = value_problem(key, &value)
+            {
+                return Err(ConfigError::InvalidEnv {
+                    env: var,
+                    key,
+                    rule,
+                    file: file.display().to_string(),
+                });
+            }
+        }
+        // A relative `presets` path is relative to the config file that names it, not to
+        // wherever onair happens to be started from.
+        let presets = parsed.presets.map(|p| match file.parent() {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p,
+        });
         Ok(Settings {
             region: pick(&overrides.region, "AWS_REGION", &parsed.region),
             profile: pick(&overrides.profile, "AWS_PROFILE", &parsed.profile),
@@ -139,7 +168,7 @@ impl Settings {
             refresh_interval: Duration::from_secs(parsed.refresh_interval.unwrap_or(10)),
             channel_quota: parsed.channel_quota.unwrap_or(5),
             input_quota: parsed.input_quota.unwrap_or(5),
-            presets: parsed.presets,
+            presets,
             bell: parsed.bell.unwrap_or(false),
             park_after: match &parsed.park_after {
                 Some(text) => parse_park_after(text).unwrap_or(None),
@@ -166,7 +195,37 @@ impl Settings {
     }
 }
 
-fn parse(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
+/// The keys whose values can also come from the environment, with their variables.
+const CHECKED_ENV: [(&str, &str); 3] = [
+    ("flow_arn", "ONAIR_FLOW_ARN"),
+    ("medialive_role_arn", "ONAIR_MEDIALIVE_ROLE_ARN"),
+    ("table", "ONAIR_TABLE"),
+];
+
+/// The rule a value of `key` breaks, if any: the one check for the file and the environment.
+fn value_problem(key: &str, value: &str) -> Option<&'static str> {
+    match key {
+        "flow_arn" => (!value.starts_with("arn:aws")
+            || !value.contains(":mediaconnect:")
+            || !value.contains(":flow:"))
+        .then_some("must be a MediaConnect flow ARN (arn:aws:mediaconnect:REGION:ACCOUNT:flow:…)"),
+        "medialive_role_arn" => (!value.starts_with("arn:aws")
+            || !value.contains(":iam::")
+            || !value.contains(":role/"))
+        .then_some("must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
+        "table" => {
+            let ok = (3..=255).contains(&value.len())
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            (!ok).then_some("a DynamoDB table name is 3 to 255 of a-z, A-Z, 0-9, '_', '-', '.'")
+        }
+        _ => None,
+    }
+}
+
+/// Parses and checks the text of a config file; `file` is only named in messages.
+pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
     let name = file.display().to_string();
     let config: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
         file: name.clone(),
@@ -178,34 +237,13 @@ fn parse(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
         key: key.to_string(),
         rule: rule.to_string(),
     };
-    if let Some(arn) = &config.flow_arn
-        && (!arn.starts_with("arn:aws")
-            || !arn.contains(":mediaconnect:")
-            || !arn.contains(":flow:"))
-    {
-        return Err(invalid(
-            "flow_arn",
-            "must be a MediaConnect flow ARN (arn:aws:mediaconnect:REGION:ACCOUNT:flow:…)",
-        ));
-    }
-    if let Some(arn) = &config.medialive_role_arn
-        && (!arn.starts_with("arn:aws") || !arn.contains(":iam::") || !arn.contains(":role/"))
-    {
-        return Err(invalid(
-            "medialive_role_arn",
-            "must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
-        ));
-    }
-    if let Some(table) = &config.table {
-        let ok = (3..=255).contains(&table.len())
-            && table
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if !ok {
-            return Err(invalid(
-                "table",
-                "a DynamoDB table name is 3 to 255 of a-z, A-Z, 0-9, '_', '-', '.'",
-            ));
+    for (key, value) in [
+        ("flow_arn", &config.flow_arn),
+        ("medialive_role_arn", &config.medialive_role_arn),
+        ("table", &config.table),
+    ] {
+        if let Some(rule) = value.as_deref().and_then(|v| value_problem(key, v)) {
+            return Err(invalid(key, rule));
         }
     }
     if let Some(text) = &config.park_after
@@ -365,6 +403,36 @@ mod tests {
         assert!(err.contains(":1: park_after"), "{err}");
         let s = load(write("park-default", ""), &[]).unwrap();
         assert_eq!(s.park_after, Some(Duration::from_secs(1800)));
+    }
+
+    #[test]
+    fn environment_values_get_the_same_checks_as_the_file_and_name_the_variable() {
+        let cases = [
+            ("ONAIR_FLOW_ARN", "arn:aws:s3:::bucket", "flow_arn"),
+            (
+                "ONAIR_MEDIALIVE_ROLE_ARN",
+                "MediaLiveAccessRole",
+                "medialive_role_arn",
+            ),
+            ("ONAIR_TABLE", "a b", "table"),
+        ];
+        for (var, value, key) in cases {
+            let path = write(&format!("env-{key}"), "");
+            let err = load(path, &[(var, value)]).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::InvalidEnv { .. }),
+                "{var}: {err:?}"
+            );
+            let text = err.to_string();
+            assert!(text.starts_with(&format!("{var}: {key}: ")), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_relative_presets_path_is_relative_to_the_config_file() {
+        let path = write("presets-rel", "presets = \"mine.toml\"\n");
+        let s = load(path.clone(), &[]).unwrap();
+        assert_eq!(s.presets, Some(path.parent().unwrap().join("mine.toml")));
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub struct GlobalArgs {
     /// Refuse every action that changes AWS or the table.
     #[arg(long, global = true)]
     pub readonly: bool,
-    /// Theme: a name in themes/ (default, light, high-contrast) or a path.
+    /// Theme: default, light, high-contrast (built in) or a path to a theme .toml file.
     #[arg(long, global = true, value_name = "T")]
     pub theme: Option<String>,
     /// Log level for the log file (else RUST_LOG, else info), e.g. debug or onair=trace.

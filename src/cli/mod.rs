@@ -65,9 +65,59 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("onair: {e}");
+            if let CliError::Failed(message) = &e
+                && let Some(hint) = unreachable_hint(message, |k| std::env::var(k).ok())
+            {
+                eprintln!("onair: {hint}");
+            }
             e.exit_code()
         }
     }
+}
+
+/// When a call never reached AWS (the SDK's "dispatch failure": refused, DNS, TLS), the SDK's
+/// message names neither the endpoint nor where it came from; say so, since a stale
+/// `AWS_ENDPOINT_URL` (left over from an emulator) is the usual cause.
+fn unreachable_hint(message: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if !message.contains("dispatch failure") {
+        return None;
+    }
+    Some(match env("AWS_ENDPOINT_URL").filter(|u| !u.is_empty()) {
+        Some(url) => format!(
+            "AWS could not be reached at AWS_ENDPOINT_URL={url}: check it, or unset it to use \
+             AWS's own endpoints"
+        ),
+        None => "AWS could not be reached: check the network, the region and any \
+                 AWS_ENDPOINT_URL_* variables"
+            .to_string(),
+    })
+}
+
+const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+
+/// `--log-level`: a level, or comma-separated `target=level` directives. tracing's own parser
+/// takes a bare word as a target name, so `--log-level verbose` would silently log nothing and a
+/// malformed one only cost the log file: both are refused here, before anything runs.
+fn check_log_level(level: &str) -> Result<(), CliError> {
+    let refuse = |why: String| {
+        CliError::Refused(format!(
+            "--log-level {level:?}: {why}; use one of {} or target=level (e.g. onair=debug)",
+            LEVELS.join(", ")
+        ))
+    };
+    if level.trim().is_empty() {
+        return Err(refuse("is empty".into()));
+    }
+    for directive in level.split(',').map(str::trim) {
+        let word = directive
+            .rsplit_once('=')
+            .map_or(directive, |(_, level)| level);
+        if !LEVELS.iter().any(|l| l.eq_ignore_ascii_case(word.trim())) {
+            return Err(refuse(format!("{word:?} is not a level")));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(level).map_err(|e| refuse(e.to_string()))?;
+    Ok(())
 }
 
 async fn dispatch(cli: Cli) -> Result<(), CliError> {
@@ -78,6 +128,9 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         readonly: cli.global.readonly,
         theme: cli.global.theme.clone(),
     };
+    if let Some(level) = cli.global.log_level.as_deref() {
+        check_log_level(level)?;
+    }
     let settings = Settings::load(&overrides, |k| std::env::var(k).ok())?;
     // Without a log file onair still runs: say so once, on stderr, before the TUI takes over.
     if let Err(e) = crate::logging::init(cli.global.log_level.as_deref()) {

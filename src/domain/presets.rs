@@ -219,17 +219,23 @@ impl Catalog {
                 self.pricing.always_on_baseline_per_month,
             ),
         ];
-        let tier_rates = self
-            .pricing
-            .tier
-            .iter()
-            .map(|(name, t)| (name.as_str(), t.running_per_hour));
-        for (key, rate) in rates.into_iter().chain(tier_rates) {
+        let rates = rates
+            .into_iter()
+            .map(|(key, rate)| ("pricing".to_string(), key, rate));
+        // A tier's rate lives in its own table: name that table and its line, not [pricing].
+        let tier_rates = self.pricing.tier.iter().map(|(name, t)| {
+            (
+                format!("pricing.tier.{name}"),
+                "running_per_hour",
+                t.running_per_hour,
+            )
+        });
+        for (table, key, rate) in rates.chain(tier_rates) {
             if !rate.is_finite() || rate < 0.0 {
                 return Err(PresetsError::Invalid {
                     file: file.to_string(),
-                    line: line_of(text, "pricing", key),
-                    key: format!("pricing.{key}"),
+                    line: line_of(text, &table, key),
+                    key: format!("{table}.{key}"),
                     rule: "a rate is a number of currency units, 0 or more".into(),
                 });
             }
@@ -257,12 +263,29 @@ fn parse_file(text: &str, file: &str) -> Result<PresetsFile, PresetsError> {
     Ok(parsed)
 }
 
-/// "line N: message" from a toml error, so every loader reports positions the same way.
+/// "line N: key: message" from a toml error, so every loader reports positions the same way.
+/// toml only prints the key path when it has no input to quote, so ask it for that rendering.
 pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim().to_string();
+    let mut bare = err.clone();
+    bare.set_input(None);
+    let rendered = bare.to_string();
+    let key = rendered
+        .lines()
+        .find_map(|l| l.strip_prefix("in `").and_then(|k| k.strip_suffix('`')));
+    let message = match key {
+        Some(key) if !key.is_empty() => format!("{key}: {message}"),
+        _ => message,
+    };
     match err.span() {
         Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            // Bytes, not a str slice: a span need not fall on a character boundary.
+            let end = span.start.min(text.len());
+            let line = text.as_bytes()[..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             format!("line {line}: {message}")
         }
         None => message,

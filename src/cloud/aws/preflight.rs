@@ -93,11 +93,12 @@ pub async fn role_passable(
 /// `arn:aws:sts::123:assumed-role/Name/session` → `arn:aws:iam::123:role/Name`.
 fn assumed_role_to_role(arn: &str) -> String {
     let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() == 6 && parts[2] == "sts" {
-        if let Some(rest) = parts[5].strip_prefix("assumed-role/") {
-            let name = rest.split('/').next().unwrap_or(rest);
-            return format!("arn:{}:iam::{}:role/{name}", parts[1], parts[4]);
-        }
+    if parts.len() == 6
+        && parts[2] == "sts"
+        && let Some(rest) = parts[5].strip_prefix("assumed-role/")
+    {
+        let name = rest.split('/').next().unwrap_or(rest);
+        return format!("arn:{}:iam::{}:role/{name}", parts[1], parts[4]);
     }
     arn.to_string()
 }
