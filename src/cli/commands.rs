@@ -84,6 +84,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     config.input_quota = settings.input_quota;
     config.park_after = settings.park_after;
     config.readonly = settings.readonly;
+    config.call_attempts = 1;
     let (engine, events) = Engine::new(
         backend.cloud.clone(),
         Arc::new(catalog),

@@ -15,6 +15,20 @@ const POLL_MAX: Duration = Duration::from_secs(5);
 /// Runs `call` until it succeeds, fails with a non-retryable error, or has been tried 4 times,
 /// pausing 0.5 s, 1 s, 2 s between tries. `on_retry` hears about each retried failure.
 pub(crate) async fn retrying<T, F, Fut>(
+    call: F,
+    on_retry: impl FnMut(&CloudError, u32),
+) -> Result<T, CloudError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, CloudError>>,
+{
+    retrying_n(ATTEMPTS, call, on_retry).await
+}
+
+/// [`retrying`] with a number of attempts: 1 where the backend retries by itself (the AWS SDK's
+/// adaptive retry), so a dead endpoint isn't tried 4 × 5 times.
+pub(crate) async fn retrying_n<T, F, Fut>(
+    attempts: u32,
     mut call: F,
     mut on_retry: impl FnMut(&CloudError, u32),
 ) -> Result<T, CloudError>
@@ -26,7 +40,7 @@ where
     let mut attempt = 1;
     loop {
         match call().await {
-            Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
+            Err(e) if e.is_retryable() && attempt < attempts => {
                 on_retry(&e, attempt);
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;

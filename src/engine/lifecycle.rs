@@ -2,7 +2,7 @@
 //! record already holds (ids, request ids) before creating anything, treats "not found" on a
 //! delete as done, and persists what it created before the next step runs.
 
-use super::calls::{Wanted, retrying, wait_for_channel, wait_for_input};
+use super::calls::{Wanted, retrying_n, wait_for_channel, wait_for_input};
 use super::cost::billed_minutes;
 use super::{Engine, EngineEvent, Level, OpKind, Progress};
 use crate::cloud::{
@@ -61,7 +61,7 @@ impl Engine {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, CloudError>>,
     {
-        retrying(f, |e, attempt| {
+        retrying_n(self.inner.config.call_attempts, f, |e, attempt| {
             self.log(Level::Warn, Some(id), format!("{e} (retry {attempt})"))
         })
         .await

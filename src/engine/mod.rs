@@ -45,6 +45,9 @@ pub struct EngineConfig {
     pub park_after: Option<Duration>,
     /// Refuse every action that changes AWS or the table, in this one place.
     pub readonly: bool,
+    /// Tries of a throttled / 5xx / timed-out call. The AWS backend sets 1: the SDK's adaptive
+    /// retry already does this, and stacking both made a dead endpoint take 20 tries.
+    pub call_attempts: u32,
 }
 
 impl EngineConfig {
@@ -63,6 +66,7 @@ impl EngineConfig {
             delete_timeout: Duration::from_secs(5 * 60),
             park_after: Some(Duration::from_secs(30 * 60)),
             readonly: false,
+            call_attempts: 4,
         }
     }
 }
@@ -163,7 +167,9 @@ impl Engine {
 
     /// Reads every record from the table and emits [`EngineEvent::Loaded`].
     pub async fn load(&self) -> Result<Vec<Destination>, CloudError> {
-        let records = calls::retrying(|| self.inner.cloud.store.scan(), |_, _| {}).await?;
+        let attempts = self.inner.config.call_attempts;
+        let records =
+            calls::retrying_n(attempts, || self.inner.cloud.store.scan(), |_, _| {}).await?;
         {
             let mut cache = self.records_lock();
             let busy: Vec<DestinationId> = cache
