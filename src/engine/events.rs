@@ -139,5 +139,7 @@ pub enum EngineEvent {
         result: Result<(), String>,
     },
     Observed(Box<Observation>),
+    /// The answer to [`crate::engine::Engine::scan_orphans`]: what was found, or why not.
+    Orphans(Result<crate::engine::Orphans, String>),
     Log(LogEntry),
 }

@@ -5,7 +5,7 @@
 //! whose resources vanished, park a chain that has idled too long. It never runs a second
 //! operation on a destination that has one under way.
 
-use super::{Engine, Level, OpKind};
+use super::{Engine, EngineEvent, Level, OpKind};
 use crate::cloud::{Channel, ChannelState, CloudError, FlowOutput, Input, InputState};
 use crate::domain::naming::{NAME_PREFIX, TAG_MANAGED};
 use crate::domain::{Desired, Destination, DestinationId, Status};
@@ -22,7 +22,7 @@ pub struct ReconcileReport {
 }
 
 /// AWS resources onair made that no record owns, and records whose resources vanished.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Orphans {
     pub channels: Vec<Channel>,
     pub inputs: Vec<Input>,
@@ -205,6 +205,29 @@ impl Engine {
             };
             engine.finish(id, op, result).await;
             drop(claim);
+        });
+        Ok(())
+    }
+
+    /// Looks for orphans in the background; the answer arrives as [`EngineEvent::Orphans`].
+    pub fn scan_orphans(&self) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let found = engine.find_orphans().await.map_err(|e| e.to_string());
+            engine.emit(EngineEvent::Orphans(found));
+        });
+    }
+
+    /// Removes `orphans` in the background (see [`Engine::delete_orphans`]), then looks again.
+    pub fn clean_orphans(&self, orphans: Orphans) -> Result<(), super::Refusal> {
+        self.writable("gc")?;
+        let engine = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = engine.delete_orphans(&orphans).await {
+                engine.log(Level::Error, None, format!("gc: {e}"));
+            }
+            let found = engine.find_orphans().await.map_err(|e| e.to_string());
+            engine.emit(EngineEvent::Orphans(found));
         });
         Ok(())
     }

@@ -60,6 +60,10 @@ pub enum Effect {
     },
     /// Read AWS now (the stale-data guard).
     Refresh,
+    /// `:gc`: look for orphaned resources.
+    ScanOrphans,
+    /// Remove the orphans the view showed (after confirmation).
+    CleanOrphans(crate::engine::Orphans),
     /// Read AWS and converge every destination now (`r`, `:refresh`).
     Reconcile,
     Quit,
@@ -139,6 +143,19 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                     state.mode = Mode::Details(details);
                 }
                 _ => state.mode = Mode::Details(details),
+            }
+            Vec::new()
+        }
+        Mode::Orphans => {
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('q') => {}
+                KeyCode::Char('d') => return ops::ask_clean_orphans(state),
+                KeyCode::Char('r') => {
+                    state.orphans = None;
+                    state.mode = Mode::Orphans;
+                    return vec![Effect::ScanOrphans];
+                }
+                _ => state.mode = Mode::Orphans,
             }
             Vec::new()
         }

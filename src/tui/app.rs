@@ -213,6 +213,11 @@ fn execute(
                 });
                 Ok(())
             }
+            Effect::ScanOrphans => {
+                engine.scan_orphans();
+                Ok(())
+            }
+            Effect::CleanOrphans(found) => engine.clean_orphans(found.clone()),
             Effect::Reconcile => {
                 let engine = engine.clone();
                 tokio::spawn(async move {

@@ -54,12 +54,9 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
         ("start", "all") => ops::start_all(state),
         ("stop", "all") => ops::stop_all(state),
         ("gc", _) => {
-            // The engine has no orphan API yet (it is being built); the CLI has it.
-            state.flash(
-                FlashLevel::Info,
-                "gc: not in the control room yet — run `onair gc` (and `onair gc --delete`)",
-            );
-            Vec::new()
+            state.orphans = None;
+            state.mode = crate::tui::state::Mode::Orphans;
+            vec![Effect::ScanOrphans]
         }
         ("theme", "") => {
             state.flash(

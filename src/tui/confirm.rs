@@ -13,6 +13,8 @@ pub enum Pending {
     Delete(Vec<DestinationId>),
     /// Apply an edit to a live destination by restarting it.
     EditRestart(Box<EditRequest>),
+    /// Remove orphaned AWS resources.
+    CleanOrphans(Box<crate::engine::Orphans>),
     Quit,
 }
 

@@ -229,6 +229,35 @@ pub fn request(state: &mut AppState, ids: &[DestinationId], op: OpKind) -> Vec<E
     }
 }
 
+/// `d` in the orphans view: one question naming what goes.
+pub fn ask_clean_orphans(state: &mut AppState) -> Vec<Effect> {
+    let found = match &state.orphans {
+        Some(Ok(found)) => found.clone(),
+        _ => {
+            state.mode = Mode::Orphans;
+            return Vec::new();
+        }
+    };
+    let resources = found.channels.len() + found.inputs.len() + found.flow_outputs.len();
+    if resources == 0 {
+        state.mode = Mode::Orphans;
+        state.flash(FlashLevel::Info, "no orphaned resources to remove");
+        return Vec::new();
+    }
+    state.mode = Mode::Confirm(Confirm::new(
+        "Remove",
+        format!(
+            "Remove {} channel(s), {} input(s) and {} flow output(s) that no destination owns?",
+            found.channels.len(),
+            found.inputs.len(),
+            found.flow_outputs.len()
+        ),
+        "Running orphan channels are stopped first.".into(),
+        Pending::CleanOrphans(Box::new(found)),
+    ));
+    Vec::new()
+}
+
 pub fn confirmed(state: &mut AppState, pending: Pending) -> Vec<Effect> {
     match pending {
         Pending::Start(ids) => request(state, &ids, OpKind::Start),
@@ -239,6 +268,11 @@ pub fn confirmed(state: &mut AppState, pending: Pending) -> Vec<Effect> {
             draft: edit.draft,
             restart: true,
         }],
+        Pending::CleanOrphans(found) => {
+            state.orphans = None;
+            state.mode = Mode::Orphans;
+            vec![Effect::CleanOrphans(*found)]
+        }
         Pending::Quit => {
             state.quit = true;
             vec![Effect::Quit]

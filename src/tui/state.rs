@@ -173,6 +173,8 @@ pub enum Mode {
     Command(Input),
     Details(Details),
     Cost,
+    /// `:gc`: orphaned AWS resources and drifted records.
+    Orphans,
 }
 
 /// The details view of one destination.
@@ -200,6 +202,8 @@ impl Details {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub rows: Vec<Row>,
+    /// The last answer to `:gc`; `None` while the engine is still looking.
+    pub orphans: Option<Result<crate::engine::Orphans, String>>,
     pub flow: Option<FlowView>,
     pub source: Source,
     pub quotas: Option<QuotaUse>,
@@ -245,6 +249,7 @@ impl AppState {
     pub fn new(catalog: Arc<Catalog>, now: OffsetDateTime, context: impl Into<String>) -> Self {
         Self {
             rows: Vec::new(),
+            orphans: None,
             flow: None,
             source: Source::default(),
             quotas: None,
@@ -323,6 +328,7 @@ impl AppState {
             }
             EngineEvent::Finished { id, op, result } => self.finished(id, op, result),
             EngineEvent::Observed(observation) => self.observed(*observation),
+            EngineEvent::Orphans(found) => self.orphans = Some(found),
             EngineEvent::Log(entry) => self.push_log(entry),
         }
     }

@@ -6,6 +6,7 @@ mod details;
 mod flow;
 mod header;
 mod log;
+mod orphans;
 mod overlay;
 mod status;
 mod table;
@@ -51,6 +52,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
             details::draw(frame, above_status, details, state, theme);
         }
         Mode::Cost => cost::draw(frame, area, state, theme),
+        Mode::Orphans => orphans::draw(frame, area, state, theme),
         Mode::Normal | Mode::Filter | Mode::Command(_) => {}
     }
 }

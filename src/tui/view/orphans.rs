@@ -1,0 +1,77 @@
+//! The orphans view (`:gc`): AWS resources onair made that no record owns, flow outputs whose
+//! input is gone, and records whose resources vanished — what a crash or a console change
+//! leaves behind, and what still bills.
+
+use super::centered;
+use crate::tui::state::AppState;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    match &state.orphans {
+        None => lines.push(Line::from(Span::styled("looking at AWS…", theme.dim))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(
+            format!("gc failed: {e}"),
+            theme.error,
+        ))),
+        Some(Ok(found)) if found.is_empty() => lines.push(Line::from(Span::styled(
+            "no orphans: every onair resource belongs to a destination",
+            theme.text,
+        ))),
+        Some(Ok(found)) => {
+            for c in &found.channels {
+                lines.push(Line::from(format!(
+                    "channel  {}  {}  {}",
+                    c.id,
+                    c.name,
+                    c.state.as_aws()
+                )));
+            }
+            for i in &found.inputs {
+                lines.push(Line::from(format!(
+                    "input    {}  {}  {}",
+                    i.id,
+                    i.name,
+                    i.state.as_aws()
+                )));
+            }
+            for o in &found.flow_outputs {
+                lines.push(Line::from(format!("output   {}", o.name)));
+            }
+            for (id, why) in &found.drifted {
+                let name = state
+                    .rows
+                    .iter()
+                    .find(|r| r.record.destination_id == *id)
+                    .map(|r| r.record.name.clone())
+                    .unwrap_or_else(|| id.short());
+                lines.push(Line::from(Span::styled(
+                    format!("record   {name}: {why} (d on its row removes it)"),
+                    theme.warn,
+                )));
+            }
+        }
+    }
+    let height = (lines.len() as u16 + 4).min(area.height);
+    let outer = centered(area, 90, height);
+    frame.render_widget(Clear, outer);
+    let block = Block::bordered()
+        .border_style(theme.title)
+        .title(Span::styled(" Orphans ", theme.title))
+        .title_bottom(Span::styled(
+            " d remove resources · r look again · Esc close ",
+            theme.dim,
+        ))
+        .padding(Padding::horizontal(1))
+        .style(theme.text);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        outer,
+    );
+}
