@@ -367,7 +367,26 @@ async fn refresh_reads_states_flow_and_metrics_in_a_constant_number_of_calls() {
             .map(|c| counts.get(*c).copied().unwrap_or(0))
             .sum();
         assert_eq!(media_calls, 3, "{counts:?}");
-        assert_eq!(counts.values().sum::<u64>(), 4, "plus one Scan: {counts:?}");
+        // Alerts are the exception: one ListAlerts per running channel, at most once a minute.
+        assert_eq!(
+            counts.get("ListAlerts").copied(),
+            Some(n as u64),
+            "{counts:?}"
+        );
+        assert_eq!(
+            counts.values().sum::<u64>(),
+            4 + n as u64,
+            "plus one Scan: {counts:?}"
+        );
+        assert!(seen.alerts.is_empty(), "healthy channels have no alert SET");
+        rig.sim.reset_call_counts();
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        rig.engine.refresh().await;
+        assert_eq!(
+            rig.sim.call_counts().get("ListAlerts"),
+            None,
+            "not again within a minute"
+        );
         assert_eq!(seen.channels.len(), n);
         assert!(seen.channels.values().all(|s| *s == ChannelState::Running));
         assert_eq!(seen.quotas.channels_used, n);
@@ -448,4 +467,30 @@ async fn refresh_makes_three_calls_for_a_hundred_destinations() {
         assert_eq!(seen.metrics.destinations.len(), n);
         assert!(seen.error.is_none(), "{:?}", seen.error);
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_channel_the_platform_refuses_shows_its_medialive_alert() {
+    let rig = Rig::new();
+    let id = rig.add("Refused").await;
+    rig.engine.start(id).unwrap();
+    rig.engine.settle().await;
+    let channel = rig
+        .engine
+        .record(id)
+        .unwrap()
+        .media_live_channel_id
+        .unwrap();
+    rig.sim.silence_channel(&channel).unwrap();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let seen = rig.engine.refresh().await;
+    let alerts = &seen.alerts[&id];
+    assert!(alerts[0].contains("RTMP"), "{alerts:?}");
+    rig.sim.unsilence(&channel).unwrap();
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    let seen = rig.engine.refresh().await;
+    assert!(
+        !seen.alerts.contains_key(&id),
+        "cleared once the channel sends again"
+    );
 }

@@ -93,6 +93,7 @@ fn observation(at: OffsetDateTime, i: usize, live: &Destination) -> Observation 
             inputs_allowed: 5,
         },
         metrics,
+        alerts: Default::default(),
     }
 }
 

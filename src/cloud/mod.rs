@@ -32,6 +32,8 @@ pub trait MediaLive: Send + Sync {
     async fn delete_channel(&self, channel_id: &str) -> Result<Channel, CloudError>;
     async fn batch_start(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError>;
     async fn batch_stop(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError>;
+    /// The channel's alerts that are SET now.
+    async fn list_alerts(&self, channel_id: &str) -> Result<Vec<Alert>, CloudError>;
 }
 
 /// AWS Elemental MediaConnect: the always-on flow and its outputs.

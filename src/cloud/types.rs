@@ -374,3 +374,12 @@ pub mod metrics {
 /// The name of the one RTMP output group in every channel onair builds (CloudWatch's
 /// ActiveOutputs is reported per output group). At most 32 characters, by MediaLive's rule.
 pub const RTMP_OUTPUT_GROUP: &str = "rtmp";
+
+/// A MediaLive channel alert in state SET (ListAlerts): how RTMP failures show up, since there is
+/// no RTMP metric.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub alert_type: String,
+    pub message: String,
+    pub set_at: Option<OffsetDateTime>,
+}

@@ -118,6 +118,9 @@ pub struct Observation {
     pub channels: HashMap<DestinationId, ChannelState>,
     pub quotas: QuotaUse,
     pub metrics: MetricsSample,
+    /// MediaLive alerts SET on running channels ("type: message"), read at most once a minute
+    /// per channel.
+    pub alerts: HashMap<DestinationId, Vec<String>>,
 }
 
 // A few events a second: boxing the record would buy nothing measurable.

@@ -124,6 +124,8 @@ struct Inner {
     in_flight: Arc<InFlight>,
     /// Region-wide use from the last refresh (other tools' channels count against the quota too).
     quotas: Mutex<QuotaUse>,
+    /// Per channel: when its alerts were last read, and what was SET then.
+    alerts: Mutex<std::collections::HashMap<String, (tokio::time::Instant, Vec<String>)>>,
 }
 
 impl Engine {
@@ -149,6 +151,7 @@ impl Engine {
             records: Mutex::default(),
             in_flight: Arc::default(),
             quotas: Mutex::new(quotas),
+            alerts: Mutex::default(),
         });
         (Self { inner }, rx)
     }

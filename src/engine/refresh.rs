@@ -11,6 +11,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::MissedTickBehavior;
 
+/// How often one running channel's alerts are read.
+const ALERTS_EVERY: Duration = Duration::from_secs(60);
 /// GetMetricData takes at most 500 queries a call.
 const QUERIES_PER_CALL: usize = 500;
 
@@ -100,6 +102,7 @@ impl Engine {
         quotas.inputs_allowed = self.inner.config.input_quota;
         *self.inner.quotas.lock().unwrap_or_else(|e| e.into_inner()) = quotas;
 
+        let alerts = self.read_alerts(&records, &states).await;
         let error = (!errors.is_empty()).then(|| errors.join("; "));
         if let Some(e) = &error {
             self.log(Level::Warn, None, format!("refresh: {e}"));
@@ -111,6 +114,7 @@ impl Engine {
             channels: states,
             quotas,
             metrics,
+            alerts,
         };
         self.emit(EngineEvent::Observed(Box::new(observation.clone())));
         // The same answers drive reconciliation: no extra calls per refresh.
@@ -138,6 +142,58 @@ impl Engine {
                 engine.refresh().await;
             }
         })
+    }
+
+    /// SET alerts of the running channels, each channel read at most once a minute (ListAlerts
+    /// is one call per channel: the one per-destination call a refresh may make).
+    async fn read_alerts(
+        &self,
+        records: &[Destination],
+        states: &HashMap<DestinationId, ChannelState>,
+    ) -> HashMap<DestinationId, Vec<String>> {
+        let now = tokio::time::Instant::now();
+        let running: Vec<(DestinationId, String)> = records
+            .iter()
+            .filter(|r| states.get(&r.id()) == Some(&ChannelState::Running))
+            .filter_map(|r| r.media_live_channel_id.clone().map(|c| (r.id(), c)))
+            .collect();
+        let due: Vec<String> = {
+            let cache = self.inner.alerts.lock().unwrap_or_else(|e| e.into_inner());
+            running
+                .iter()
+                .filter(|(_, c)| {
+                    cache
+                        .get(c)
+                        .is_none_or(|(at, _)| now.duration_since(*at) >= ALERTS_EVERY)
+                })
+                .map(|(_, c)| c.clone())
+                .collect()
+        };
+        let ml = &self.inner.cloud.medialive;
+        let answers = futures::future::join_all(due.iter().map(|c| ml.list_alerts(c))).await;
+        let mut cache = self.inner.alerts.lock().unwrap_or_else(|e| e.into_inner());
+        for (channel, answer) in due.into_iter().zip(answers) {
+            // A failed read keeps the last answer; the next minute tries again.
+            if let Ok(alerts) = answer {
+                let lines = alerts
+                    .into_iter()
+                    .map(|a| format!("{}: {}", a.alert_type, a.message))
+                    .collect();
+                cache.insert(channel, (now, lines));
+            }
+        }
+        let running_channels: std::collections::HashSet<&String> =
+            running.iter().map(|(_, c)| c).collect();
+        cache.retain(|c, _| running_channels.contains(c));
+        running
+            .iter()
+            .filter_map(|(id, c)| {
+                cache
+                    .get(c)
+                    .filter(|(_, lines)| !lines.is_empty())
+                    .map(|(_, lines)| (*id, lines.clone()))
+            })
+            .collect()
     }
 
     async fn fetch_metrics(

@@ -60,6 +60,7 @@ pub const CALLS: &[(&str, Service)] = &[
     ("DeleteChannel", Service::MediaLive),
     ("BatchStart", Service::MediaLive),
     ("BatchStop", Service::MediaLive),
+    ("ListAlerts", Service::MediaLive),
     ("DescribeFlow", Service::MediaConnect),
     ("AddFlowOutputs", Service::MediaConnect),
     ("RemoveFlowOutput", Service::MediaConnect),

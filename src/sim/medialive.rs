@@ -11,7 +11,7 @@ use super::faults::Service;
 use super::mediaconnect::FLOW_OUTPUT_LIMIT;
 use super::world::{ChannelRec, InputRec, Pending, World};
 use crate::cloud::{
-    BatchFailure, BatchResult, Channel, ChannelConfig, ChannelState, CloudError,
+    Alert, BatchFailure, BatchResult, Channel, ChannelConfig, ChannelState, CloudError,
     CreateChannelRequest, CreateInputRequest, ErrorKind, FlowOutput, Input, InputSource,
     InputState, MediaLive, UpdateChannelRequest,
 };
@@ -577,6 +577,26 @@ impl MediaLive for Simulator {
     async fn batch_stop(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError> {
         self.call("BatchStop", Service::MediaLive, |w| {
             Ok(w.batch("BatchStop", channel_ids, World::stop_channel))
+        })
+    }
+
+    async fn list_alerts(&self, channel_id: &str) -> Result<Vec<Alert>, CloudError> {
+        self.call("ListAlerts", Service::MediaLive, |w| {
+            let now = w.wall_now();
+            let channel = w
+                .visible_channel(channel_id)
+                .ok_or_else(|| not_found("ListAlerts", "Channel", channel_id))?;
+            // A silenced channel is one the platform refuses: MediaLive raises an RTMP alert.
+            let running = channel.state == ChannelState::Running;
+            Ok(if running && channel.is_silenced() {
+                vec![Alert {
+                    alert_type: "RTMP Connection Failure".into(),
+                    message: "Unable to connect to the RTMP destination: connection refused".into(),
+                    set_at: Some(now),
+                }]
+            } else {
+                Vec::new()
+            })
         })
     }
 }

@@ -89,6 +89,7 @@ mod tests {
             channels: HashMap::new(),
             quotas: QuotaUse::default(),
             metrics: m,
+            alerts: Default::default(),
         })));
     }
 

@@ -56,6 +56,8 @@ pub struct Inputs<'a> {
     /// Newest samples of the output bitrate (bits/s), oldest first; `None` is a gap.
     pub recent: &'a [Option<f64>],
     pub active_outputs: Option<f64>,
+    /// MediaLive alerts SET on the channel.
+    pub alerts: &'a [String],
     /// The flow's SourceConnected; `None` when unknown.
     pub source_connected: Option<bool>,
     /// The preset's video + audio bitrate (bits/s); `None` for an unknown preset.
@@ -68,6 +70,9 @@ pub fn assess(i: &Inputs) -> Health {
     }
     if i.source_connected == Some(false) {
         return Health::SourceLost;
+    }
+    if let Some(alert) = i.alerts.first() {
+        return Health::Failing(format!("alert: {alert}"));
     }
     if i.active_outputs == Some(0.0) {
         return Health::Failing("0 active outputs: the platform is not receiving".into());
@@ -101,6 +106,7 @@ mod tests {
             status: Status::Running,
             recent,
             active_outputs: Some(1.0),
+            alerts: &[],
             source_connected: Some(true),
             preset_bitrate: Some(PRESET),
         }
@@ -121,6 +127,21 @@ mod tests {
             assert_eq!(assess(&i), Health::NotRunning);
             assert_eq!(assess(&i).label(), "—");
         }
+    }
+
+    #[test]
+    fn a_set_alert_is_failing_even_with_a_bitrate() {
+        let recent = [Some(PRESET), Some(PRESET)];
+        let alerts = ["RTMP Connection Failure: refused".to_string()];
+        let i = Inputs {
+            alerts: &alerts,
+            ..running(&recent)
+        };
+        let h = assess(&i);
+        assert!(
+            matches!(&h, Health::Failing(why) if why.contains("RTMP")),
+            "{h:?}"
+        );
     }
 
     #[test]
@@ -154,6 +175,7 @@ mod tests {
     fn zero_active_outputs_is_failing_at_once() {
         let i = Inputs {
             active_outputs: Some(0.0),
+            alerts: &[],
             ..running(&[Some(6e6), Some(6e6)])
         };
         assert!(matches!(assess(&i), Health::Failing(_)));

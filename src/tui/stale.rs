@@ -120,6 +120,7 @@ mod tests {
             channels: HashMap::new(),
             quotas: QuotaUse::default(),
             metrics: MetricsSample::default(),
+            alerts: Default::default(),
         })));
     }
 
@@ -190,6 +191,7 @@ mod tests {
             channels: HashMap::new(),
             quotas: QuotaUse::default(),
             metrics: MetricsSample::default(),
+            alerts: Default::default(),
         };
         o.error = Some("ListChannels: throttled".into());
         s.apply(EngineEvent::Observed(Box::new(o)));

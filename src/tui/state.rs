@@ -99,6 +99,8 @@ pub struct Row {
     /// Output bits per second.
     pub bitrate: History,
     pub active_outputs: Option<f64>,
+    /// MediaLive alerts SET on the channel (RTMP failures arrive this way).
+    pub alerts: Vec<String>,
     /// Operations that failed this session.
     pub failures: u32,
     /// The alarm raised for this row and not yet cleared, so an alert fires once per transition.
@@ -114,6 +116,7 @@ impl Row {
             channel: None,
             bitrate: History::default(),
             active_outputs: None,
+            alerts: Vec::new(),
             failures: 0,
             alarm: None,
         }
@@ -309,6 +312,7 @@ impl AppState {
             status: row.record.status,
             recent: &row.bitrate.newest(2),
             active_outputs: row.active_outputs,
+            alerts: &row.alerts,
             source_connected: self.source.connected,
             preset_bitrate,
         })
@@ -456,6 +460,7 @@ impl AppState {
             let metrics = m.destinations.get(&id).copied().unwrap_or_default();
             row.bitrate.push(metrics.bitrate);
             row.active_outputs = metrics.active_outputs;
+            row.alerts = o.alerts.get(&id).cloned().unwrap_or_default();
         }
         alerts::check(self);
     }
@@ -626,6 +631,7 @@ pub(crate) mod tests {
             channels: HashMap::new(),
             quotas: QuotaUse::default(),
             metrics,
+            alerts: Default::default(),
         }
     }
 

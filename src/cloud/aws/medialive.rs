@@ -6,7 +6,7 @@ use super::channel_request::{
 use super::errors::{map, map_channel};
 use super::ratelimit::RateLimiter;
 use crate::cloud::{
-    BatchFailure, BatchResult, Channel, ChannelState, CloudError, CreateChannelRequest,
+    Alert, BatchFailure, BatchResult, Channel, ChannelState, CloudError, CreateChannelRequest,
     CreateInputRequest, ErrorKind, Input, InputSource, InputState, MediaLive, UpdateChannelRequest,
 };
 use async_trait::async_trait;
@@ -365,6 +365,36 @@ impl MediaLive for SdkMediaLive {
             .await
             .map_err(|e| map("BatchStart", e))?;
         Ok(batch_result!(out))
+    }
+
+    async fn list_alerts(&self, channel_id: &str) -> Result<Vec<Alert>, CloudError> {
+        let mut alerts = Vec::new();
+        let mut token = None;
+        loop {
+            self.limiter.acquire().await;
+            let out = self
+                .client
+                .list_alerts()
+                .channel_id(channel_id)
+                .state_filter("SET")
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| map("ListAlerts", e))?;
+            for a in out.alerts() {
+                alerts.push(Alert {
+                    alert_type: a.alert_type().unwrap_or_default().to_string(),
+                    message: a.message().unwrap_or_default().to_string(),
+                    set_at: a
+                        .set_timestamp()
+                        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.secs()).ok()),
+                });
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(alerts);
+            }
+        }
     }
 
     async fn batch_stop(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError> {
