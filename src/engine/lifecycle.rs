@@ -7,9 +7,9 @@ use super::cost::billed_minutes;
 use super::{Engine, EngineEvent, Level, OpKind, Progress};
 use crate::cloud::{
     ChannelConfig, ChannelEncoding, ChannelState, CloudError, CreateChannelRequest,
-    CreateInputRequest, ErrorKind, InputSource, InputState, RtmpDestination,
+    CreateInputRequest, ErrorKind, Input, InputSource, InputState, RtmpDestination, Tags,
 };
-use crate::domain::naming::{resource_name, tags};
+use crate::domain::naming::{TAG_DESTINATION_ID, resource_name, tags};
 use crate::domain::{Desired, Destination, DestinationId, Status};
 use std::time::Duration;
 
@@ -95,10 +95,31 @@ impl Engine {
                 Ok(next)
             }
             Err(e) if e.kind == ErrorKind::ConditionFailed => {
+                // A retry after a lost answer (a timeout) finds its own write already there.
+                if self.stored(id).await.as_ref() == Some(&next) {
+                    self.records_lock().insert(id, next.clone());
+                    self.emit(EngineEvent::Upserted(next.clone()));
+                    return Ok(next);
+                }
                 Err(self.lost_race(id, &current, e).await)
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// A resource was created but writing its id down failed: keep the id in our copy of the
+    /// record (same version as the table's), so the failure written next by `finish` names it
+    /// and nothing billed in AWS is left without a record.
+    fn remember(&self, id: DestinationId, change: impl FnOnce(&mut Destination)) {
+        if let Some(r) = self.records_lock().get_mut(&id) {
+            change(r);
+        }
+    }
+
+    /// The record as the table holds it now; `None` when it is gone or can't be read.
+    async fn stored(&self, id: DestinationId) -> Option<Destination> {
+        let store = &self.inner.cloud.store;
+        self.call(id, || store.get(id)).await.ok().flatten()
     }
 
     /// Another operator wrote the record first: take their version, show it, and say what they
@@ -238,7 +259,17 @@ impl Engine {
         let id = record.id();
         let step = self.progress(id, OpKind::Add, 1, ADD_STEPS, "saving record");
         let store = &self.inner.cloud.store;
-        if let Err(e) = self.call(id, || store.put_if_absent(&record)).await {
+        let put = match self.call(id, || store.put_if_absent(&record)).await {
+            // The first attempt landed and its answer was lost: the record is ours.
+            Err(e)
+                if e.kind == ErrorKind::ConditionFailed
+                    && self.stored(id).await.as_ref() == Some(&record) =>
+            {
+                Ok(())
+            }
+            other => other,
+        };
+        if let Err(e) = put {
             // Nothing was created: the row goes away again.
             self.records_lock().remove(&id);
             self.emit(EngineEvent::Removed(id));
@@ -314,7 +345,10 @@ impl Engine {
                 let input_id = input.id.clone();
                 self.modify(id, |r| r.media_live_input_id = Some(input_id.clone()))
                     .await
-                    .map_err(at(&step))?;
+                    .map_err(|e| {
+                        self.remember(id, |r| r.media_live_input_id = Some(input_id.clone()));
+                        at(&step)(e)
+                    })?;
                 input
             }
         };
@@ -347,7 +381,10 @@ impl Engine {
                     .map_err(at(&step))?;
                 self.modify(id, |r| r.media_live_channel_id = Some(channel.id.clone()))
                     .await
-                    .map_err(at(&step))?;
+                    .map_err(|e| {
+                        self.remember(id, |r| r.media_live_channel_id = Some(channel.id.clone()));
+                        at(&step)(e)
+                    })?;
                 channel.id
             }
         };
@@ -363,12 +400,17 @@ impl Engine {
         .map_err(at(&step))?;
 
         let step = self.progress(id, op, first + 3, of, "linking flow output");
+        self.link_output(id, &input, &step).await
+    }
+
+    /// Writes the flow output MediaLive made for the input into the record.
+    async fn link_output(&self, id: DestinationId, input: &Input, step: &str) -> StepResult {
         let mc = &self.inner.cloud.mediaconnect;
         let flow_arn = self.inner.config.flow_arn.clone();
         let flow = self
             .call(id, || mc.describe_flow(&flow_arn))
             .await
-            .map_err(at(&step))?;
+            .map_err(at(step))?;
         let output_arn = flow
             .outputs
             .iter()
@@ -383,8 +425,28 @@ impl Engine {
         }
         self.modify(id, |r| r.media_connect_output_arn = output_arn)
             .await
-            .map_err(at(&step))?;
+            .map_err(at(step))?;
         Ok(())
+    }
+
+    /// An add that failed at its last step left the record without its flow output: link it
+    /// before a start or stop makes the record say the chain is whole again.
+    async fn ensure_linked(&self, id: DestinationId, step: &str) -> StepResult {
+        let Some(record) = self.record(id) else {
+            return Ok(());
+        };
+        let (None, Some(input_id)) = (
+            &record.media_connect_output_arn,
+            &record.media_live_input_id,
+        ) else {
+            return Ok(());
+        };
+        let ml = &self.inner.cloud.medialive;
+        let input = self
+            .call(id, || ml.describe_input(input_id))
+            .await
+            .map_err(at(step))?;
+        self.link_output(id, &input, step).await
     }
 
     pub(crate) async fn run_start(&self, id: DestinationId) -> StepResult {
@@ -435,6 +497,7 @@ impl Engine {
         of: u8,
     ) -> StepResult<(String, String)> {
         let step = self.progress(id, op, step_no, of, "starting channel");
+        self.ensure_linked(id, &step).await?;
         let record = self
             .modify(id, |r| {
                 r.status = Status::Starting;
@@ -592,6 +655,7 @@ impl Engine {
         of: u8,
     ) -> StepResult<(String, String)> {
         let step = self.progress(id, op, step_no, of, "stopping channel");
+        self.ensure_linked(id, &step).await?;
         let record = self
             .modify(id, |r| {
                 r.status = Status::Stopping;
@@ -630,11 +694,73 @@ impl Engine {
         let step = self.progress(id, OpKind::Delete, 5, DELETE_STEPS, "removing record");
         let version = self.record(id).map(|r| r.version).unwrap_or(0);
         let store = &self.inner.cloud.store;
-        self.call(id, || store.delete_if_version(id, version))
-            .await
-            .map_err(at(&step))?;
+        match self.call(id, || store.delete_if_version(id, version)).await {
+            Ok(()) => {}
+            // Already gone: a retry after a lost answer, or nothing left to remove.
+            Err(e) if e.kind == ErrorKind::ConditionFailed && self.stored(id).await.is_none() => {}
+            Err(e) => return Err(at(&step)(e)),
+        }
         self.records_lock().remove(&id);
         self.emit(EngineEvent::Removed(id));
+        Ok(())
+    }
+
+    /// A record that doesn't name its channel or input (an add interrupted between a create and
+    /// the write of its id, or whose create's answer was lost and its retries exhausted) may
+    /// still own one: look it up by its destination-id tag and write it into the record, so a
+    /// teardown removes it instead of leaking it and the row shows what is billed.
+    pub(crate) async fn adopt_tagged(&self, id: DestinationId, step: &str) -> StepResult {
+        let Some(record) = self.record(id) else {
+            return Ok(());
+        };
+        let ml = &self.inner.cloud.medialive;
+        let tag = id.to_string();
+        let mine = |tags: &Tags| tags.get(TAG_DESTINATION_ID) == Some(&tag);
+        let channel = match record.media_live_channel_id {
+            Some(_) => None,
+            None => self
+                .call(id, || ml.list_channels())
+                .await
+                .map_err(at(step))?
+                .into_iter()
+                .find(|c| mine(&c.tags) && c.state != ChannelState::Deleted)
+                .map(|c| c.id),
+        };
+        let input = match record.media_live_input_id {
+            Some(_) => None,
+            None => self
+                .call(id, || ml.list_inputs())
+                .await
+                .map_err(at(step))?
+                .into_iter()
+                .find(|i| mine(&i.tags) && i.state != InputState::Deleted)
+                .map(|i| i.id),
+        };
+        if channel.is_none() && input.is_none() {
+            return Ok(());
+        }
+        let found: Vec<String> = [("channel", &channel), ("input", &input)]
+            .iter()
+            .filter_map(|(what, res)| res.as_ref().map(|r| format!("{what} {r}")))
+            .collect();
+        self.log(
+            Level::Warn,
+            Some(id),
+            format!(
+                "found {} by its tag: the record names it now",
+                found.join(" and ")
+            ),
+        );
+        self.modify(id, |r| {
+            if channel.is_some() {
+                r.media_live_channel_id = channel.clone();
+            }
+            if input.is_some() {
+                r.media_live_input_id = input.clone();
+            }
+        })
+        .await
+        .map_err(at(step))?;
         Ok(())
     }
 
@@ -644,6 +770,7 @@ impl Engine {
     pub(crate) async fn teardown(&self, id: DestinationId, op: OpKind, of: u8) -> StepResult {
         let ml = &self.inner.cloud.medialive;
         let step = self.progress(id, op, 1, of, "stopping channel");
+        self.adopt_tagged(id, &step).await?;
         let record = self.record(id).ok_or_else(|| {
             at(&step)(CloudError::new(
                 "GetItem",
@@ -677,8 +804,12 @@ impl Engine {
             }
 
             let step = self.progress(id, op, 2, of, "deleting channel");
-            if matches!(state, Some(ChannelState::Creating | ChannelState::Updating)) {
-                // A channel still being created or updated can't be deleted yet (409).
+            if matches!(
+                state,
+                Some(ChannelState::Creating | ChannelState::Updating | ChannelState::Stopping)
+            ) {
+                // A channel still being created, updated or stopped (a stop interrupted by a
+                // crash or a failed wait) can't be deleted yet (409).
                 wait_for_channel(
                     ml.as_ref(),
                     &channel_id,
@@ -697,6 +828,16 @@ impl Engine {
                 match self.call(id, || ml.delete_channel(&channel_id)).await {
                     Ok(_) => {}
                     Err(e) if e.is_not_found() => {}
+                    // A retry after a lost answer finds the channel already on its way out.
+                    Err(e) if e.kind == ErrorKind::Conflict => {
+                        let c = self
+                            .call(id, || ml.describe_channel(&channel_id))
+                            .await
+                            .map_err(at(&step))?;
+                        if !matches!(c.state, ChannelState::Deleting | ChannelState::Deleted) {
+                            return Err(at(&step)(e));
+                        }
+                    }
                     Err(e) => return Err(at(&step)(e)),
                 }
             }
@@ -719,17 +860,42 @@ impl Engine {
 
         let step = self.progress(id, op, 4, of, "deleting input");
         if let Some(input_id) = record.media_live_input_id.clone() {
-            // The input detaches once its channel is deleted; deleting it earlier is a 409.
-            let present =
-                wait_for_input(ml.as_ref(), &input_id, InputState::Detached, INPUT_TIMEOUT)
-                    .await
-                    .map_err(at(&step))?;
-            if present.is_some() {
+            let state = match self.call(id, || ml.describe_input(&input_id)).await {
+                Ok(i) => Some(i.state),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(at(&step)(e)),
+            };
+            // Deleting: a delete interrupted by a crash already asked; just wait for it.
+            let exists = !matches!(state, None | Some(InputState::Deleted));
+            let needs_delete = match state {
+                None | Some(InputState::Deleted | InputState::Deleting) => false,
+                Some(InputState::Detached) => true,
+                // The input detaches once its channel is deleted; deleting it earlier is a 409.
+                Some(_) => {
+                    wait_for_input(ml.as_ref(), &input_id, InputState::Detached, INPUT_TIMEOUT)
+                        .await
+                        .map_err(at(&step))?
+                        .is_some()
+                }
+            };
+            if needs_delete {
                 match self.call(id, || ml.delete_input(&input_id)).await {
                     Ok(()) => {}
                     Err(e) if e.is_not_found() => {}
+                    // A retry after a lost answer finds the input already being deleted.
+                    Err(e) if e.kind == ErrorKind::Conflict => {
+                        let i = self
+                            .call(id, || ml.describe_input(&input_id))
+                            .await
+                            .map_err(at(&step))?;
+                        if !matches!(i.state, InputState::Deleting | InputState::Deleted) {
+                            return Err(at(&step)(e));
+                        }
+                    }
                     Err(e) => return Err(at(&step)(e)),
                 }
+            }
+            if exists {
                 // Until the input is DELETED its flow output still exists (and is billed).
                 wait_for_input(ml.as_ref(), &input_id, InputState::Deleted, INPUT_TIMEOUT)
                     .await

@@ -1,0 +1,183 @@
+//! What must hold between the records and the simulated account once everything has settled.
+//! Each check returns a description of what is wrong instead of panicking, so a caller looping
+//! over many cases can name the case that broke.
+
+use onair::cloud::ChannelState;
+use onair::domain::naming::TAG_DESTINATION_ID;
+use onair::domain::{Destination, Status};
+use onair::sim::{SimSnapshot, Simulator};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// No leak, no duplicate, table == engine, and every settled record says what AWS shows.
+pub fn check(sim: &Simulator, engine_records: &[Destination]) -> Result<(), String> {
+    let snap = sim.snapshot();
+    let mut problems = Vec::new();
+    consistent(&snap, engine_records, &mut problems);
+    no_duplicates(&snap, &mut problems);
+    matches_reality(&snap, engine_records, &mut problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n  "))
+    }
+}
+
+/// `Rig::assert_consistent` as a check: AWS holds exactly the resources the records name.
+pub fn consistent(snap: &SimSnapshot, records: &[Destination], problems: &mut Vec<String>) {
+    let channels: BTreeSet<&str> = snap.channels.iter().map(|c| c.id.as_str()).collect();
+    let recorded: BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| r.media_live_channel_id.as_deref())
+        .collect();
+    if channels != recorded {
+        problems.push(format!(
+            "channels in AWS {channels:?} vs in records {recorded:?}"
+        ));
+    }
+    let inputs: BTreeSet<&str> = snap.inputs.iter().map(|i| i.id.as_str()).collect();
+    let recorded: BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| r.media_live_input_id.as_deref())
+        .collect();
+    if inputs != recorded {
+        problems.push(format!(
+            "inputs in AWS {inputs:?} vs in records {recorded:?}"
+        ));
+    }
+    let outputs = snap
+        .flow_outputs
+        .iter()
+        .filter(|o| o.medialive_input_arn.is_some())
+        .count();
+    if outputs != snap.inputs.len() {
+        problems.push(format!(
+            "{outputs} flow outputs for {} inputs",
+            snap.inputs.len()
+        ));
+    }
+    let stored: BTreeSet<_> = snap.records.iter().copied().collect();
+    let ours: BTreeSet<_> = records.iter().map(Destination::id).collect();
+    if stored != ours {
+        problems.push(format!("table {stored:?} vs engine {ours:?}"));
+    }
+}
+
+/// Every channel and input in AWS is named by a record (the leak half of [`consistent`]).
+pub fn unrecorded(snap: &SimSnapshot, records: &[Destination]) -> Result<(), String> {
+    let channels: BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| r.media_live_channel_id.as_deref())
+        .collect();
+    let inputs: BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| r.media_live_input_id.as_deref())
+        .collect();
+    let leaked: Vec<String> = snap
+        .channels
+        .iter()
+        .filter(|c| !channels.contains(c.id.as_str()))
+        .map(|c| format!("channel {}", c.id))
+        .chain(
+            snap.inputs
+                .iter()
+                .filter(|i| !inputs.contains(i.id.as_str()))
+                .map(|i| format!("input {}", i.id)),
+        )
+        .collect();
+    if leaked.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("not in any record: {}", leaked.join(", ")))
+    }
+}
+
+/// At most one channel and one input per destination id tag.
+pub fn no_duplicates(snap: &SimSnapshot, problems: &mut Vec<String>) {
+    let mut channels: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &snap.channels {
+        if let Some(d) = c.tags.get(TAG_DESTINATION_ID) {
+            *channels.entry(d.as_str()).or_default() += 1;
+        }
+    }
+    let mut inputs: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in &snap.inputs {
+        if let Some(d) = i.tags.get(TAG_DESTINATION_ID) {
+            *inputs.entry(d.as_str()).or_default() += 1;
+        }
+    }
+    for (d, n) in channels.iter().filter(|(_, n)| **n > 1) {
+        problems.push(format!("{n} channels for destination {d}"));
+    }
+    for (d, n) in inputs.iter().filter(|(_, n)| **n > 1) {
+        problems.push(format!("{n} inputs for destination {d}"));
+    }
+}
+
+/// Every record is settled and its status is what its chain's AWS state says.
+pub fn matches_reality(snap: &SimSnapshot, records: &[Destination], problems: &mut Vec<String>) {
+    for r in records {
+        let channel = r
+            .media_live_channel_id
+            .as_deref()
+            .and_then(|id| snap.channels.iter().find(|c| c.id == id));
+        let input = r
+            .media_live_input_id
+            .as_deref()
+            .and_then(|id| snap.inputs.iter().find(|i| i.id == id));
+        let name = &r.name;
+        let state = channel.map(|c| c.state);
+        match r.status {
+            Status::Idle | Status::Running => {
+                let want = if r.status == Status::Idle {
+                    ChannelState::Idle
+                } else {
+                    ChannelState::Running
+                };
+                if state != Some(want) {
+                    problems.push(format!(
+                        "{name} is {} but its channel is {state:?}",
+                        r.status
+                    ));
+                }
+                if input.is_none() {
+                    problems.push(format!("{name} is {} without an input", r.status));
+                }
+                let output = input.and_then(|i| {
+                    let arn = format!(
+                        "arn:aws:medialive:{}:{}:input:{}",
+                        Simulator::REGION,
+                        Simulator::ACCOUNT,
+                        i.id
+                    );
+                    snap.flow_outputs
+                        .iter()
+                        .find(|o| o.medialive_input_arn.as_deref() == Some(arn.as_str()))
+                });
+                if output.map(|o| &o.arn) != r.media_connect_output_arn.as_ref() {
+                    problems.push(format!(
+                        "{name}: recorded flow output {:?}, the flow has {:?}",
+                        r.media_connect_output_arn,
+                        output.map(|o| &o.arn)
+                    ));
+                }
+                if (r.status == Status::Running) != r.running_since.is_some() {
+                    problems.push(format!(
+                        "{name} is {} with running_since {:?}",
+                        r.status, r.running_since
+                    ));
+                }
+            }
+            Status::Parked => {
+                if r.media_live_channel_id.is_some() || r.media_live_input_id.is_some() {
+                    problems.push(format!("{name} is parked but names AWS resources"));
+                }
+            }
+            Status::Error => {
+                if r.last_error.is_none() {
+                    problems.push(format!("{name} is in error without lastError"));
+                }
+            }
+            other => problems.push(format!("{name} is still {other} after settling")),
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! A tap between the engine and the simulator: it records the sequence of calls an operation
+//! makes, and on the n-th call of one operation it either arms the simulator's own fault
+//! (`fail_next`, so the error is exactly what the simulator would give) or "kills the process":
+//! that call (made or not) and every later one never answer, as when the process dies.
+
+use async_trait::async_trait;
+use onair::cloud::{
+    AddFlowOutputRequest, BatchResult, Channel, Cloud, CloudError, CreateChannelRequest,
+    CreateInputRequest, ErrorKind, Flow, FlowOutput, Input, MediaConnect, MediaLive, RecordStore,
+    UpdateChannelRequest,
+};
+use onair::domain::{Destination, DestinationId};
+use onair::sim::Simulator;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+/// What happens at the armed call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The simulator fails the call (and the next ones of the same operation) with these kinds.
+    Fail(Vec<ErrorKind>),
+    /// The process dies just before the call: it is never made.
+    KillBefore,
+    /// The process dies just after the call: AWS did it, nobody heard the answer.
+    KillAfter,
+}
+
+#[derive(Debug, Clone)]
+struct Trigger {
+    call: &'static str,
+    /// 1-based occurrence of `call`, counted from when the trigger was armed.
+    nth: u32,
+    action: Action,
+}
+
+#[derive(Default)]
+struct State {
+    log: Vec<&'static str>,
+    counts: HashMap<&'static str, u32>,
+    trigger: Option<Trigger>,
+    fired: bool,
+    dead: bool,
+}
+
+enum Gate {
+    Pass,
+    Dead,
+    DieAfter,
+}
+
+pub struct Tap {
+    sim: Arc<Simulator>,
+    state: Mutex<State>,
+}
+
+impl Tap {
+    pub fn new(sim: Arc<Simulator>) -> Arc<Self> {
+        Arc::new(Self {
+            sim,
+            state: Mutex::default(),
+        })
+    }
+
+    /// The services as the engine sees them: every call but CloudWatch goes through the tap.
+    pub fn cloud(self: &Arc<Self>) -> Cloud {
+        Cloud {
+            medialive: Arc::clone(self) as Arc<dyn MediaLive>,
+            mediaconnect: Arc::clone(self) as Arc<dyn MediaConnect>,
+            cloudwatch: self.sim.cloud().cloudwatch,
+            store: Arc::clone(self) as Arc<dyn RecordStore>,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets the calls seen so far and arms `action` for the `nth` next call of `call`.
+    pub fn arm(&self, call: &'static str, nth: u32, action: Action) {
+        let mut s = self.lock();
+        s.log.clear();
+        s.counts.clear();
+        s.fired = false;
+        s.trigger = Some(Trigger { call, nth, action });
+    }
+
+    /// Starts recording afresh without a trigger.
+    pub fn record(&self) {
+        let mut s = self.lock();
+        s.log.clear();
+        s.counts.clear();
+        s.trigger = None;
+        s.fired = false;
+    }
+
+    pub fn log(&self) -> Vec<&'static str> {
+        self.lock().log.clone()
+    }
+
+    pub fn fired(&self) -> bool {
+        self.lock().fired
+    }
+
+    /// The process dies now: no call through this tap ever answers again.
+    pub fn kill(&self) {
+        self.lock().dead = true;
+    }
+
+    pub fn dead(&self) -> bool {
+        self.lock().dead
+    }
+
+    fn gate(&self, call: &'static str) -> Gate {
+        let mut s = self.lock();
+        if s.dead {
+            return Gate::Dead;
+        }
+        s.log.push(call);
+        let n = {
+            let n = s.counts.entry(call).or_default();
+            *n += 1;
+            *n
+        };
+        let Some(t) = s.trigger.clone() else {
+            return Gate::Pass;
+        };
+        if t.call != call || t.nth != n || s.fired {
+            return Gate::Pass;
+        }
+        s.fired = true;
+        match t.action {
+            Action::Fail(kinds) => {
+                drop(s);
+                for kind in kinds {
+                    self.sim.fail_next(call, kind);
+                }
+                Gate::Pass
+            }
+            Action::KillBefore => {
+                s.dead = true;
+                Gate::Dead
+            }
+            Action::KillAfter => {
+                s.dead = true;
+                Gate::DieAfter
+            }
+        }
+    }
+
+    async fn around<T>(
+        &self,
+        call: &'static str,
+        f: impl Future<Output = Result<T, CloudError>>,
+    ) -> Result<T, CloudError> {
+        match self.gate(call) {
+            Gate::Pass => f.await,
+            Gate::Dead => std::future::pending().await,
+            Gate::DieAfter => {
+                let _ = f.await;
+                std::future::pending().await
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl MediaLive for Tap {
+    async fn create_input(&self, req: CreateInputRequest) -> Result<Input, CloudError> {
+        self.around("CreateInput", self.sim.create_input(req)).await
+    }
+    async fn describe_input(&self, input_id: &str) -> Result<Input, CloudError> {
+        self.around("DescribeInput", self.sim.describe_input(input_id))
+            .await
+    }
+    async fn list_inputs(&self) -> Result<Vec<Input>, CloudError> {
+        self.around("ListInputs", self.sim.list_inputs()).await
+    }
+    async fn delete_input(&self, input_id: &str) -> Result<(), CloudError> {
+        self.around("DeleteInput", self.sim.delete_input(input_id))
+            .await
+    }
+    async fn create_channel(&self, req: CreateChannelRequest) -> Result<Channel, CloudError> {
+        self.around("CreateChannel", self.sim.create_channel(req))
+            .await
+    }
+    async fn describe_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
+        self.around("DescribeChannel", self.sim.describe_channel(channel_id))
+            .await
+    }
+    async fn list_channels(&self) -> Result<Vec<Channel>, CloudError> {
+        self.around("ListChannels", self.sim.list_channels()).await
+    }
+    async fn start_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
+        self.around("StartChannel", self.sim.start_channel(channel_id))
+            .await
+    }
+    async fn stop_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
+        self.around("StopChannel", self.sim.stop_channel(channel_id))
+            .await
+    }
+    async fn update_channel(&self, req: UpdateChannelRequest) -> Result<Channel, CloudError> {
+        self.around("UpdateChannel", self.sim.update_channel(req))
+            .await
+    }
+    async fn delete_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
+        self.around("DeleteChannel", self.sim.delete_channel(channel_id))
+            .await
+    }
+    async fn batch_start(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError> {
+        self.around("BatchStart", self.sim.batch_start(channel_ids))
+            .await
+    }
+    async fn batch_stop(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError> {
+        self.around("BatchStop", self.sim.batch_stop(channel_ids))
+            .await
+    }
+}
+
+#[async_trait]
+impl MediaConnect for Tap {
+    async fn describe_flow(&self, flow_arn: &str) -> Result<Flow, CloudError> {
+        self.around("DescribeFlow", self.sim.describe_flow(flow_arn))
+            .await
+    }
+    async fn add_flow_output(
+        &self,
+        flow_arn: &str,
+        output: AddFlowOutputRequest,
+    ) -> Result<FlowOutput, CloudError> {
+        self.around("AddFlowOutputs", self.sim.add_flow_output(flow_arn, output))
+            .await
+    }
+    async fn remove_flow_output(&self, flow_arn: &str, output_arn: &str) -> Result<(), CloudError> {
+        self.around(
+            "RemoveFlowOutput",
+            self.sim.remove_flow_output(flow_arn, output_arn),
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl RecordStore for Tap {
+    async fn get(&self, id: DestinationId) -> Result<Option<Destination>, CloudError> {
+        self.around("GetItem", self.sim.get(id)).await
+    }
+    async fn put_if_absent(&self, record: &Destination) -> Result<(), CloudError> {
+        self.around("PutItem", self.sim.put_if_absent(record)).await
+    }
+    async fn update_if_version(
+        &self,
+        record: &Destination,
+        expected: u64,
+    ) -> Result<(), CloudError> {
+        self.around("UpdateItem", self.sim.update_if_version(record, expected))
+            .await
+    }
+    async fn delete_if_version(&self, id: DestinationId, expected: u64) -> Result<(), CloudError> {
+        self.around("DeleteItem", self.sim.delete_if_version(id, expected))
+            .await
+    }
+    async fn scan(&self) -> Result<Vec<Destination>, CloudError> {
+        self.around("Scan", self.sim.scan()).await
+    }
+}
