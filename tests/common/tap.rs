@@ -215,6 +215,10 @@ impl MediaLive for Tap {
         self.around("BatchStop", self.sim.batch_stop(channel_ids))
             .await
     }
+    async fn list_alerts(&self, channel_id: &str) -> Result<Vec<onair::cloud::Alert>, CloudError> {
+        self.around("ListAlerts", self.sim.list_alerts(channel_id))
+            .await
+    }
 }
 
 #[async_trait]
