@@ -7,10 +7,21 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 
 pub fn log_dir() -> PathBuf {
     xdg_dir("XDG_STATE_HOME", ".local/state").join("onair")
 }
+
+/// Targets held at DEBUG when TRACE is asked for (a lower level stays as asked). At TRACE the SDK's orchestrator logs
+/// every HTTP response whole (and the operation's output), unless the service marks that output
+/// sensitive; MediaLive doesn't mark a channel's destination, so `--log-level trace` (or
+/// `RUST_LOG=trace`) wrote each channel's stream key into the log file with every CreateChannel,
+/// DescribeChannel and ListChannels answer, and MediaLive's error bodies that quote it.
+const NEVER_TRACED: [&str; 2] = [
+    "aws_smithy_runtime::client::orchestrator=debug",
+    "aws_smithy_runtime::client::orchestrator::http=debug",
+];
 
 /// Installs the global subscriber; `level` (from `--log-level`) beats `RUST_LOG`, default info.
 /// Returns the file's path, or an error message if the file could not be opened (onair runs on
@@ -25,12 +36,21 @@ pub fn init(level: Option<&str>) -> Result<PathBuf, String> {
         .mode(0o600)
         .open(&path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    let filter = match level {
+    let mut filter = match level {
         Some(level) => {
             EnvFilter::try_new(level).map_err(|e| format!("--log-level {level}: {e}"))?
         }
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
     };
+    if filter
+        .max_level_hint()
+        .is_none_or(|max| max == LevelFilter::TRACE)
+    {
+        for directive in NEVER_TRACED {
+            let directive = directive.parse().map_err(|e| format!("{directive}: {e}"))?;
+            filter = filter.add_directive(directive);
+        }
+    }
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)

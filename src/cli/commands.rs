@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::cloud::aws::{self, AwsBackend, AwsOptions};
 use crate::config::Settings;
 use crate::domain::{Catalog, Destination, DestinationDraft, DestinationId, Status, StreamKey};
-use crate::engine::{Engine, EngineConfig, EngineEvent};
+use crate::engine::{Engine, EngineConfig, EngineEvent, OpKind};
 use crate::tui::{self, BUILTIN_THEMES, Theme, TuiOptions};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -160,8 +160,43 @@ pub async fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The operations the engine reported as failed (their `Finished` events), drained from its
+/// event channel: destination, operation, message.
+fn finished(events: &mut UnboundedReceiver<EngineEvent>) -> Vec<(DestinationId, OpKind, String)> {
+    let mut failed = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let EngineEvent::Finished {
+            id,
+            op,
+            result: Err(message),
+        } = event
+        {
+            failed.push((id, op, message));
+        }
+    }
+    failed
+}
+
 /// The result of an operation the CLI waited for: the record's state afterwards.
-fn outcome(engine: &Engine, id: DestinationId, verb: &str) -> Result<Destination, CliError> {
+///
+/// The operation's own result decides, not the record's status: an operation that lost the
+/// race to another operator writes nothing and takes the other operator's record (`starting`,
+/// `running`), which is not `error`, and would otherwise be reported as done, exit 0, while the
+/// other operator's command succeeds too.
+fn outcome(
+    engine: &Engine,
+    failed: &[(DestinationId, OpKind, String)],
+    id: DestinationId,
+    op: OpKind,
+) -> Result<Destination, CliError> {
+    let verb = op.verb();
+    if let Some((_, _, message)) = failed.iter().find(|(i, o, _)| *i == id && *o == op) {
+        let name = engine
+            .record(id)
+            .map(|r| r.name)
+            .unwrap_or_else(|| id.short());
+        return Err(CliError::Failed(format!("{name}: {message}")));
+    }
     let record = engine
         .record(id)
         .ok_or_else(|| CliError::Failed(format!("{verb}: the record is gone")))?;
@@ -192,15 +227,15 @@ pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
         eprintln!("onair: warning: {warning}");
     }
     refuse_if_readonly(settings, "add")?;
-    let aws = connect(settings, true).await?;
+    let mut aws = connect(settings, true).await?;
     aws.engine.load().await?;
     let id = aws.engine.add(draft)?;
     aws.engine.settle().await;
-    let mut record = outcome(&aws.engine, id, "add")?;
+    let mut record = outcome(&aws.engine, &finished(&mut aws.events), id, OpKind::Add)?;
     if args.start {
         aws.engine.start(id)?;
         aws.engine.settle().await;
-        record = outcome(&aws.engine, id, "start")?;
+        record = outcome(&aws.engine, &finished(&mut aws.events), id, OpKind::Start)?;
     }
     if args.json {
         println!("{}", json_of(std::slice::from_ref(&record))?);
@@ -227,8 +262,9 @@ pub async fn start_stop(
     start: bool,
 ) -> Result<(), CliError> {
     let verb = if start { "start" } else { "stop" };
+    let op = if start { OpKind::Start } else { OpKind::Stop };
     refuse_if_readonly(settings, verb)?;
-    let aws = connect(settings, true).await?;
+    let mut aws = connect(settings, true).await?;
     aws.engine.load().await?;
     let ids = resolve_all(&aws.engine, targets)?;
     for id in &ids {
@@ -240,9 +276,10 @@ pub async fn start_stop(
         asked?;
     }
     aws.engine.settle().await;
+    let failed = finished(&mut aws.events);
     let mut failures = Vec::new();
     for id in ids {
-        match outcome(&aws.engine, id, verb) {
+        match outcome(&aws.engine, &failed, id, op) {
             Ok(r) => println!("{} {} is {}", r.destination_id.short(), r.name, r.status),
             Err(e) => failures.push(e.to_string()),
         }
@@ -256,7 +293,7 @@ pub async fn start_stop(
 
 pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<(), CliError> {
     refuse_if_readonly(settings, "rm")?;
-    let aws = connect(settings, true).await?;
+    let mut aws = connect(settings, true).await?;
     aws.engine.load().await?;
     let ids = resolve_all(&aws.engine, targets)?;
     let names: Vec<String> = ids
@@ -284,8 +321,16 @@ pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<()
         aws.engine.delete(*id)?;
     }
     aws.engine.settle().await;
+    let failed = finished(&mut aws.events);
     let mut failures = Vec::new();
     for (id, name) in ids.iter().zip(&names) {
+        if let Some((_, _, message)) = failed
+            .iter()
+            .find(|(i, o, _)| i == id && *o == OpKind::Delete)
+        {
+            failures.push(format!("rm {name}: {message}"));
+            continue;
+        }
         match aws.engine.record(*id) {
             None => println!("deleted {name}"),
             Some(r) => failures.push(format!(

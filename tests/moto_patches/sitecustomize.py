@@ -7,10 +7,15 @@ without it stay plain moto. Each patch is a small function, named for the AWS be
 adds, applied once at the bottom of this file.
 """
 
+import os
+import threading
+
 from cloudwatch_cbor import cloudwatch_speaks_rpcv2_cbor
 from moto.core.exceptions import ServiceException
 from moto.mediaconnect.models import MediaConnectBackend, mediaconnect_backends
+from moto.core.responses import ActionResult
 from moto.medialive.models import MediaLiveBackend
+from moto.medialive.responses import MediaLiveResponse
 from moto.moto_api._internal import mock_random
 
 
@@ -105,8 +110,49 @@ def mediaconnect_source_has_a_transport():
     MediaConnectBackend.create_flow = patched
 
 
+def medialive_request_id_is_idempotent():
+    """AWS: CreateChannel and CreateInput take a RequestId, "a unique request ID ... that
+    prevents retries from creating multiple resources": a second create with the same RequestId
+    returns the resource the first one made. onair persists its RequestIds before calling and
+    reuses them when it resumes an interrupted add, so a CreateChannel whose answer was lost
+    must not make a second channel. Moto 5.2.5 ignores RequestId ("not yet implemented") and
+    creates another. ONAIR_MOTO_IGNORE_REQUEST_ID=1 keeps moto's behaviour (a test uses it to
+    show what `gc` does with the duplicate)."""
+    if os.environ.get("ONAIR_MOTO_IGNORE_REQUEST_ID"):
+        return
+    lock = threading.Lock()
+
+    def wrap(action, kind, resources):
+        original = getattr(MediaLiveResponse, action)
+
+        def patched(self):
+            request_id = self._get_param("RequestId")
+            backend = self.medialive_backend
+            store = getattr(backend, resources)
+            with lock:
+                made = backend.__dict__.setdefault("_onair_request_ids", {})
+                if request_id and (kind, request_id) in made:
+                    return ActionResult({kind: store[made[(kind, request_id)]]})
+                before = set(store)
+                result = original(self)
+                for new_id in set(store) - before:
+                    if request_id:
+                        made[(kind, request_id)] = new_id
+                return result
+
+        setattr(MediaLiveResponse, action, patched)
+
+    wrap("create_channel", "Channel", "_channels")
+    wrap("create_input", "Input", "_inputs")
+
+
 # Order matters: the 404 wrapper goes outermost, so the input patches see only known ids.
 medialive_mediaconnect_input_owns_a_flow_output()
 medialive_unknown_ids_are_404()
 mediaconnect_source_has_a_transport()
 cloudwatch_speaks_rpcv2_cbor()  # in cloudwatch_cbor.py
+medialive_request_id_is_idempotent()
+
+# Test-only hooks (slowed calls, forced conflicts), off unless their variables are set; they wrap
+# the patches above, so they are imported last.
+import test_hooks  # noqa: E402,F401
