@@ -179,6 +179,8 @@ async fn two_processes_racing_start_and_stop_a_hundred_times_never_both_win() {
                 assert!(stdout.contains(done), "round {n}: {what}");
             } else {
                 assert!(is_losers_message(&stderr), "round {n}: {what}");
+                // The loser changed nothing: a refusal, whichever way it lost.
+                assert_eq!(out.status.code(), Some(2), "round {n}: {what}");
                 if stderr.contains("another operator") {
                     lost_writes += 1;
                 } else {

@@ -195,7 +195,13 @@ fn outcome(
             .record(id)
             .map(|r| r.name)
             .unwrap_or_else(|| id.short());
-        return Err(CliError::Failed(format!("{name}: {message}")));
+        let text = format!("{name}: {message}");
+        // Losing a race to another operator changed nothing here: a refusal, exit 2.
+        return Err(if message.contains(crate::engine::LOST_RACE) {
+            CliError::Refused(text)
+        } else {
+            CliError::Failed(text)
+        });
     }
     let record = engine
         .record(id)
@@ -281,14 +287,29 @@ pub async fn start_stop(
     for id in ids {
         match outcome(&aws.engine, &failed, id, op) {
             Ok(r) => println!("{} {} is {}", r.destination_id.short(), r.name, r.status),
-            Err(e) => failures.push(e.to_string()),
+            Err(e) => failures.push(e),
         }
     }
+    combine(failures)
+}
+
+/// Several destinations' results as one: a failure if any failed, a refusal (exit 2) if every
+/// one that didn't succeed was refused.
+fn combine(failures: Vec<CliError>) -> Result<(), CliError> {
     if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::Failed(failures.join("\n")))
+        return Ok(());
     }
+    let all_refused = failures.iter().all(|f| matches!(f, CliError::Refused(_)));
+    let text = failures
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(if all_refused {
+        CliError::Refused(text)
+    } else {
+        CliError::Failed(text)
+    })
 }
 
 pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<(), CliError> {
@@ -328,23 +349,24 @@ pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<()
             .iter()
             .find(|(i, o, _)| i == id && *o == OpKind::Delete)
         {
-            failures.push(format!("rm {name}: {message}"));
+            let text = format!("rm {name}: {message}");
+            failures.push(if message.contains(crate::engine::LOST_RACE) {
+                CliError::Refused(text)
+            } else {
+                CliError::Failed(text)
+            });
             continue;
         }
         match aws.engine.record(*id) {
             None => println!("deleted {name}"),
-            Some(r) => failures.push(format!(
+            Some(r) => failures.push(CliError::Failed(format!(
                 "rm {}: {}",
                 r.name,
                 r.last_error.as_deref().unwrap_or("not deleted")
-            )),
+            ))),
         }
     }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::Failed(failures.join("\n")))
-    }
+    combine(failures)
 }
 
 pub async fn flow(settings: &Settings, json: bool) -> Result<(), CliError> {

@@ -26,6 +26,10 @@ pub(crate) struct StepFailure {
     pub error: CloudError,
 }
 
+/// How a lost conditional write begins its message, so the CLI can report it as a refusal
+/// (exit 2: nothing was changed by this operator) rather than a failure.
+pub const LOST_RACE: &str = "another operator";
+
 pub(crate) type StepResult<T = ()> = Result<T, StepFailure>;
 
 pub(crate) fn at(step: &str) -> impl FnOnce(CloudError) -> StepFailure + '_ {
@@ -167,7 +171,7 @@ impl Engine {
         CloudError::new(
             e.call,
             ErrorKind::ConditionFailed,
-            format!("another operator {what} first; nothing was written"),
+            format!("{LOST_RACE} {what} first; nothing was written"),
         )
     }
 

@@ -13,6 +13,7 @@ mod refresh;
 mod registry;
 
 pub use events::*;
+pub use lifecycle::LOST_RACE;
 pub use reconcile::{Orphans, ReconcileReport};
 
 use crate::clock::Clock;
