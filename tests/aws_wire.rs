@@ -693,3 +693,50 @@ async fn the_cli_runs_a_show_against_moto() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_cli_edits_a_destination_in_place_and_restarts_a_live_one_only_when_told() {
+    let moto = patched_moto(&[]);
+    let config = sdk_config(&moto);
+    let flow_arn = create_flow(&config).await;
+    let dir = TempDir::new("cli-edit");
+    let mut cli = Cli {
+        env: onair_env(&moto, TABLE, &flow_arn, dir.path()),
+        printed: String::new(),
+    };
+    cli.ok(&["init"], &[]);
+    cli.ok(
+        &[
+            "add",
+            "--name",
+            "YT",
+            "--platform",
+            "youtube",
+            "--key",
+            KEYS[0],
+        ],
+        &[],
+    );
+    let out = cli.ok(
+        &["edit", "YT", "--name", "YT two", "--preset", "720p30"],
+        &[],
+    );
+    assert!(out.contains("YT two") && out.contains("720p30"), "{out}");
+    let records = cli.list();
+    let r = by_name(&records, "YT two");
+    assert_eq!(text(&r["preset"]), "720p30");
+    assert_eq!(text(&r["status"]), "idle");
+
+    cli.ok(&["start", "YT two"], &[]);
+    let err = cli.refused(&["edit", "YT two", "--preset", "1080p60"], &[], &[]);
+    assert!(err.contains("--restart"), "{err}");
+    assert_eq!(
+        text(&by_name(&cli.list(), "YT two")["preset"]),
+        "720p30",
+        "nothing changed"
+    );
+    let out = cli.ok(&["edit", "YT two", "--preset", "1080p60", "--restart"], &[]);
+    assert!(out.contains("running"), "{out}");
+    assert_eq!(text(&by_name(&cli.list(), "YT two")["preset"]), "1080p60");
+    assert!(!cli.printed.contains(KEYS[0]), "a stream key was printed");
+}

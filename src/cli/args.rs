@@ -53,6 +53,8 @@ pub enum Command {
     Stop(Targets),
     /// Delete destinations and their whole AWS chain.
     Rm(RmArgs),
+    /// Change a destination; a live one is restarted only with --restart.
+    Edit(EditArgs),
     /// The MediaConnect flow and its outputs.
     Flow(JsonArg),
     /// Create the DynamoDB table (pay per request, point-in-time recovery on) if missing.
@@ -128,6 +130,32 @@ pub struct GcArgs {
     pub delete: bool,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct EditArgs {
+    /// Id, id prefix or name.
+    #[arg(value_name = "ID_OR_NAME")]
+    pub target: String,
+    #[arg(long, value_name = "N")]
+    pub name: Option<String>,
+    #[arg(long, value_name = "P")]
+    pub platform: Option<String>,
+    #[arg(long, value_name = "U")]
+    pub url: Option<String>,
+    /// New stream key (prefer ONAIR_STREAM_KEY).
+    #[arg(
+        long,
+        value_name = "K",
+        env = "ONAIR_STREAM_KEY",
+        hide_env_values = true
+    )]
+    pub key: Option<String>,
+    #[arg(long, value_name = "P")]
+    pub preset: Option<String>,
+    /// Apply to a live destination by restarting its channel.
+    #[arg(long)]
+    pub restart: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -531,3 +531,54 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
     }
     Ok(())
 }
+
+pub async fn edit(settings: &Settings, args: super::args::EditArgs) -> Result<(), CliError> {
+    refuse_if_readonly(settings, "edit")?;
+    let mut aws = connect(settings, true).await?;
+    aws.engine.load().await?;
+    let id = aws.engine.resolve(&args.target)?;
+    let current = aws
+        .engine
+        .record(id)
+        .ok_or_else(|| CliError::Refused(format!("no destination {:?}", args.target)))?;
+    // What isn't given stays as it is; the URL follows a platform change unless given.
+    let platform_changed = args.platform.is_some();
+    let draft = DestinationDraft {
+        name: args.name.unwrap_or_else(|| current.name.clone()),
+        platform: args
+            .platform
+            .unwrap_or_else(|| current.platform.as_str().to_string()),
+        url: args.url.unwrap_or_else(|| {
+            if platform_changed {
+                String::new()
+            } else {
+                current.rtmp_url.clone()
+            }
+        }),
+        stream_key: args
+            .key
+            .map(StreamKey::new)
+            .unwrap_or_else(|| current.stream_key.clone()),
+        preset: args.preset.unwrap_or_else(|| current.preset.clone()),
+    };
+    match aws.engine.edit(id, draft, args.restart) {
+        Err(crate::engine::Refusal::NeedsRestart { name }) => {
+            return Err(CliError::Refused(format!(
+                "{name} is live: pass --restart to stop, update and start it again"
+            )));
+        }
+        other => other?,
+    }
+    aws.engine.settle().await;
+    let failed = finished(&mut aws.events);
+    let record = outcome(&aws.engine, &failed, id, OpKind::Edit)?;
+    println!(
+        "{} {} ({}, {}) is {}",
+        record.destination_id.short(),
+        record.name,
+        record.platform,
+        record.preset,
+        record.status
+    );
+    Ok(())
+}

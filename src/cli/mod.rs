@@ -145,6 +145,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Some(Command::Stop(t)) => commands::start_stop(&settings, &t.targets, false).await,
         Some(Command::Rm(args)) => commands::rm(&settings, &args.targets, args.yes).await,
         Some(Command::Flow(args)) => commands::flow(&settings, args.json).await,
+        Some(Command::Edit(args)) => commands::edit(&settings, args).await,
         Some(Command::Init) => commands::init(&settings).await,
         Some(Command::Reconcile) => commands::reconcile(&settings).await,
         Some(Command::Doctor { demo }) => doctor::run(&settings, demo).await,
