@@ -522,14 +522,37 @@ impl Engine {
         step: &str,
     ) -> StepResult {
         let ml = &self.inner.cloud.medialive;
-        match self.call(id, || ml.start_channel(channel_id)).await {
+        let answer = self.call(id, || ml.start_channel(channel_id)).await;
+        self.conflict_is_progress(
+            id,
+            channel_id,
+            step,
+            answer,
+            &[ChannelState::Starting, ChannelState::Running],
+        )
+        .await
+    }
+
+    /// A 409 from a start or stop means the channel is in another state than the call expects:
+    /// if it is already where the call leads (a retried call, another operator), that is
+    /// progress; otherwise the conflict stands.
+    async fn conflict_is_progress<T>(
+        &self,
+        id: DestinationId,
+        channel_id: &str,
+        step: &str,
+        answer: Result<T, CloudError>,
+        already: &[ChannelState],
+    ) -> StepResult {
+        match answer {
             Ok(_) => Ok(()),
             Err(e) if e.kind == ErrorKind::Conflict => {
+                let ml = &self.inner.cloud.medialive;
                 let c = self
                     .call(id, || ml.describe_channel(channel_id))
                     .await
                     .map_err(at(step))?;
-                if matches!(c.state, ChannelState::Starting | ChannelState::Running) {
+                if already.contains(&c.state) {
                     Ok(())
                 } else {
                     Err(at(step)(e))
@@ -600,21 +623,15 @@ impl Engine {
         step: &str,
     ) -> StepResult {
         let ml = &self.inner.cloud.medialive;
-        match self.call(id, || ml.stop_channel(channel_id)).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind == ErrorKind::Conflict => {
-                let c = self
-                    .call(id, || ml.describe_channel(channel_id))
-                    .await
-                    .map_err(at(step))?;
-                if matches!(c.state, ChannelState::Stopping | ChannelState::Idle) {
-                    Ok(())
-                } else {
-                    Err(at(step)(e))
-                }
-            }
-            Err(e) => Err(at(step)(e)),
-        }
+        let answer = self.call(id, || ml.stop_channel(channel_id)).await;
+        self.conflict_is_progress(
+            id,
+            channel_id,
+            step,
+            answer,
+            &[ChannelState::Stopping, ChannelState::Idle],
+        )
+        .await
     }
 
     /// Waits for IDLE and closes the run on the record.
