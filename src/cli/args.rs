@@ -83,6 +83,10 @@ pub struct DemoArgs {
     /// Preload a sample show: two YouTube feeds, Twitch and a custom RTMP server.
     #[arg(long)]
     pub sample: bool,
+    /// Preload N destinations instead and start them all (a load for measurements; the
+    /// simulated channel and input quotas are raised to fit, at most 50: one flow's outputs).
+    #[arg(long, value_name = "N", conflicts_with = "sample", value_parser = clap::value_parser!(u16).range(1..=50))]
+    pub sample_size: Option<u16>,
     /// Multiply simulated AWS delays (1.0 = realistic minutes; default 0.03 = seconds).
     #[arg(long, value_name = "FACTOR")]
     pub speed: Option<f64>,

@@ -21,8 +21,12 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
         }
         sim_config.speed = speed;
     }
-    sim_config.channel_quota = settings.channel_quota;
-    sim_config.input_quota = settings.input_quota;
+    // `--sample-size N` needs room for N chains.
+    let room = args.sample_size.map_or(0, usize::from);
+    let channel_quota = settings.channel_quota.max(room);
+    let input_quota = settings.input_quota.max(room);
+    sim_config.channel_quota = channel_quota;
+    sim_config.input_quota = input_quota;
     let sim_speed = sim_config.speed;
     let clock = Clock::system();
     let sim = Simulator::new(sim_config, clock.clone());
@@ -31,8 +35,8 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     // The simulator publishes a datapoint a second: refresh often enough to watch it move.
     config.refresh_interval = Duration::from_secs(2);
     config.metric_period = Duration::from_secs(2);
-    config.channel_quota = settings.channel_quota;
-    config.input_quota = settings.input_quota;
+    config.channel_quota = channel_quota;
+    config.input_quota = input_quota;
     config.readonly = settings.readonly;
     // Demo time runs ~30× fast: park after a demo minute, as a show would after half an hour.
     config.park_after = settings.park_after.map(|d| d.mul_f64(sim_speed));
@@ -40,6 +44,9 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
 
     if args.sample {
         tokio::spawn(load_sample_show(engine.clone()));
+    }
+    if let Some(n) = args.sample_size {
+        tokio::spawn(load_sized_show(engine.clone(), n));
     }
 
     let mut options = TuiOptions::new(format!("demo · {} (simulated)", Simulator::REGION));
@@ -87,6 +94,30 @@ async fn load_sample_show(engine: Engine) {
     engine.settle().await;
     for id in to_start {
         if let Err(e) = engine.start(id) {
+            tracing::warn!("sample show: {e}");
+        }
+    }
+}
+
+/// `--sample-size N`: N YouTube feeds, all started with one bulk start once created.
+async fn load_sized_show(engine: Engine, n: u16) {
+    let presets = ["1080p30", "720p30", "1080p60"];
+    for i in 0..n {
+        let draft = DestinationDraft {
+            name: format!("Feed {:02}", i + 1),
+            platform: "youtube".into(),
+            url: String::new(),
+            stream_key: StreamKey::new(format!("demo-{i}-xxxx-yyyy-zzzz")),
+            preset: presets[usize::from(i) % presets.len()].into(),
+        };
+        if let Err(e) = engine.add(draft) {
+            tracing::warn!("sample show: {e}");
+        }
+    }
+    engine.settle().await;
+    let ids: Vec<_> = engine.records().iter().map(|r| r.id()).collect();
+    for (_, result) in engine.start_many(&ids) {
+        if let Err(e) = result {
             tracing::warn!("sample show: {e}");
         }
     }

@@ -8,12 +8,20 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 const ATTEMPTS: u32 = 4;
+/// Throttling is the account's 5 calls/s shared by every task: many destinations at once (a
+/// bulk add) outlast 4 tries, so throttled calls get more, with longer pauses.
+const THROTTLED_ATTEMPTS: u32 = 10;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
 const POLL_FIRST: Duration = Duration::from_millis(500);
 const POLL_MAX: Duration = Duration::from_secs(5);
 
-/// Runs `call` until it succeeds, fails with a non-retryable error, or has been tried 4 times,
-/// pausing 0.5 s, 1 s, 2 s between tries. `on_retry` hears about each retried failure.
+/// Runs `call` until it succeeds, fails with a non-retryable error, or has been tried 4 times
+/// (10 when throttled), pausing about 0.5 s, 1 s, 2 s, … (at most 8 s) between tries.
+/// `on_retry` hears about each retried failure.
+///
+/// Each pause is jittered (half fixed, half random): without it, tasks throttled together
+/// retry together and are throttled together again, until they run out of tries.
 pub(crate) async fn retrying<T, F, Fut>(
     call: F,
     on_retry: impl FnMut(&CloudError, u32),
@@ -40,14 +48,24 @@ where
     let mut attempt = 1;
     loop {
         match call().await {
-            Err(e) if e.is_retryable() && attempt < attempts => {
+            // A backend that retries by itself (attempts = 1) gets no second layer of retries.
+            Err(e) if e.is_retryable() && attempts > 1 && attempt < attempts_for(&e) => {
                 on_retry(&e, attempt);
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
+                let half = backoff / 2;
+                tokio::time::sleep(half + half.mul_f64(rand::random::<f64>())).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
                 attempt += 1;
             }
             other => return other,
         }
+    }
+}
+
+fn attempts_for(e: &CloudError) -> u32 {
+    if e.kind == ErrorKind::Throttled {
+        THROTTLED_ATTEMPTS
+    } else {
+        ATTEMPTS
     }
 }
 
