@@ -33,7 +33,9 @@ fn main() {
                     "1080p30".into(),
                     rig.sim.now(),
                 );
-                record.status = Status::Idle;
+                // Parked, so reconciliation leaves these stand-in channel ids alone (as idle
+                // records, the refresh would mark each one drifted: one table write, once).
+                record.status = Status::Parked;
                 record.media_live_channel_id = Some(format!("{}", 1_000_000 + i));
                 store.put_if_absent(&record).await.expect("put record");
             }
