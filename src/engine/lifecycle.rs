@@ -501,11 +501,24 @@ impl Engine {
         of: u8,
     ) -> StepResult<(String, String)> {
         let step = self.progress(id, op, step_no, of, "starting channel");
+        self.begin_transition(id, step, Status::Starting, Desired::Running)
+            .await
+    }
+
+    /// Writes what is about to happen (and what the operator wants) before the call that does
+    /// it, after making sure the record names its flow output.
+    async fn begin_transition(
+        &self,
+        id: DestinationId,
+        step: String,
+        status: Status,
+        desired: Desired,
+    ) -> StepResult<(String, String)> {
         self.ensure_linked(id, &step).await?;
         let record = self
             .modify(id, |r| {
-                r.status = Status::Starting;
-                r.desired = Desired::Running;
+                r.status = status;
+                r.desired = desired;
                 r.last_error = None;
             })
             .await
@@ -676,16 +689,8 @@ impl Engine {
         of: u8,
     ) -> StepResult<(String, String)> {
         let step = self.progress(id, op, step_no, of, "stopping channel");
-        self.ensure_linked(id, &step).await?;
-        let record = self
-            .modify(id, |r| {
-                r.status = Status::Stopping;
-                r.desired = Desired::Idle;
-                r.last_error = None;
-            })
+        self.begin_transition(id, step, Status::Stopping, Desired::Idle)
             .await
-            .map_err(at(&step))?;
-        Ok((record.media_live_channel_id.unwrap_or_default(), step))
     }
 
     /// After IDLE: the record says so.
