@@ -96,7 +96,7 @@ fn add_start_stop_delete_a_youtube_destination_by_keyboard() {
     assert!(!end.contains(KEY));
 
     t.keys(&["q"]);
-    t.wait_for("onair to exit", WAIT, |_| t.exited());
+    assert_eq!(t.wait_exit_status(WAIT), Ok(0), "q quits cleanly");
 }
 
 #[test]
@@ -124,8 +124,7 @@ fn sigterm_and_sighup_restore_the_terminal_and_exit_cleanly() {
             .status()
             .expect("kill runs");
         assert!(status.success());
-        t.wait_for("onair to exit", WAIT, |_| t.exited());
-        assert_eq!(t.exit_status(), Some(0), "{signal}");
+        assert_eq!(t.wait_exit_status(WAIT), Ok(0), "{signal}");
         // Leaving the alternate screen gives the shell's screen back: no frame is left on it.
         let after = t.screen();
         assert!(

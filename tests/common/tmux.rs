@@ -105,15 +105,44 @@ impl Tmux {
             .expect("a pane pid")
     }
 
-    /// The exit status of the program once it has exited.
-    pub fn exit_status(&self) -> Option<i32> {
-        let out = tmux(&[
-            "display-message",
-            "-t",
-            &self.session,
-            "-p",
-            "#{pane_dead_status}",
-        ]);
-        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    /// The exit status of the program, once tmux has reaped it: `None` while it runs, and
+    /// `Err(signal)` when a signal killed it.
+    ///
+    /// `pane_dead` turns 1 when the pty closes, which can come before tmux handles SIGCHLD; the
+    /// status fields stay empty until then. So this polls until one of them is filled.
+    pub fn wait_exit_status(&self, timeout: Duration) -> Result<i32, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let out = tmux(&[
+                "display-message",
+                "-t",
+                &self.session,
+                "-p",
+                "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
+            ]);
+            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            let mut parts = text.splitn(3, ':');
+            let (dead, status, signal) = (
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or(""),
+            );
+            if dead == "1" {
+                if let Ok(code) = status.parse() {
+                    return Ok(code);
+                }
+                if !signal.is_empty() {
+                    return Err(format!("killed by signal {signal}"));
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "no exit status after {timeout:?} (pane_dead:status:signal = {text}); \
+                     the screen was:\n{}",
+                    self.screen()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
