@@ -1,6 +1,7 @@
 //! Configuration: `--config FILE`, else `$XDG_CONFIG_HOME/onair/config.toml`; each key can be
 //! set by an environment variable, and command-line flags win over both (BRIEF §4).
 
+use crate::domain::Wiring;
 use crate::domain::presets::{describe_toml_error, line_of};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,8 @@ pub struct FileConfig {
     /// How long an idle destination keeps its (billed) channel and input: "30m", "2h", "90s",
     /// or "never".
     pub park_after: Option<String>,
+    /// How inputs are fed from the flow: "mediaconnect" (default) or "rtp-push" (the seed's).
+    pub wiring: Option<Wiring>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -87,6 +90,7 @@ pub struct Settings {
     pub presets: Option<PathBuf>,
     pub bell: bool,
     pub park_after: Option<Duration>,
+    pub wiring: Wiring,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -174,6 +178,7 @@ impl Settings {
                 Some(text) => parse_park_after(text).unwrap_or(None),
                 None => Some(Duration::from_secs(30 * 60)),
             },
+            wiring: parsed.wiring.unwrap_or_default(),
             file,
         })
     }
@@ -403,6 +408,22 @@ mod tests {
         assert!(err.contains(":1: park_after"), "{err}");
         let s = load(write("park-default", ""), &[]).unwrap();
         assert_eq!(s.park_after, Some(Duration::from_secs(1800)));
+    }
+
+    #[test]
+    fn wiring_defaults_to_mediaconnect_and_takes_the_seeds_rtp_push() {
+        let s = load(write("wiring-default", ""), &[]).unwrap();
+        assert_eq!(s.wiring, Wiring::Mediaconnect);
+        let s = load(write("wiring-rtp", "wiring = \"rtp-push\"\n"), &[]).unwrap();
+        assert_eq!(s.wiring, Wiring::RtpPush);
+        let err = load(write("wiring-bad", "wiring = \"rtp\"\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("wiring"), "{err}");
+        assert!(
+            err.contains("rtp-push"),
+            "the allowed values are named: {err}"
+        );
     }
 
     #[test]

@@ -46,7 +46,7 @@ use common::rig::{self, draft};
 use common::tap::{Action, Tap};
 use onair::clock::Clock;
 use onair::cloud::ErrorKind;
-use onair::domain::{Catalog, Desired, Destination, DestinationId, Status};
+use onair::domain::{Catalog, Desired, Destination, DestinationId, Status, Wiring};
 use onair::engine::{Engine, EngineConfig, EngineEvent};
 use onair::sim::{SimConfig, Simulator};
 use std::collections::BTreeMap;
@@ -150,30 +150,32 @@ struct World {
     _events: UnboundedReceiver<EngineEvent>,
 }
 
-fn config() -> EngineConfig {
+fn config(wiring: Wiring) -> EngineConfig {
     let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
     // Parking is not a step under test here.
     config.park_after = None;
+    config.wiring = wiring;
     config
 }
 
 fn engine_on(
     sim: &Simulator,
     cloud: onair::cloud::Cloud,
+    wiring: Wiring,
 ) -> (Engine, UnboundedReceiver<EngineEvent>) {
     Engine::new(
         cloud,
         Arc::new(Catalog::builtin()),
-        config(),
+        config(wiring),
         Clock::starting_at(sim.now()),
     )
 }
 
 impl World {
-    fn new() -> Self {
+    fn new(wiring: Wiring) -> Self {
         let sim = Simulator::new(SimConfig::unlimited(), Clock::starting_at(rig::start()));
         let tap = Tap::new(Arc::clone(&sim));
-        let (engine, events) = engine_on(&sim, tap.cloud());
+        let (engine, events) = engine_on(&sim, tap.cloud(), wiring);
         World {
             sim,
             tap,
@@ -194,8 +196,8 @@ impl World {
 }
 
 /// The world an operation starts from, and the destination it acts on (none for an add).
-async fn prepared(op: Op) -> (World, Option<DestinationId>) {
-    let w = World::new();
+async fn prepared(op: Op, wiring: Wiring) -> (World, Option<DestinationId>) {
+    let w = World::new(wiring);
     if op == Op::Add {
         return (w, None);
     }
@@ -279,8 +281,8 @@ fn desired_met(op: Op, records: &[Destination], id: Option<DestinationId>) -> Re
 }
 
 /// Runs the operation without faults and turns the calls it makes into steps.
-async fn steps_of(op: Op) -> Vec<Step> {
-    let (w, id) = prepared(op).await;
+async fn steps_of(op: Op, wiring: Wiring) -> Vec<Step> {
+    let (w, id) = prepared(op, wiring).await;
     w.tap.record();
     let id = issue(&w, op, id).expect("accepted");
     w.settle().await.expect("fault-free run");
@@ -307,8 +309,8 @@ async fn steps_of(op: Op) -> Vec<Step> {
     steps
 }
 
-async fn cell(op: Op, step: Step, fault: Fault) -> Result<Outcome, String> {
-    let (w, id) = prepared(op).await;
+async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcome, String> {
+    let (w, id) = prepared(op, wiring).await;
     w.tap.arm(step.call, step.nth, fault.action());
     let id = issue(&w, op, id)?;
 
@@ -324,7 +326,7 @@ async fn cell(op: Op, step: Step, fault: Fault) -> Result<Outcome, String> {
         }
         let World { sim, engine, .. } = w;
         drop(engine);
-        let (engine, _events) = engine_on(&sim, sim.cloud());
+        let (engine, _events) = engine_on(&sim, sim.cloud(), wiring);
         engine
             .reconcile(true)
             .await
@@ -402,8 +404,8 @@ async fn cell(op: Op, step: Step, fault: Fault) -> Result<Outcome, String> {
 }
 
 /// Runs every step × fault of one operation and fails naming every cell that didn't converge.
-async fn matrix(op: Op, must_cover: &[&str]) {
-    let steps = steps_of(op).await;
+async fn matrix(op: Op, wiring: Wiring, must_cover: &[&str]) {
+    let steps = steps_of(op, wiring).await;
     for call in must_cover {
         assert!(
             steps.iter().any(|s| s.call == *call),
@@ -414,15 +416,19 @@ async fn matrix(op: Op, must_cover: &[&str]) {
     let mut failures = Vec::new();
     for step in &steps {
         for fault in FAULTS {
-            match cell(op, *step, fault).await {
+            match cell(op, wiring, *step, fault).await {
                 Ok(outcome) => *outcomes.entry(outcome).or_default() += 1,
-                Err(why) => failures.push(format!("{op:?} × {step} × {fault:?}: {why}")),
+                Err(why) => failures.push(format!(
+                    "{op:?} ({}) × {step} × {fault:?}: {why}",
+                    wiring.as_str()
+                )),
             }
         }
     }
     let cells = steps.len() * FAULTS.len();
     println!(
-        "{op:?}: {} steps × {} faults = {cells} cells, {outcomes:?}, {} failed",
+        "{op:?} ({}): {} steps × {} faults = {cells} cells, {outcomes:?}, {} failed",
+        wiring.as_str(),
         steps.len(),
         FAULTS.len(),
         failures.len()
@@ -439,6 +445,7 @@ async fn matrix(op: Op, must_cover: &[&str]) {
 async fn add_converges_under_every_fault_at_every_step() {
     matrix(
         Op::Add,
+        Wiring::Mediaconnect,
         &[
             "PutItem",
             "CreateInput",
@@ -456,6 +463,7 @@ async fn add_converges_under_every_fault_at_every_step() {
 async fn start_converges_under_every_fault_at_every_step() {
     matrix(
         Op::Start,
+        Wiring::Mediaconnect,
         &["UpdateItem", "StartChannel", "DescribeChannel"],
     )
     .await;
@@ -463,13 +471,19 @@ async fn start_converges_under_every_fault_at_every_step() {
 
 #[tokio::test(start_paused = true)]
 async fn stop_converges_under_every_fault_at_every_step() {
-    matrix(Op::Stop, &["UpdateItem", "StopChannel", "DescribeChannel"]).await;
+    matrix(
+        Op::Stop,
+        Wiring::Mediaconnect,
+        &["UpdateItem", "StopChannel", "DescribeChannel"],
+    )
+    .await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn delete_of_an_idle_destination_converges_under_every_fault_at_every_step() {
     matrix(
         Op::DeleteIdle,
+        Wiring::Mediaconnect,
         &[
             "UpdateItem",
             "DescribeChannel",
@@ -486,6 +500,7 @@ async fn delete_of_an_idle_destination_converges_under_every_fault_at_every_step
 async fn delete_of_a_running_destination_converges_under_every_fault_at_every_step() {
     matrix(
         Op::DeleteRunning,
+        Wiring::Mediaconnect,
         &[
             "UpdateItem",
             "DescribeChannel",
@@ -503,7 +518,7 @@ async fn delete_of_a_running_destination_converges_under_every_fault_at_every_st
 /// channel, is reported.
 #[tokio::test(start_paused = true)]
 async fn the_invariants_catch_a_leak_and_a_lying_record() {
-    let (w, id) = prepared(Op::Start).await;
+    let (w, id) = prepared(Op::Start, Wiring::Mediaconnect).await;
     let id = id.unwrap();
     invariants::check(&w.sim, &w.records()).expect("a clean world passes");
     let mut lying = w.engine.record(id).unwrap();
@@ -516,4 +531,73 @@ async fn the_invariants_catch_a_leak_and_a_lying_record() {
     );
     let err = invariants::check(&w.sim, &[]).unwrap_err();
     assert!(err.contains("channels in AWS"), "{err}");
+}
+
+// The seed's wiring (`wiring = "rtp-push"`): the same matrix over its extra calls — the input
+// security group, the flow output onair adds and removes itself, and their look-ups.
+
+#[tokio::test(start_paused = true)]
+async fn rtp_push_add_converges_under_every_fault_at_every_step() {
+    matrix(
+        Op::Add,
+        Wiring::RtpPush,
+        &[
+            "ListInputSecurityGroups",
+            "CreateInputSecurityGroup",
+            "CreateInput",
+            "CreateChannel",
+            "AddFlowOutputs",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn rtp_push_start_and_stop_converge_under_every_fault_at_every_step() {
+    matrix(
+        Op::Start,
+        Wiring::RtpPush,
+        &["UpdateItem", "StartChannel", "DescribeChannel"],
+    )
+    .await;
+    matrix(
+        Op::Stop,
+        Wiring::RtpPush,
+        &["UpdateItem", "StopChannel", "DescribeChannel"],
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn rtp_push_delete_of_an_idle_destination_converges_under_every_fault_at_every_step() {
+    matrix(
+        Op::DeleteIdle,
+        Wiring::RtpPush,
+        &[
+            "DeleteChannel",
+            "RemoveFlowOutput",
+            "DeleteInput",
+            "ListInputSecurityGroups",
+            "DeleteInputSecurityGroup",
+            "DeleteItem",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn rtp_push_delete_of_a_running_destination_converges_under_every_fault_at_every_step() {
+    matrix(
+        Op::DeleteRunning,
+        Wiring::RtpPush,
+        &[
+            "StopChannel",
+            "DeleteChannel",
+            "RemoveFlowOutput",
+            "DeleteInput",
+            "DeleteInputSecurityGroup",
+            "DeleteItem",
+        ],
+    )
+    .await;
 }

@@ -83,6 +83,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     config.channel_quota = settings.channel_quota;
     config.input_quota = settings.input_quota;
     config.park_after = settings.park_after;
+    config.wiring = settings.wiring;
     config.readonly = settings.readonly;
     config.call_attempts = 1;
     let (engine, events) = Engine::new(
@@ -496,6 +497,7 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
             "channels": orphans.channels.iter().map(|c| serde_json::json!({"id": c.id, "name": c.name, "state": c.state.as_aws()})).collect::<Vec<_>>(),
             "inputs": orphans.inputs.iter().map(|i| serde_json::json!({"id": i.id, "name": i.name, "state": i.state.as_aws()})).collect::<Vec<_>>(),
             "flowOutputs": orphans.flow_outputs.iter().map(|o| serde_json::json!({"arn": o.arn, "name": o.name, "mediaLiveInputArn": o.medialive_input_arn})).collect::<Vec<_>>(),
+            "securityGroups": orphans.security_groups.iter().map(|g| serde_json::json!({"id": g.id, "arn": g.arn, "allowedCidrs": g.allowed_cidrs})).collect::<Vec<_>>(),
             "drifted": orphans.drifted.iter().map(|(id, why)| serde_json::json!({"destinationId": id.to_string(), "problem": why})).collect::<Vec<_>>(),
         });
         println!("{value:#}");
@@ -511,6 +513,9 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
         for o in &orphans.flow_outputs {
             println!("orphan output   {}  {}", o.name, o.arn);
         }
+        for g in &orphans.security_groups {
+            println!("orphan group    {}  {}", g.id, g.allowed_cidrs.join(", "));
+        }
         for (id, why) in &orphans.drifted {
             let name = aws.engine.record(*id).map(|r| r.name).unwrap_or_default();
             println!(
@@ -519,11 +524,7 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
             );
         }
     }
-    if delete
-        && !(orphans.channels.is_empty()
-            && orphans.inputs.is_empty()
-            && orphans.flow_outputs.is_empty())
-    {
+    if delete && orphans.resources() > 0 {
         let removed = aws.engine.delete_orphans(&orphans).await?;
         for line in removed {
             println!("removed {line}");

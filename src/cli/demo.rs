@@ -40,6 +40,7 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     config.readonly = settings.readonly;
     // Demo time runs ~30× fast: park after a demo minute, as a show would after half an hour.
     config.park_after = settings.park_after.map(|d| d.mul_f64(sim_speed));
+    config.wiring = settings.wiring;
     let (engine, events) = Engine::new(sim.cloud(), Arc::new(catalog), config, clock);
 
     if args.sample {

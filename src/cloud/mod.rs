@@ -34,6 +34,16 @@ pub trait MediaLive: Send + Sync {
     async fn batch_stop(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError>;
     /// The channel's alerts that are SET now.
     async fn list_alerts(&self, channel_id: &str) -> Result<Vec<Alert>, CloudError>;
+
+    /// Input security groups exist only for the seed's `rtp-push` wiring. CreateInputSecurityGroup
+    /// has no idempotency token: the engine looks for its tag before creating one.
+    async fn create_input_security_group(
+        &self,
+        req: CreateInputSecurityGroupRequest,
+    ) -> Result<InputSecurityGroup, CloudError>;
+    async fn list_input_security_groups(&self) -> Result<Vec<InputSecurityGroup>, CloudError>;
+    /// Refused (400) while an input uses the group.
+    async fn delete_input_security_group(&self, group_id: &str) -> Result<(), CloudError>;
 }
 
 /// AWS Elemental MediaConnect: the always-on flow and its outputs.

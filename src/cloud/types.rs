@@ -136,6 +136,39 @@ pub struct Input {
     /// Push endpoints (`rtp://ip:port`) for RTP_PUSH inputs.
     pub destinations: Vec<String>,
     pub flow_arns: Vec<String>,
+    /// Input security groups of a push input (empty for MEDIACONNECT inputs).
+    pub security_groups: Vec<String>,
+    pub tags: Tags,
+}
+
+impl Input {
+    /// Host and port of the first push endpoint (`rtp://10.1.2.3:5000`): where the flow output of
+    /// the seed's wiring sends the stream.
+    pub fn first_endpoint(&self) -> Option<(String, u16)> {
+        let url = self.destinations.first()?;
+        let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+        let (host, port) = rest.trim_end_matches('/').rsplit_once(':')?;
+        Some((host.to_string(), port.parse().ok()?))
+    }
+}
+
+/// CreateInputSecurityGroup: who may push to an input (here, the flow's egress IP as a /32).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateInputSecurityGroupRequest {
+    pub allowed_cidrs: Vec<String>,
+    pub tags: Tags,
+}
+
+/// A MediaLive input security group (the seed's wiring puts one in front of each push input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputSecurityGroup {
+    pub id: String,
+    pub arn: String,
+    /// `IDLE`, `IN_USE`, `UPDATING` or `DELETED`.
+    pub state: String,
+    pub allowed_cidrs: Vec<String>,
+    /// The inputs that use it: AWS refuses to delete it while this is not empty.
+    pub inputs: Vec<String>,
     pub tags: Tags,
 }
 

@@ -127,6 +127,10 @@ pub struct Destination {
     pub media_connect_output_arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_live_input_id: Option<String>,
+    /// The input security group in front of an `rtp-push` input (the seed's wiring), written
+    /// before the input is created so a crash in between can't leak the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_security_group_id: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -176,6 +180,7 @@ impl Destination {
             media_live_channel_id: None,
             media_connect_output_arn: None,
             media_live_input_id: None,
+            input_security_group_id: None,
             created_at: now,
             last_modified: now,
             desired: Desired::Idle,

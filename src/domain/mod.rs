@@ -7,9 +7,11 @@ pub mod platform;
 pub mod presets;
 pub mod secret;
 pub mod validate;
+pub mod wiring;
 
 pub use destination::{Desired, Destination, DestinationId, Status};
 pub use platform::Platform;
 pub use presets::{Catalog, EncoderPreset, Pricing};
 pub use secret::StreamKey;
 pub use validate::{DestinationDraft, FieldError, ValidDestination};
+pub use wiring::Wiring;

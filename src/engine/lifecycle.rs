@@ -10,10 +10,9 @@ use crate::cloud::{
     CreateInputRequest, ErrorKind, Input, InputSource, InputState, RtmpDestination, Tags,
 };
 use crate::domain::naming::{TAG_DESTINATION_ID, resource_name, tags};
-use crate::domain::{Desired, Destination, DestinationId, Status};
+use crate::domain::{Desired, Destination, DestinationId, Status, Wiring};
 use std::time::Duration;
 
-const ADD_STEPS: u8 = 5;
 pub(crate) const START_STEPS: u8 = 3;
 pub(crate) const STOP_STEPS: u8 = 3;
 const DELETE_STEPS: u8 = 5;
@@ -114,7 +113,7 @@ impl Engine {
     /// A resource was created but writing its id down failed: keep the id in our copy of the
     /// record (same version as the table's), so the failure written next by `finish` names it
     /// and nothing billed in AWS is left without a record.
-    fn remember(&self, id: DestinationId, change: impl FnOnce(&mut Destination)) {
+    pub(crate) fn remember(&self, id: DestinationId, change: impl FnOnce(&mut Destination)) {
         if let Some(r) = self.records_lock().get_mut(&id) {
             change(r);
         }
@@ -252,6 +251,9 @@ impl Engine {
         if let Some(channel) = &r.media_live_channel_id {
             parts.push(format!("channel {channel}"));
         }
+        if let Some(group) = &r.input_security_group_id {
+            parts.push(format!("input security group {group}"));
+        }
         if parts.is_empty() {
             "; nothing left in AWS".to_string()
         } else {
@@ -261,7 +263,8 @@ impl Engine {
 
     pub(crate) async fn run_add(&self, record: Destination) -> StepResult {
         let id = record.id();
-        let step = self.progress(id, OpKind::Add, 1, ADD_STEPS, "saving record");
+        let of = 1 + self.chain_steps();
+        let step = self.progress(id, OpKind::Add, 1, of, "saving record");
         let store = &self.inner.cloud.store;
         let put = match self.call(id, || store.put_if_absent(&record)).await {
             // The first attempt landed and its answer was lost: the record is ours.
@@ -279,7 +282,7 @@ impl Engine {
             self.emit(EngineEvent::Removed(id));
             return Err(at(&step)(e));
         }
-        self.build_chain(id, OpKind::Add, 2, ADD_STEPS).await?;
+        self.build_chain(id, OpKind::Add, 2, of).await?;
         self.modify(id, |r| {
             r.status = Status::Idle;
             r.last_error = None;
@@ -289,10 +292,19 @@ impl Engine {
         Ok(())
     }
 
+    /// How many progress steps [`Engine::build_chain`] reports: the seed's wiring has one more,
+    /// its input security group.
+    pub(crate) fn chain_steps(&self) -> u8 {
+        match self.inner.config.wiring {
+            Wiring::Mediaconnect => 4,
+            Wiring::RtpPush => 5,
+        }
+    }
+
     /// Creates whatever of input → channel → flow-output link the record doesn't have yet, so
     /// the same steps finish an add interrupted by a crash and re-create a parked chain. The
     /// persisted request ids make a repeated create return the resource made the first time.
-    /// Takes four steps, numbered from `first`.
+    /// Takes [`Engine::chain_steps`] steps, numbered from `first`.
     pub(crate) async fn build_chain(
         &self,
         id: DestinationId,
@@ -309,8 +321,15 @@ impl Engine {
             ))
         })?;
         let name = resource_name(&record.name, &id);
+        let rtp = self.inner.config.wiring == Wiring::RtpPush;
+        let first = if rtp { first + 1 } else { first };
 
-        let step = self.progress(id, op, first, of, "creating input");
+        // With the seed's wiring a new input needs its security group first.
+        let step = if rtp && record.media_live_input_id.is_none() {
+            self.progress(id, op, first - 1, of, "creating security group")
+        } else {
+            self.progress(id, op, first, of, "creating input")
+        };
         let existing = match &record.media_live_input_id {
             Some(input_id) => match self.call(id, || ml.describe_input(input_id)).await {
                 Ok(input) if input.state != InputState::Deleted => Some(input),
@@ -333,13 +352,23 @@ impl Engine {
         let input = match existing {
             Some(input) => input,
             None => {
+                let source = if rtp {
+                    let group = self.ensure_security_group(id, &step).await?;
+                    InputSource::RtpPush {
+                        security_group_ids: vec![group],
+                    }
+                } else {
+                    InputSource::MediaConnect {
+                        flow_arn: self.inner.config.flow_arn.clone(),
+                    }
+                };
+                let step = self.progress(id, op, first, of, "creating input");
                 let request = CreateInputRequest {
                     name: name.clone(),
                     request_id: record.input_request_id.clone().unwrap_or_default(),
-                    source: InputSource::MediaConnect {
-                        flow_arn: self.inner.config.flow_arn.clone(),
-                    },
-                    role_arn: Some(self.inner.config.medialive_role_arn.clone()),
+                    // A push input takes no role: nothing acts on MediaConnect for it.
+                    role_arn: (!rtp).then(|| self.inner.config.medialive_role_arn.clone()),
+                    source,
                     tags: tags(&id).into_iter().collect(),
                 };
                 let input = self
@@ -404,7 +433,11 @@ impl Engine {
         .map_err(at(&step))?;
 
         let step = self.progress(id, op, first + 3, of, "linking flow output");
-        self.link_output(id, &input, &step).await
+        if input.input_type == "RTP_PUSH" {
+            self.link_push_output(id, &input, &step).await
+        } else {
+            self.link_output(id, &input, &step).await
+        }
     }
 
     /// Writes the flow output MediaLive made for the input into the record.
@@ -450,7 +483,11 @@ impl Engine {
             .call(id, || ml.describe_input(input_id))
             .await
             .map_err(at(step))?;
-        self.link_output(id, &input, step).await
+        if input.input_type == "RTP_PUSH" {
+            self.link_push_output(id, &input, step).await
+        } else {
+            self.link_output(id, &input, step).await
+        }
     }
 
     pub(crate) async fn run_start(&self, id: DestinationId) -> StepResult {
@@ -467,9 +504,10 @@ impl Engine {
             })
             .await
             .map_err(at("creating"))?;
-            self.build_chain(id, OpKind::Start, 1, START_STEPS + 4)
+            let chain = self.chain_steps();
+            self.build_chain(id, OpKind::Start, 1, START_STEPS + chain)
                 .await?;
-            (5, START_STEPS + 4)
+            (chain + 1, START_STEPS + chain)
         };
         let (channel_id, step) = self.begin_start(id, OpKind::Start, first, of).await?;
         self.start_channel_call(id, &channel_id, &step).await?;
@@ -885,12 +923,31 @@ impl Engine {
         }
 
         let step = self.progress(id, op, 4, of, "deleting input");
+        let mut groups: Vec<String> = record.input_security_group_id.iter().cloned().collect();
+        let mut push =
+            record.input_security_group_id.is_some() || self.inner.config.wiring == Wiring::RtpPush;
         if let Some(input_id) = record.media_live_input_id.clone() {
-            let state = match self.call(id, || ml.describe_input(&input_id)).await {
-                Ok(i) => Some(i.state),
+            let input = match self.call(id, || ml.describe_input(&input_id)).await {
+                Ok(i) => Some(i),
                 Err(e) if e.is_not_found() => None,
                 Err(e) => return Err(at(&step)(e)),
             };
+            let state = input.as_ref().map(|i| i.state);
+            let push_input = input.as_ref().is_some_and(|i| i.input_type == "RTP_PUSH");
+            if let Some(i) = &input {
+                groups.extend(i.security_groups.iter().cloned());
+            }
+            // The seed's wiring: onair added the flow output, so onair removes it, first (an
+            // output aimed at a deleted input would stream into nothing, billed). An input
+            // already gone may have been a push input: its record's output is looked for too.
+            if push_input || (input.is_none() && record.media_connect_output_arn.is_some()) {
+                push |= push_input;
+                let step = self.progress(id, op, 4, of, "removing flow output");
+                let fresh = self.record(id).unwrap_or_else(|| record.clone());
+                self.remove_push_output(id, &fresh, input.as_ref(), &step)
+                    .await?;
+                self.progress(id, op, 4, of, "deleting input");
+            }
             // Deleting: a delete interrupted by a crash already asked; just wait for it.
             let exists = !matches!(state, None | Some(InputState::Deleted));
             let needs_delete = match state {
@@ -933,6 +990,11 @@ impl Engine {
             })
             .await
             .map_err(at(&step))?;
+        }
+        if push {
+            // Only once the input is DELETED: AWS refuses to delete a group an input uses.
+            let step = self.progress(id, op, 4, of, "deleting security group");
+            self.delete_security_groups(id, groups, &step).await?;
         }
 
         Ok(())

@@ -11,6 +11,7 @@ mod lifecycle;
 mod reconcile;
 mod refresh;
 mod registry;
+mod rtp_push;
 
 pub use events::*;
 pub use lifecycle::LOST_RACE;
@@ -49,6 +50,8 @@ pub struct EngineConfig {
     /// Tries of a throttled / 5xx / timed-out call. The AWS backend sets 1: the SDK's adaptive
     /// retry already does this, and stacking both made a dead endpoint take 20 tries.
     pub call_attempts: u32,
+    /// How new inputs are fed from the flow. Teardown follows what each input is, not this.
+    pub wiring: crate::domain::Wiring,
 }
 
 impl EngineConfig {
@@ -68,6 +71,7 @@ impl EngineConfig {
             park_after: Some(Duration::from_secs(30 * 60)),
             readonly: false,
             call_attempts: 4,
+            wiring: crate::domain::Wiring::default(),
         }
     }
 }

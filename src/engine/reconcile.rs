@@ -6,9 +6,11 @@
 //! operation on a destination that has one under way.
 
 use super::{Engine, EngineEvent, Level, OpKind};
-use crate::cloud::{Channel, ChannelState, CloudError, FlowOutput, Input, InputState};
-use crate::domain::naming::{NAME_PREFIX, TAG_MANAGED};
-use crate::domain::{Desired, Destination, DestinationId, Status};
+use crate::cloud::{
+    Channel, ChannelState, CloudError, FlowOutput, Input, InputSecurityGroup, InputState,
+};
+use crate::domain::naming::{NAME_PREFIX, TAG_MANAGED, resource_name};
+use crate::domain::{Desired, Destination, DestinationId, Status, Wiring};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -26,18 +28,26 @@ pub struct ReconcileReport {
 pub struct Orphans {
     pub channels: Vec<Channel>,
     pub inputs: Vec<Input>,
-    /// Flow outputs for a MediaLive input that no longer exists.
+    /// Flow outputs for a MediaLive input that no longer exists, and `onair-*` push outputs
+    /// (the seed's wiring) that feed no input.
     pub flow_outputs: Vec<FlowOutput>,
+    /// Input security groups onair made that no input uses and no record names.
+    pub security_groups: Vec<InputSecurityGroup>,
     /// Records whose channel or input is gone from AWS, with what is missing.
     pub drifted: Vec<(DestinationId, String)>,
 }
 
 impl Orphans {
+    /// How many AWS resources `gc --delete` would remove (drifted records are not resources).
+    pub fn resources(&self) -> usize {
+        self.channels.len()
+            + self.inputs.len()
+            + self.flow_outputs.len()
+            + self.security_groups.len()
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.channels.is_empty()
-            && self.inputs.is_empty()
-            && self.flow_outputs.is_empty()
-            && self.drifted.is_empty()
+        self.resources() == 0 && self.drifted.is_empty()
     }
 }
 
@@ -205,7 +215,10 @@ impl Engine {
         let engine = self.clone();
         tokio::spawn(async move {
             let result = match op {
-                OpKind::Add => match engine.build_chain(id, OpKind::Add, 2, 5).await {
+                OpKind::Add => match engine
+                    .build_chain(id, OpKind::Add, 2, 1 + engine.chain_steps())
+                    .await
+                {
                     Ok(()) => engine
                         .modify(id, |r| {
                             r.status = Status::Idle;
@@ -308,16 +321,54 @@ impl Engine {
             ..Orphans::default()
         };
         let input_arns: HashSet<&str> = inputs.iter().map(|i| i.arn.as_str()).collect();
+        let endpoints: HashSet<(String, u16)> =
+            inputs.iter().filter_map(Input::first_endpoint).collect();
+        let owned_outputs: HashSet<&str> = records
+            .iter()
+            .filter_map(|r| r.media_connect_output_arn.as_deref())
+            .collect();
+        let busy_names: HashSet<String> = records
+            .iter()
+            .filter(|r| busy(r))
+            .map(|r| resource_name(&r.name, &r.id()))
+            .collect();
         orphans.flow_outputs = flow
             .outputs
             .iter()
-            .filter(|o| {
-                o.medialive_input_arn
-                    .as_deref()
-                    .is_some_and(|arn| !input_arns.contains(arn))
+            .filter(|o| match o.medialive_input_arn.as_deref() {
+                Some(arn) => !input_arns.contains(arn),
+                // A push output of the seed's wiring: ours by name, feeding no input.
+                None => {
+                    o.name.starts_with(NAME_PREFIX)
+                        && !owned_outputs.contains(o.arn.as_str())
+                        && !busy_names.contains(&o.name)
+                        && !o
+                            .destination
+                            .as_ref()
+                            .zip(o.port)
+                            .is_some_and(|(host, port)| endpoints.contains(&(host.clone(), port)))
+                }
             })
             .cloned()
             .collect();
+        // Security groups exist only with the seed's wiring: don't ask for them otherwise.
+        let push_in_use = self.inner.config.wiring == Wiring::RtpPush
+            || records.iter().any(|r| r.input_security_group_id.is_some())
+            || inputs.iter().any(|i| i.input_type == "RTP_PUSH");
+        if push_in_use {
+            let owned_groups: HashSet<&str> = records
+                .iter()
+                .filter_map(|r| r.input_security_group_id.as_deref())
+                .collect();
+            orphans.security_groups = ml
+                .list_input_security_groups()
+                .await?
+                .into_iter()
+                .filter(|g| g.tags.get(TAG_MANAGED).is_some_and(|v| v == "true"))
+                .filter(|g| g.inputs.is_empty() && !owned_groups.contains(g.id.as_str()))
+                .filter(|g| !claimed_by_busy(&g.tags))
+                .collect();
+        }
         let live_channels: HashSet<&str> = channels.iter().map(|c| c.id.as_str()).collect();
         let live_inputs: HashSet<&str> = inputs.iter().map(|i| i.id.as_str()).collect();
         for r in records.iter().filter(|r| !busy(r)) {
@@ -344,7 +395,7 @@ impl Engine {
 
     /// Removes orphaned resources in the order AWS allows: stop running channels, delete the
     /// channels, then the inputs (which takes their flow outputs with them), then flow outputs
-    /// left without an input. Drifted records are left to the operator (`rm` removes them).
+    /// left without an input, then security groups (free once their inputs are gone). Drifted records are left to the operator (`rm` removes them).
     /// Returns a line per resource removed.
     pub async fn delete_orphans(&self, orphans: &Orphans) -> Result<Vec<String>, CloudError> {
         use super::calls::{Wanted, retrying, wait_for_channel, wait_for_input};
@@ -411,6 +462,13 @@ impl Engine {
             {
                 Ok(()) => removed.push(format!("flow output {}", o.name)),
                 // Deleting its input may already have taken it.
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        for g in &orphans.security_groups {
+            match retrying(|| ml.delete_input_security_group(&g.id), |_, _| {}).await {
+                Ok(()) => removed.push(format!("input security group {}", g.id)),
                 Err(e) if e.is_not_found() => {}
                 Err(e) => return Err(e),
             }

@@ -12,8 +12,9 @@ use super::mediaconnect::FLOW_OUTPUT_LIMIT;
 use super::world::{ChannelRec, InputRec, Pending, World};
 use crate::cloud::{
     Alert, BatchFailure, BatchResult, Channel, ChannelConfig, ChannelState, CloudError,
-    CreateChannelRequest, CreateInputRequest, ErrorKind, FlowOutput, Input, InputSource,
-    InputState, MediaLive, UpdateChannelRequest,
+    CreateChannelRequest, CreateInputRequest, CreateInputSecurityGroupRequest, ErrorKind,
+    FlowOutput, Input, InputSecurityGroup, InputSource, InputState, MediaLive,
+    UpdateChannelRequest,
 };
 use async_trait::async_trait;
 
@@ -66,6 +67,15 @@ impl World {
                         "inputSecurityGroups: a push input needs an input security group",
                     ));
                 }
+                if let Some(missing) = security_group_ids
+                    .iter()
+                    .find(|g| !self.security_group_exists(g))
+                {
+                    return Err(validation(
+                        CALL,
+                        format!("inputSecurityGroups: security group '{missing}' does not exist"),
+                    ));
+                }
                 ("RTP_PUSH", Vec::new())
             }
         };
@@ -113,6 +123,10 @@ impl World {
             attached_channels: Vec::new(),
             destinations,
             flow_arns,
+            security_groups: match &req.source {
+                InputSource::RtpPush { security_group_ids } => security_group_ids.clone(),
+                InputSource::MediaConnect { .. } => Vec::new(),
+            },
             tags: req.tags,
         };
         let at = self.after(INPUT_CREATE.0, INPUT_CREATE.1);
@@ -599,6 +613,21 @@ impl MediaLive for Simulator {
             })
         })
     }
+
+    async fn create_input_security_group(
+        &self,
+        req: CreateInputSecurityGroupRequest,
+    ) -> Result<InputSecurityGroup, CloudError> {
+        self.sim_create_input_security_group(req).await
+    }
+
+    async fn list_input_security_groups(&self) -> Result<Vec<InputSecurityGroup>, CloudError> {
+        self.sim_list_input_security_groups().await
+    }
+
+    async fn delete_input_security_group(&self, group_id: &str) -> Result<(), CloudError> {
+        self.sim_delete_input_security_group(group_id).await
+    }
 }
 
 #[cfg(test)]
@@ -875,9 +904,16 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_rtp_push_input_gets_two_endpoints_and_no_flow_output() {
         let sim = sim();
+        let group = sim
+            .create_input_security_group(CreateInputSecurityGroupRequest {
+                allowed_cidrs: vec!["3.224.17.99/32".into()],
+                tags: Default::default(),
+            })
+            .await
+            .unwrap();
         let mut req = input_req("push", "r1");
         req.source = InputSource::RtpPush {
-            security_group_ids: vec!["123456".into()],
+            security_group_ids: vec![group.id],
         };
         let input = sim.create_input(req).await.unwrap();
         assert_eq!(input.input_type, "RTP_PUSH");
@@ -885,6 +921,8 @@ mod tests {
         for d in &input.destinations {
             assert!(d.starts_with("rtp://10.") && d.ends_with(":5000"), "{d}");
         }
+        let (host, port) = input.first_endpoint().unwrap();
+        assert!(host.starts_with("10.") && port == 5000, "{host}:{port}");
         assert!(sim.snapshot().flow_outputs.is_empty());
     }
 

@@ -59,10 +59,13 @@ impl World {
                     return None;
                 }
                 let silenced = any_contains(&ch.silenced, t);
+                // A push input hears only what a flow output sends it. This looks at the
+                // outputs as they are now, not at `t`: history of outputs isn't kept.
+                let fed = self.input_is_fed(&ch.config.input_id);
                 Some(match series {
                     Series::ActiveOutputs { .. } => f64::from(u8::from(!silenced)),
                     _ if silenced => 0.0,
-                    _ if !connected => SLATE_MBPS * (1.0 + 0.05 * j),
+                    _ if !connected || !fed => SLATE_MBPS * (1.0 + 0.05 * j),
                     _ => ch.nominal_mbps() * (1.0 + 0.03 * j),
                 })
             }
@@ -89,6 +92,26 @@ impl World {
                 .any(|o| &o.arn == output_arn)
                 .then_some(SOURCE_BPS * (1.0 + 0.04 * j)),
         }
+    }
+}
+
+impl World {
+    /// Whether the input receives the flow's stream: a MEDIACONNECT input always does (MediaLive
+    /// made its output); an RTP_PUSH input only while a flow output points at its first endpoint.
+    pub(crate) fn input_is_fed(&self, input_id: &str) -> bool {
+        let Some(rec) = self.inputs.get(input_id) else {
+            return false;
+        };
+        if rec.input.input_type != "RTP_PUSH" {
+            return true;
+        }
+        let Some((host, port)) = rec.input.first_endpoint() else {
+            return false;
+        };
+        self.flow
+            .outputs
+            .iter()
+            .any(|o| o.destination.as_deref() == Some(host.as_str()) && o.port == Some(port))
     }
 }
 

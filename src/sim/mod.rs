@@ -26,6 +26,7 @@ mod mediaconnect;
 mod medialive;
 mod metrics;
 mod ratelimit;
+mod security_groups;
 mod store;
 mod world;
 
@@ -185,6 +186,8 @@ pub struct SimSnapshot {
     /// Inputs that are not DELETED, oldest first.
     pub inputs: Vec<SimInput>,
     pub flow_outputs: Vec<FlowOutput>,
+    /// Input security groups (the `rtp-push` wiring), oldest first.
+    pub security_groups: Vec<crate::cloud::InputSecurityGroup>,
     pub records: Vec<DestinationId>,
 }
 
@@ -205,7 +208,35 @@ pub struct SimInput {
     pub state: InputState,
     pub input_type: String,
     pub attached_channels: Vec<String>,
+    /// Push endpoints of an RTP_PUSH input.
+    pub destinations: Vec<String>,
+    pub security_groups: Vec<String>,
     pub tags: Tags,
+}
+
+impl SimInput {
+    /// Whether `output` is the flow output that feeds this input: MediaLive's own (by the
+    /// input's ARN) or, for a push input, one aimed at its first endpoint.
+    pub fn fed_by(&self, output: &FlowOutput) -> bool {
+        let arn = format!(
+            "arn:aws:medialive:{}:{}:input:{}",
+            Simulator::REGION,
+            Simulator::ACCOUNT,
+            self.id
+        );
+        if output.medialive_input_arn.as_deref() == Some(arn.as_str()) {
+            return true;
+        }
+        let endpoint = self.destinations.first().and_then(|url| {
+            let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+            rest.rsplit_once(':')
+        });
+        output.medialive_input_arn.is_none()
+            && endpoint.is_some_and(|(host, port)| {
+                output.destination.as_deref() == Some(host)
+                    && output.port.map(|p| p.to_string()).as_deref() == Some(port)
+            })
+    }
 }
 
 #[cfg(test)]

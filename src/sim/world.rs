@@ -117,6 +117,7 @@ pub(crate) struct World {
     seq: u64,
     pub channels: BTreeMap<String, ChannelRec>,
     pub inputs: BTreeMap<String, InputRec>,
+    pub security_groups: BTreeMap<String, super::security_groups::SecurityGroupRec>,
     pub flow: Flow,
     /// When the flow's metrics begin: it was up long before the simulator started.
     pub flow_since: OffsetDateTime,
@@ -156,6 +157,7 @@ impl World {
             seq: 0,
             channels: BTreeMap::new(),
             inputs: BTreeMap::new(),
+            security_groups: BTreeMap::new(),
             flow: Flow {
                 arn: Simulator::FLOW_ARN.to_string(),
                 name: config.flow_name.clone(),
@@ -410,10 +412,13 @@ impl World {
                     state: i.input.state,
                     input_type: i.input.input_type.clone(),
                     attached_channels: i.input.attached_channels.clone(),
+                    destinations: i.input.destinations.clone(),
+                    security_groups: i.input.security_groups.clone(),
                     tags: i.input.tags.clone(),
                 })
                 .collect(),
             flow_outputs: self.flow.outputs.clone(),
+            security_groups: self.list_input_security_groups(),
             records: self.records.keys().copied().collect(),
         }
     }

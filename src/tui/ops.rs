@@ -238,8 +238,7 @@ pub fn ask_clean_orphans(state: &mut AppState) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    let resources = found.channels.len() + found.inputs.len() + found.flow_outputs.len();
-    if resources == 0 {
+    if found.resources() == 0 {
         state.mode = Mode::Orphans;
         state.flash(FlashLevel::Info, "no orphaned resources to remove");
         return Vec::new();
@@ -247,10 +246,11 @@ pub fn ask_clean_orphans(state: &mut AppState) -> Vec<Effect> {
     state.mode = Mode::Confirm(Confirm::new(
         "Remove",
         format!(
-            "Remove {} channel(s), {} input(s) and {} flow output(s) that no destination owns?",
+            "Remove {} channel(s), {} input(s), {} flow output(s) and {} security group(s) that no destination owns?",
             found.channels.len(),
             found.inputs.len(),
-            found.flow_outputs.len()
+            found.flow_outputs.len(),
+            found.security_groups.len()
         ),
         "Running orphan channels are stopped first.".into(),
         Pending::CleanOrphans(Box::new(found)),

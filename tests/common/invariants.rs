@@ -44,15 +44,29 @@ pub fn consistent(snap: &SimSnapshot, records: &[Destination], problems: &mut Ve
             "inputs in AWS {inputs:?} vs in records {recorded:?}"
         ));
     }
-    let outputs = snap
-        .flow_outputs
+    // Every flow output feeds exactly one input and every input has exactly one: nothing
+    // streams into nowhere (billed) and no input is left unfed.
+    for o in &snap.flow_outputs {
+        let fed = snap.inputs.iter().filter(|i| i.fed_by(o)).count();
+        if fed != 1 {
+            problems.push(format!("flow output {} feeds {fed} inputs", o.name));
+        }
+    }
+    for i in &snap.inputs {
+        let feeding = snap.flow_outputs.iter().filter(|o| i.fed_by(o)).count();
+        if feeding != 1 {
+            problems.push(format!("input {} is fed by {feeding} flow outputs", i.id));
+        }
+    }
+    // The seed's wiring: every input security group is the one a record names.
+    let groups: BTreeSet<&str> = snap.security_groups.iter().map(|g| g.id.as_str()).collect();
+    let recorded: BTreeSet<&str> = records
         .iter()
-        .filter(|o| o.medialive_input_arn.is_some())
-        .count();
-    if outputs != snap.inputs.len() {
+        .filter_map(|r| r.input_security_group_id.as_deref())
+        .collect();
+    if groups != recorded {
         problems.push(format!(
-            "{outputs} flow outputs for {} inputs",
-            snap.inputs.len()
+            "input security groups in AWS {groups:?} vs in records {recorded:?}"
         ));
     }
     let stored: BTreeSet<_> = snap.records.iter().copied().collect();
@@ -72,6 +86,10 @@ pub fn unrecorded(snap: &SimSnapshot, records: &[Destination]) -> Result<(), Str
         .iter()
         .filter_map(|r| r.media_live_input_id.as_deref())
         .collect();
+    let groups: BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| r.input_security_group_id.as_deref())
+        .collect();
     let leaked: Vec<String> = snap
         .channels
         .iter()
@@ -82,6 +100,19 @@ pub fn unrecorded(snap: &SimSnapshot, records: &[Destination]) -> Result<(), Str
                 .iter()
                 .filter(|i| !inputs.contains(i.id.as_str()))
                 .map(|i| format!("input {}", i.id)),
+        )
+        .chain(
+            snap.security_groups
+                .iter()
+                .filter(|g| !groups.contains(g.id.as_str()))
+                .map(|g| format!("input security group {}", g.id)),
+        )
+        .chain(
+            // A flow output that feeds no input streams into nothing, billed.
+            snap.flow_outputs
+                .iter()
+                .filter(|o| !snap.inputs.iter().any(|i| i.fed_by(o)))
+                .map(|o| format!("flow output {}", o.name)),
         )
         .collect();
     if leaked.is_empty() {
@@ -142,17 +173,7 @@ pub fn matches_reality(snap: &SimSnapshot, records: &[Destination], problems: &m
                 if input.is_none() {
                     problems.push(format!("{name} is {} without an input", r.status));
                 }
-                let output = input.and_then(|i| {
-                    let arn = format!(
-                        "arn:aws:medialive:{}:{}:input:{}",
-                        Simulator::REGION,
-                        Simulator::ACCOUNT,
-                        i.id
-                    );
-                    snap.flow_outputs
-                        .iter()
-                        .find(|o| o.medialive_input_arn.as_deref() == Some(arn.as_str()))
-                });
+                let output = input.and_then(|i| snap.flow_outputs.iter().find(|o| i.fed_by(o)));
                 if output.map(|o| &o.arn) != r.media_connect_output_arn.as_ref() {
                     problems.push(format!(
                         "{name}: recorded flow output {:?}, the flow has {:?}",

@@ -219,6 +219,32 @@ impl MediaLive for Tap {
         self.around("ListAlerts", self.sim.list_alerts(channel_id))
             .await
     }
+    async fn create_input_security_group(
+        &self,
+        req: onair::cloud::CreateInputSecurityGroupRequest,
+    ) -> Result<onair::cloud::InputSecurityGroup, CloudError> {
+        self.around(
+            "CreateInputSecurityGroup",
+            self.sim.create_input_security_group(req),
+        )
+        .await
+    }
+    async fn list_input_security_groups(
+        &self,
+    ) -> Result<Vec<onair::cloud::InputSecurityGroup>, CloudError> {
+        self.around(
+            "ListInputSecurityGroups",
+            self.sim.list_input_security_groups(),
+        )
+        .await
+    }
+    async fn delete_input_security_group(&self, group_id: &str) -> Result<(), CloudError> {
+        self.around(
+            "DeleteInputSecurityGroup",
+            self.sim.delete_input_security_group(group_id),
+        )
+        .await
+    }
 }
 
 #[async_trait]

@@ -7,14 +7,17 @@ use super::errors::{map, map_channel};
 use super::ratelimit::RateLimiter;
 use crate::cloud::{
     Alert, BatchFailure, BatchResult, Channel, ChannelState, CloudError, CreateChannelRequest,
-    CreateInputRequest, ErrorKind, Input, InputSource, InputState, MediaLive, UpdateChannelRequest,
+    CreateInputRequest, CreateInputSecurityGroupRequest, ErrorKind, Input, InputSecurityGroup,
+    InputSource, InputState, MediaLive, UpdateChannelRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_medialive::Client;
 use aws_sdk_medialive::operation::create_channel::CreateChannelError;
 use aws_sdk_medialive::operation::update_channel::UpdateChannelError;
 use aws_sdk_medialive::types::error::UnprocessableEntityException;
-use aws_sdk_medialive::types::{ChannelClass, InputType, MediaConnectFlowRequest};
+use aws_sdk_medialive::types::{
+    ChannelClass, InputType, InputWhitelistRuleCidr, MediaConnectFlowRequest,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -112,9 +115,28 @@ macro_rules! input_from {
                 .iter()
                 .filter_map(|f| f.flow_arn().map(str::to_string))
                 .collect(),
+            security_groups: i.security_groups().to_vec(),
             tags: tags_of(i.tags()),
         })
     }};
+}
+
+fn security_group_from(g: &aws_sdk_medialive::types::InputSecurityGroup) -> InputSecurityGroup {
+    InputSecurityGroup {
+        id: g.id().unwrap_or_default().to_string(),
+        arn: g.arn().unwrap_or_default().to_string(),
+        state: g
+            .state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        allowed_cidrs: g
+            .whitelist_rules()
+            .iter()
+            .filter_map(|r| r.cidr().map(str::to_string))
+            .collect(),
+        inputs: g.inputs().to_vec(),
+        tags: tags_of(g.tags()),
+    }
 }
 
 macro_rules! batch_result {
@@ -407,5 +429,61 @@ impl MediaLive for SdkMediaLive {
             .await
             .map_err(|e| map("BatchStop", e))?;
         Ok(batch_result!(out))
+    }
+
+    async fn create_input_security_group(
+        &self,
+        req: CreateInputSecurityGroupRequest,
+    ) -> Result<InputSecurityGroup, CloudError> {
+        const CALL: &str = "CreateInputSecurityGroup";
+        self.limiter.acquire().await;
+        let rules = req
+            .allowed_cidrs
+            .iter()
+            .map(|cidr| InputWhitelistRuleCidr::builder().cidr(cidr).build())
+            .collect();
+        let out = self
+            .client
+            .create_input_security_group()
+            .set_whitelist_rules(Some(rules))
+            .set_tags(Some(req.tags.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| map(CALL, e))?;
+        let group = out.security_group().ok_or_else(|| {
+            CloudError::new(CALL, ErrorKind::Other, "the answer has no security group")
+        })?;
+        Ok(security_group_from(group))
+    }
+
+    async fn list_input_security_groups(&self) -> Result<Vec<InputSecurityGroup>, CloudError> {
+        let mut groups = Vec::new();
+        let mut token = None;
+        loop {
+            self.limiter.acquire().await;
+            let out = self
+                .client
+                .list_input_security_groups()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| map("ListInputSecurityGroups", e))?;
+            groups.extend(out.input_security_groups().iter().map(security_group_from));
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(groups);
+            }
+        }
+    }
+
+    async fn delete_input_security_group(&self, group_id: &str) -> Result<(), CloudError> {
+        self.limiter.acquire().await;
+        self.client
+            .delete_input_security_group()
+            .input_security_group_id(group_id)
+            .send()
+            .await
+            .map_err(|e| map("DeleteInputSecurityGroup", e))?;
+        Ok(())
     }
 }

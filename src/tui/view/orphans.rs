@@ -42,6 +42,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             for o in &found.flow_outputs {
                 lines.push(Line::from(format!("output   {}", o.name)));
             }
+            for g in &found.security_groups {
+                lines.push(Line::from(format!(
+                    "group    {}  {}",
+                    g.id,
+                    g.allowed_cidrs.join(", ")
+                )));
+            }
             for (id, why) in &found.drifted {
                 let name = state
                     .rows
