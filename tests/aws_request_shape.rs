@@ -21,7 +21,7 @@ use onair::cloud::aws::SdkMediaLive;
 use onair::cloud::aws::ratelimit::RateLimiter;
 use onair::cloud::{
     ChannelConfig, ChannelEncoding, CloudError, CreateChannelRequest, CreateInputRequest,
-    ErrorKind, InputSource, MediaLive, RtmpDestination,
+    CreateInputSecurityGroupRequest, ErrorKind, InputSource, MediaLive, RtmpDestination,
 };
 use onair::domain::naming::{resource_name, tags};
 use onair::domain::{Catalog, DestinationDraft, DestinationId, Status, StreamKey};
@@ -456,6 +456,134 @@ async fn create_input_sends_a_mediaconnect_input_on_the_flow() {
     // MediaLive adds the flow output itself: no push-input plumbing in the request.
     assert!(body.get("inputSecurityGroups").is_none(), "{body:#}");
     assert!(body.get("destinations").is_none(), "{body:#}");
+}
+
+#[tokio::test]
+async fn the_seeds_wiring_sends_a_group_for_the_egress_ip_and_a_push_input_behind_it() {
+    const GROUP: &str = "5843210";
+    let group = || {
+        types::InputSecurityGroup::builder()
+            .id(GROUP)
+            .arn(format!(
+                "arn:aws:medialive:us-east-1:111122223333:inputSecurityGroup:{GROUP}"
+            ))
+            .state(types::InputSecurityGroupState::Idle)
+            .whitelist_rules(
+                types::InputWhitelistRule::builder()
+                    .cidr("3.224.17.99/32")
+                    .build(),
+            )
+            .build()
+    };
+    let create_group = mock!(Client::create_input_security_group).then_output(move || {
+        aws_sdk_medialive::operation::create_input_security_group::CreateInputSecurityGroupOutput::builder()
+            .security_group(group())
+            .build()
+    });
+    let list_groups = mock!(Client::list_input_security_groups).then_output(move || {
+        aws_sdk_medialive::operation::list_input_security_groups::ListInputSecurityGroupsOutput::builder()
+            .input_security_groups(
+                types::InputSecurityGroup::builder()
+                    .id(GROUP)
+                    .state(types::InputSecurityGroupState::InUse)
+                    .inputs(INPUT_ID)
+                    .build(),
+            )
+            .build()
+    });
+    let push_input = mock!(Client::create_input).then_output(|| {
+        CreateInputOutput::builder()
+            .input(
+                types::Input::builder()
+                    .id(INPUT_ID)
+                    .arn(format!(
+                        "arn:aws:medialive:us-east-1:111122223333:input:{INPUT_ID}"
+                    ))
+                    .name("onair-shape")
+                    .state(types::InputState::Detached)
+                    .r#type(types::InputType::RtpPush)
+                    .security_groups(GROUP)
+                    .destinations(
+                        types::InputDestination::builder()
+                            .url("rtp://10.11.12.13:5000")
+                            .build(),
+                    )
+                    .destinations(
+                        types::InputDestination::builder()
+                            .url("rtp://10.11.12.14:5000")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let delete_group = mock!(Client::delete_input_security_group).then_output(|| {
+        aws_sdk_medialive::operation::delete_input_security_group::DeleteInputSecurityGroupOutput::builder()
+            .build()
+    });
+    let (client, wire) = client(
+        &[&create_group, &list_groups, &push_input, &delete_group],
+        1,
+    );
+    let ml = backend(client);
+    let id = DestinationId::new();
+
+    let made = ml
+        .create_input_security_group(CreateInputSecurityGroupRequest {
+            allowed_cidrs: vec!["3.224.17.99/32".into()],
+            tags: tags(&id).into_iter().collect(),
+        })
+        .await
+        .expect("group");
+    assert_eq!(made.id, GROUP);
+    assert_eq!(made.state, "IDLE");
+    assert_eq!(made.allowed_cidrs, ["3.224.17.99/32"]);
+    let sent = wire.posts_to("/prod/inputSecurityGroups");
+    assert_eq!(sent.len(), 1, "{:#?}", wire.all());
+    let rules = array_at(&sent[0].body, "/whitelistRules");
+    assert_eq!(rules.len(), 1);
+    assert_eq!(str_at(&rules[0], "/cidr"), "3.224.17.99/32");
+    assert_onair_tags(&sent[0].body, &id);
+
+    let input = ml
+        .create_input(CreateInputRequest {
+            name: resource_name("Seed YT", &id),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            source: InputSource::RtpPush {
+                security_group_ids: vec![GROUP.into()],
+            },
+            role_arn: None,
+            tags: tags(&id).into_iter().collect(),
+        })
+        .await
+        .expect("input");
+    assert_eq!(input.security_groups, [GROUP]);
+    assert_eq!(input.first_endpoint(), Some(("10.11.12.13".into(), 5000)));
+    let body = &wire.create_inputs()[0];
+    assert_eq!(str_at(body, "/type"), "RTP_PUSH");
+    assert_eq!(
+        array_at(body, "/inputSecurityGroups"),
+        &[Value::from(GROUP)]
+    );
+    // A push input is fed by the flow output onair adds: no flow, no role in the request.
+    assert!(body.get("mediaConnectFlows").is_none(), "{body:#}");
+    assert!(body.get("roleArn").is_none(), "{body:#}");
+
+    let listed = ml.list_input_security_groups().await.expect("list");
+    assert_eq!(listed[0].inputs, [INPUT_ID]);
+    assert_eq!(listed[0].state, "IN_USE");
+
+    ml.delete_input_security_group(GROUP).await.expect("delete");
+    let deletes: Vec<Sent> = wire
+        .all()
+        .into_iter()
+        .filter(|s| s.method == "DELETE")
+        .collect();
+    assert_eq!(deletes.len(), 1, "{:#?}", wire.all());
+    assert_eq!(
+        uri_path(&deletes[0].uri),
+        format!("/prod/inputSecurityGroups/{GROUP}")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ use common::moto::Moto;
 use common::rig::KEYS;
 use common::wire::{FLOW_NAME, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config};
 use onair::cloud::aws::{from_sdk_config, init_table, to_item};
-use onair::cloud::{ErrorKind, MetricDataRequest, MetricQuery, Stat, metrics};
+use onair::cloud::{
+    AddFlowOutputRequest, ErrorKind, MetricDataRequest, MetricQuery, Stat, metrics,
+};
 use onair::domain::{Destination, Platform, Status, StreamKey};
 use serde_json::Value;
 use std::process::Output;
@@ -322,6 +324,78 @@ fn recorded_body(recording: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // MediaLive and MediaConnect errors through the SDK implementations
+
+#[tokio::test]
+async fn the_seeds_push_output_reaches_moto_as_an_rtp_fec_output_to_the_inputs_endpoint() {
+    // `wiring = "rtp-push"` adds its own flow output. Moto parses what the SDK put on the wire
+    // and DescribeFlow reads it back. (Moto has no input security groups: the group and push
+    // input calls are checked in aws_request_shape.rs; moto also gives added outputs no ARN.)
+    let moto = patched_moto(&[]);
+    let config = sdk_config(&moto);
+    let flow_arn = create_flow(&config).await;
+    let cloud = from_sdk_config(config, TABLE.to_string()).cloud;
+    let added = cloud
+        .mediaconnect
+        .add_flow_output(
+            &flow_arn,
+            AddFlowOutputRequest {
+                name: "onair-seed-yt-0a1b2c3d".into(),
+                protocol: "rtp-fec".into(),
+                destination: "10.11.12.13".into(),
+                port: 5000,
+                description: "onair: feeds MediaLive input 7654321".into(),
+            },
+        )
+        .await
+        .expect("AddFlowOutputs");
+    assert_eq!(added.name, "onair-seed-yt-0a1b2c3d");
+    let flow = cloud
+        .mediaconnect
+        .describe_flow(&flow_arn)
+        .await
+        .expect("DescribeFlow");
+    let output = flow
+        .outputs
+        .iter()
+        .find(|o| o.name == "onair-seed-yt-0a1b2c3d")
+        .unwrap_or_else(|| panic!("the output is on the flow: {:?}", flow.outputs));
+    assert_eq!(output.destination.as_deref(), Some("10.11.12.13"));
+    assert_eq!(output.port, Some(5000));
+    assert_eq!(output.medialive_input_arn, None);
+    // AWS answers the protocol inside `transport`; moto echoes the request's top-level
+    // `protocol`, which the SDK's model doesn't read. So the flow is read raw to see it.
+    let raw = http_get(
+        &moto.url,
+        &format!("/v1/flows/{}", flow_arn.replace(':', "%3A")),
+    );
+    let flow: Value = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{e}: {raw}"));
+    let outputs = flow["flow"]["outputs"].as_array().expect("outputs");
+    let sent = outputs
+        .iter()
+        .find(|o| o["name"] == "onair-seed-yt-0a1b2c3d")
+        .expect("the output");
+    assert_eq!(sent["protocol"], "rtp-fec", "{sent:#}");
+}
+
+/// The body of a plain GET to moto (no SDK in between); the credential scope tells moto's
+/// server which service is asked.
+fn http_get(base: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("moto answers");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20261125/us-east-1/mediaconnect/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n"
+    )
+    .expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default()
+}
 
 #[tokio::test]
 async fn unknown_ids_are_not_found() {

@@ -18,7 +18,13 @@
 //! naming the call, then the operator repeats the action (an add: deletes the failed
 //! destination and adds it again); for a kill, the restart and `reconcile(true)` alone.
 //!
-//! Size: 42 steps × 8 fault columns (killed counts twice: before and after the call) = 336 cells.
+//! Both wirings run: the default (`mediaconnect`, below) and the seed's (`rtp-push`: 59 more
+//! steps, 472 cells, over its security group and flow output calls); 808 cells in all. Before
+//! the lost-answer look-up in `ensure_security_group`, CreateInputSecurityGroup × timeout left a
+//! second group behind.
+//!
+//! Size (mediaconnect): 42 steps × 8 fault columns (killed counts twice: before and after the
+//! call) = 336 cells.
 //! - add, 10 steps: PutItem, CreateInput, UpdateItem (input id), DescribeInput (wait), CreateChannel,
 //!   UpdateItem (channel id), DescribeChannel (wait IDLE), DescribeFlow, UpdateItem (output ARN),
 //!   UpdateItem (idle);
