@@ -50,7 +50,7 @@ fn bitrate_on(row: &str) -> Option<f64> {
 
 #[test]
 fn add_start_stop_delete_a_youtube_destination_by_keyboard() {
-    let (t, _state) = demo("lifecycle");
+    let (t, state) = demo("lifecycle");
     t.wait_text("No destinations yet", WAIT);
 
     t.keys(&["a"]);
@@ -96,7 +96,22 @@ fn add_start_stop_delete_a_youtube_destination_by_keyboard() {
     assert!(!end.contains(KEY));
 
     t.keys(&["q"]);
-    assert_eq!(t.wait_exit_status(WAIT), Ok(0), "q quits cleanly");
+    let status = t.wait_exit_status(WAIT);
+    assert_eq!(
+        status,
+        Ok(0),
+        "q quits cleanly; the end of onair.log:\n{}",
+        log_tail(&state)
+    );
+}
+
+/// The last lines of the demo's log, to say why it didn't exit when a test fails.
+fn log_tail(state: &tempfile_dir::Dir) -> String {
+    let path = std::path::Path::new(&state.path()).join("onair/onair.log");
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| format!("{}: {e}", path.display()));
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
 }
 
 #[test]

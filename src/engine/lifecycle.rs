@@ -362,7 +362,11 @@ impl Engine {
                         flow_arn: self.inner.config.flow_arn.clone(),
                     }
                 };
-                let step = self.progress(id, op, first, of, "creating input");
+                let step = if rtp {
+                    self.progress(id, op, first, of, "creating input")
+                } else {
+                    step.clone()
+                };
                 let request = CreateInputRequest {
                     name: name.clone(),
                     request_id: record.input_request_id.clone().unwrap_or_default(),
