@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 pub struct Tmux {
     pub session: String,
+    /// Where the pane's shell writes the program's exit status when it ends.
+    status_file: std::path::PathBuf,
 }
 
 fn tmux(args: &[&str]) -> std::process::Output {
@@ -17,9 +19,16 @@ fn tmux(args: &[&str]) -> std::process::Output {
 
 impl Tmux {
     /// Starts `command` (a shell command line) in a new detached session of `width`×`height`.
+    ///
+    /// The pane's shell runs the command as its child and writes its exit status to a file.
+    /// tmux's own `pane_dead_status` was not reliable: on a loaded machine the tmux server left
+    /// the exited program a zombie for 30 s and more, its status never filled in.
     pub fn start(name: &str, width: u16, height: u16, command: &str) -> Self {
         let session = format!("onair-{name}-{}", std::process::id());
         let _ = tmux(&["kill-session", "-t", &session]);
+        let status_file = std::env::temp_dir().join(format!("{session}.status"));
+        let _ = std::fs::remove_file(&status_file);
+        let command = format!("{command}; echo $? > {}", status_file.display());
         let out = tmux(&[
             "new-session",
             "-d",
@@ -29,7 +38,7 @@ impl Tmux {
             &width.to_string(),
             "-y",
             &height.to_string(),
-            command,
+            &command,
         ]);
         assert!(
             out.status.success(),
@@ -38,7 +47,10 @@ impl Tmux {
         );
         // Keep the pane after the program exits, so its last screen can be read.
         let _ = tmux(&["set-option", "-t", &session, "remain-on-exit", "on"]);
-        Tmux { session }
+        Tmux {
+            session,
+            status_file,
+        }
     }
 
     pub fn screen(&self) -> String {
@@ -79,14 +91,21 @@ impl Tmux {
 
     /// Whether the program in the pane has exited.
     pub fn exited(&self) -> bool {
-        let out = tmux(&["display-message", "-t", &self.session, "-p", "#{pane_dead}"]);
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
+        self.exit_status().is_some()
+    }
+
+    /// The program's exit status once it has exited (128 + n when signal n killed it).
+    fn exit_status(&self) -> Option<i32> {
+        std::fs::read_to_string(&self.status_file)
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = tmux(&["kill-session", "-t", &self.session]);
+        let _ = std::fs::remove_file(&self.status_file);
     }
 }
 
@@ -96,53 +115,54 @@ pub fn line_with<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
 }
 
 impl Tmux {
-    /// The pid of the program in the pane.
+    /// The pid of the program in the pane: the child of the pane's shell.
     pub fn pid(&self) -> u32 {
         let out = tmux(&["display-message", "-t", &self.session, "-p", "#{pane_pid}"]);
-        String::from_utf8_lossy(&out.stdout)
+        let shell: u32 = String::from_utf8_lossy(&out.stdout)
             .trim()
             .parse()
-            .expect("a pane pid")
+            .expect("a pane pid");
+        children_of(shell)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("the pane's shell {shell} has no child"))
     }
 
-    /// The exit status of the program, once tmux has reaped it: `None` while it runs, and
-    /// `Err(signal)` when a signal killed it.
-    ///
-    /// `pane_dead` turns 1 when the pty closes, which can come before tmux handles SIGCHLD; the
-    /// status fields stay empty until then. So this polls until one of them is filled.
+    /// The program's exit status: `Ok(code)` once it has ended, `Err` with the screen if it
+    /// hasn't within `timeout`.
     pub fn wait_exit_status(&self, timeout: Duration) -> Result<i32, String> {
         let deadline = Instant::now() + timeout;
         loop {
-            let out = tmux(&[
-                "display-message",
-                "-t",
-                &self.session,
-                "-p",
-                "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
-            ]);
-            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            let mut parts = text.splitn(3, ':');
-            let (dead, status, signal) = (
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or(""),
-            );
-            if dead == "1" {
-                if let Ok(code) = status.parse() {
-                    return Ok(code);
-                }
-                if !signal.is_empty() {
-                    return Err(format!("killed by signal {signal}"));
-                }
+            if let Some(code) = self.exit_status() {
+                return Ok(code);
             }
             if Instant::now() > deadline {
                 return Err(format!(
-                    "no exit status after {timeout:?} (pane_dead:status:signal = {text}); \
-                     the screen was:\n{}",
+                    "still running after {timeout:?}; the screen was:\n{}",
                     self.screen()
                 ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// Pids whose parent is `parent`, from /proc (no procps needed).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces and parens.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = &stat[stat.rfind(')')? + 1..];
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
 }
