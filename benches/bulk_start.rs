@@ -34,7 +34,8 @@ struct Timed {
     done: Duration,
     /// Until AWS had the slowest of the channels RUNNING.
     floor: Duration,
-    /// MediaLive calls made (throttled ones included).
+    /// MediaLive calls made (throttled ones included): starts and the polls that wait for
+    /// RUNNING (DescribeChannel per channel, or the batch's shared ListChannels).
     calls: u64,
 }
 
@@ -149,7 +150,13 @@ async fn timed(sim: &Arc<Simulator>, engine: &Engine, ids: &[DestinationId], how
     let calls = counts
         .iter()
         .filter(|(name, _)| {
-            ["StartChannel", "BatchStart", "DescribeChannel"].contains(&name.as_str())
+            [
+                "StartChannel",
+                "BatchStart",
+                "DescribeChannel",
+                "ListChannels",
+            ]
+            .contains(&name.as_str())
         })
         .map(|(_, n)| *n)
         .sum();

@@ -2,12 +2,14 @@
 //! one BatchStart / BatchStop call replaces N separate calls: under the account's 5 calls a
 //! second, twenty destinations go live in the time of one instead of queueing for four seconds.
 
+use super::calls::ChannelWatch;
 use super::lifecycle::{START_STEPS, STOP_STEPS, StepFailure};
 use super::registry::Claim;
 use super::{Engine, OpKind, Refusal};
 use crate::cloud::{BatchResult, CloudError, ErrorKind};
 use crate::domain::{Destination, DestinationId};
 use futures::future::join_all;
+use std::sync::Arc;
 
 type Accepted = Vec<(DestinationId, String, Claim)>;
 
@@ -107,8 +109,11 @@ impl Engine {
             ),
         };
         let answer: Result<BatchResult, CloudError> = answer;
+        // The whole batch waits on one ListChannels a round.
+        let watch = ChannelWatch::spawn(Arc::clone(ml));
         join_all(ready.into_iter().map(|(id, channel, claim, step)| {
             let answer = &answer;
+            let watch = &watch;
             async move {
                 let result = match answer {
                     Err(e) => Err(StepFailure {
@@ -137,8 +142,14 @@ impl Engine {
                 };
                 let result = match result {
                     Ok(()) => match op {
-                        OpKind::Start => self.await_running(id, &channel, op, 2, of).await,
-                        _ => match self.await_idle(id, &channel, op, 2, of).await {
+                        OpKind::Start => {
+                            self.await_running_in(id, &channel, op, 2, of, Some(watch))
+                                .await
+                        }
+                        _ => match self
+                            .await_idle_in(id, &channel, op, 2, of, Some(watch))
+                            .await
+                        {
                             Ok(()) => self.finish_stop(id, op, 3, of).await,
                             Err(e) => Err(e),
                         },

@@ -3,8 +3,11 @@
 //! engine behave the same on any backend (the simulator throttles like AWS does).
 
 use crate::cloud::{Channel, ChannelState, CloudError, ErrorKind, Input, InputState, MediaLive};
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 const ATTEMPTS: u32 = 4;
@@ -150,5 +153,102 @@ pub(crate) async fn wait_for_input(
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(POLL_MAX);
+    }
+}
+
+/// What the watch saw last: every listed channel's state, or why the list failed.
+type Listing = Option<Result<Arc<HashMap<String, ChannelState>>, CloudError>>;
+
+/// Waits for many channels with one ListChannels a round instead of one DescribeChannel per
+/// channel: a batch of 20 starting together costs a call every few seconds, not 20, out of the
+/// account's 5 a second that every tool shares. The poll stops when the last waiter is gone.
+#[derive(Clone)]
+pub(crate) struct ChannelWatch {
+    seen: watch::Receiver<Listing>,
+}
+
+impl ChannelWatch {
+    pub(crate) fn spawn(ml: Arc<dyn MediaLive>) -> Self {
+        let (tx, seen) = watch::channel(None);
+        tokio::spawn(async move {
+            let mut pause = POLL_FIRST;
+            loop {
+                tokio::time::sleep(pause).await;
+                if tx.is_closed() {
+                    return;
+                }
+                let listed = retrying(|| ml.list_channels(), |_, _| {})
+                    .await
+                    .map(|channels| {
+                        Arc::new(channels.into_iter().map(|c| (c.id, c.state)).collect())
+                    });
+                if tx.send(Some(listed)).is_err() {
+                    return;
+                }
+                pause = (pause * 2).min(POLL_MAX);
+            }
+        });
+        Self { seen }
+    }
+
+    /// Like [`wait_for_channel`] for one wanted state: ends on it, fails on a state the wait
+    /// can't end in, on a channel gone from the list, on a failed list and on timeout.
+    pub(crate) async fn wait(
+        &self,
+        channel_id: &str,
+        wanted: ChannelState,
+        timeout: Duration,
+    ) -> Result<(), CloudError> {
+        let mut seen = self.seen.clone();
+        let waited = tokio::time::timeout(timeout, async {
+            loop {
+                if seen.changed().await.is_err() {
+                    return Err(CloudError::new(
+                        "ListChannels",
+                        ErrorKind::Other,
+                        "the channel watch stopped",
+                    ));
+                }
+                let listing = seen.borrow_and_update().clone();
+                let states = match listing {
+                    Some(Ok(states)) => states,
+                    Some(Err(e)) => return Err(e),
+                    None => continue,
+                };
+                match states.get(channel_id) {
+                    Some(state) if *state == wanted => return Ok(()),
+                    Some(state) if state.is_transitional() => {}
+                    Some(state) => {
+                        return Err(CloudError::new(
+                            "ListChannels",
+                            ErrorKind::Other,
+                            format!(
+                                "channel {channel_id} is {} instead of {}",
+                                state.as_aws(),
+                                wanted.as_aws()
+                            ),
+                        ));
+                    }
+                    None => {
+                        return Err(CloudError::new(
+                            "ListChannels",
+                            ErrorKind::NotFound,
+                            format!("channel {channel_id} is gone"),
+                        ));
+                    }
+                }
+            }
+        })
+        .await;
+        waited.unwrap_or_else(|_| {
+            Err(CloudError::new(
+                "ListChannels",
+                ErrorKind::Timeout,
+                format!(
+                    "channel {channel_id} did not settle in {} s",
+                    timeout.as_secs()
+                ),
+            ))
+        })
     }
 }

@@ -2,7 +2,7 @@
 //! record already holds (ids, request ids) before creating anything, treats "not found" on a
 //! delete as done, and persists what it created before the next step runs.
 
-use super::calls::{Wanted, retrying_n, wait_for_channel, wait_for_input};
+use super::calls::{ChannelWatch, Wanted, retrying_n, wait_for_channel, wait_for_input};
 use super::cost::billed_minutes;
 use super::{Engine, EngineEvent, Level, OpKind, Progress};
 use crate::cloud::{
@@ -626,16 +626,25 @@ impl Engine {
         step_no: u8,
         of: u8,
     ) -> StepResult {
-        let ml = &self.inner.cloud.medialive;
+        self.await_running_in(id, channel_id, op, step_no, of, None)
+            .await
+    }
+
+    /// [`Engine::await_running`], polling through a batch's shared watch when there is one.
+    pub(crate) async fn await_running_in(
+        &self,
+        id: DestinationId,
+        channel_id: &str,
+        op: OpKind,
+        step_no: u8,
+        of: u8,
+        watch: Option<&ChannelWatch>,
+    ) -> StepResult {
         let step = self.progress(id, op, step_no, of, "waiting for RUNNING");
-        wait_for_channel(
-            ml.as_ref(),
-            channel_id,
-            Wanted::Channel(ChannelState::Running),
-            self.inner.config.start_timeout,
-        )
-        .await
-        .map_err(at(&step))?;
+        let timeout = self.inner.config.start_timeout;
+        self.wait_channel(channel_id, ChannelState::Running, timeout, watch)
+            .await
+            .map_err(at(&step))?;
 
         let step = self.progress(id, op, step_no + 1, of, "saving");
         let now = self.inner.clock.now();
@@ -646,6 +655,24 @@ impl Engine {
         .await
         .map_err(at(&step))?;
         Ok(())
+    }
+
+    async fn wait_channel(
+        &self,
+        channel_id: &str,
+        wanted: ChannelState,
+        timeout: Duration,
+        watch: Option<&ChannelWatch>,
+    ) -> Result<(), CloudError> {
+        match watch {
+            Some(watch) => watch.wait(channel_id, wanted, timeout).await,
+            None => {
+                let ml = &self.inner.cloud.medialive;
+                wait_for_channel(ml.as_ref(), channel_id, Wanted::Channel(wanted), timeout)
+                    .await
+                    .map(|_| ())
+            }
+        }
     }
 
     pub(crate) async fn run_stop(&self, id: DestinationId) -> StepResult {
@@ -698,16 +725,25 @@ impl Engine {
         wait_step: u8,
         of: u8,
     ) -> StepResult {
-        let ml = &self.inner.cloud.medialive;
+        self.await_idle_in(id, channel_id, op, wait_step, of, None)
+            .await
+    }
+
+    /// [`Engine::await_idle`], polling through a batch's shared watch when there is one.
+    pub(crate) async fn await_idle_in(
+        &self,
+        id: DestinationId,
+        channel_id: &str,
+        op: OpKind,
+        wait_step: u8,
+        of: u8,
+        watch: Option<&ChannelWatch>,
+    ) -> StepResult {
         let step = self.progress(id, op, wait_step, of, "waiting for IDLE");
-        wait_for_channel(
-            ml.as_ref(),
-            channel_id,
-            Wanted::Channel(ChannelState::Idle),
-            self.inner.config.stop_timeout,
-        )
-        .await
-        .map_err(at(&step))?;
+        let timeout = self.inner.config.stop_timeout;
+        self.wait_channel(channel_id, ChannelState::Idle, timeout, watch)
+            .await
+            .map_err(at(&step))?;
         let now = self.inner.clock.now();
         let pricing = self.inner.catalog.pricing.clone();
         self.modify(id, |r| {
