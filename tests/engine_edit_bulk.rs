@@ -117,6 +117,11 @@ async fn bulk_start_uses_one_batch_call_and_takes_about_as_long_as_one_start() {
     let counts = rig.sim.call_counts();
     assert_eq!(counts.get("BatchStart"), Some(&1), "{counts:?}");
     assert_eq!(counts.get("StartChannel"), None, "{counts:?}");
+    // The batch waits on one shared ListChannels a round, not a DescribeChannel per channel
+    // (begin_start reads nothing from MediaLive either).
+    assert_eq!(counts.get("DescribeChannel"), None, "{counts:?}");
+    let rounds = counts.get("ListChannels").copied().unwrap_or(0);
+    assert!((1..=40).contains(&rounds), "{counts:?}");
     // One start takes 30–120 s of simulated AWS time.
     assert!(took < Duration::from_secs(130), "{took:?}");
 
