@@ -81,6 +81,28 @@ async fn an_add_killed_after_create_input_is_finished_without_a_duplicate_input(
 }
 
 #[tokio::test(start_paused = true)]
+async fn start_up_reads_the_table_and_the_channels_once_and_still_resumes_a_killed_add() {
+    let rig = Rig::new();
+    rig.add("Standing").await;
+    let r = record("Killed", rig.sim.now());
+    rig.sim.cloud().store.put_if_absent(&r).await.unwrap();
+    rig.sim.reset_call_counts();
+
+    // What the TUI does at start: the refresh loop, whose first pass reconciles at once.
+    let (engine, _events) = second_engine(&rig, |_| {});
+    let refresh_loop = engine.spawn_refresh_loop();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let counts = rig.sim.call_counts();
+    assert_eq!(counts.get("Scan"), Some(&1), "{counts:?}");
+    assert_eq!(counts.get("ListChannels"), Some(&1), "{counts:?}");
+    engine.settle().await;
+    refresh_loop.abort();
+    let after = engine.record(r.destination_id).unwrap();
+    assert_eq!(after.status, Status::Idle, "{:?}", after.last_error);
+    assert_eq!(rig.sim.snapshot().channels.len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_delete_killed_between_delete_channel_and_delete_input_is_finished() {
     let rig = Rig::new();
     let id = rig.add("Doomed").await;

@@ -61,29 +61,37 @@ impl Engine {
     /// pass leaves alone a transitional record younger than its operation's timeout, because
     /// another control box may be running that operation.
     pub async fn reconcile(&self, immediate: bool) -> Result<ReconcileReport, CloudError> {
-        let mut records = self.load().await?;
-        if !self.inner.config.readonly {
-            let unnamed: Vec<DestinationId> = records
-                .iter()
-                .filter(|r| r.status == Status::Error && self.inner.in_flight.get(r.id()).is_none())
-                .filter(|r| r.media_live_channel_id.is_none() || r.media_live_input_id.is_none())
-                .map(Destination::id)
-                .collect();
-            for id in &unnamed {
-                // A failed add may own a resource it never wrote down; best effort, the next
-                // reconciliation tries again.
-                let _ = self.adopt_tagged(*id, "reconcile").await;
-            }
-            if !unnamed.is_empty() {
-                records = self.records();
-            }
-        }
+        let records = self.load().await?;
+        let records = self.adopt_unnamed(records).await;
         // One throttled answer must not cost the start-up reconciliation.
         let ml = &self.inner.cloud.medialive;
         let channels = super::calls::retrying(|| ml.list_channels(), |_, _| {}).await?;
         let states: HashMap<String, ChannelState> =
             channels.into_iter().map(|c| (c.id, c.state)).collect();
         Ok(self.reconcile_with(&records, &states, immediate).await)
+    }
+
+    /// A failed add may own a resource it never wrote down: records in `error` that lack a
+    /// channel or input id look for one carrying their tag. Best effort; the next pass tries
+    /// again. Returns the records as they are afterwards.
+    pub(crate) async fn adopt_unnamed(&self, records: Vec<Destination>) -> Vec<Destination> {
+        if self.inner.config.readonly {
+            return records;
+        }
+        let unnamed: Vec<DestinationId> = records
+            .iter()
+            .filter(|r| r.status == Status::Error && self.inner.in_flight.get(r.id()).is_none())
+            .filter(|r| r.media_live_channel_id.is_none() || r.media_live_input_id.is_none())
+            .map(Destination::id)
+            .collect();
+        for id in &unnamed {
+            let _ = self.adopt_tagged(*id, "reconcile").await;
+        }
+        if unnamed.is_empty() {
+            records
+        } else {
+            self.records()
+        }
     }
 
     pub(crate) async fn reconcile_with(

@@ -20,18 +20,36 @@ impl Engine {
     /// One refresh now: records, channel states, flow and metrics, emitted as
     /// [`EngineEvent::Observed`].
     pub async fn refresh(&self) -> Observation {
+        self.observe(false).await
+    }
+
+    /// A refresh whose reconciliation is `immediate`: the first one after start-up, which
+    /// finishes or rolls back whatever a crash interrupted at once, from the same answers (one
+    /// Scan and one ListChannels, not a second set for a separate reconcile pass).
+    async fn observe(&self, immediate: bool) -> Observation {
         let now = self.inner.clock.now();
         let mut errors = Vec::new();
         if let Err(e) = self.load().await {
             errors.push(e.to_string());
         }
-        let records = self.records();
+        let mut records = self.records();
+        if immediate {
+            records = self.adopt_unnamed(records).await;
+        }
         let ml = &self.inner.cloud.medialive;
         let mc = &self.inner.cloud.mediaconnect;
         let flow_arn = self.inner.config.flow_arn.clone();
+        let list_channels = async {
+            if immediate {
+                // One throttled answer must not cost the start-up reconciliation.
+                super::calls::retrying(|| ml.list_channels(), |_, _| {}).await
+            } else {
+                ml.list_channels().await
+            }
+        };
 
         let (channels, flow, series) = tokio::join!(
-            ml.list_channels(),
+            list_channels,
             mc.describe_flow(&flow_arn),
             self.fetch_metrics(&records)
         );
@@ -119,7 +137,7 @@ impl Engine {
         self.emit(EngineEvent::Observed(Box::new(observation.clone())));
         // The same answers drive reconciliation: no extra calls per refresh.
         if let Some(by_channel) = by_channel {
-            self.reconcile_with(&records, &by_channel, false).await;
+            self.reconcile_with(&records, &by_channel, immediate).await;
         }
         observation
     }
@@ -130,16 +148,16 @@ impl Engine {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(engine.inner.config.refresh_interval);
             tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-            // At start-up, finish or roll back whatever a crash interrupted, at once.
-            if let Err(e) = engine.reconcile(true).await {
-                engine.log(Level::Warn, None, format!("reconcile at start-up: {e}"));
-            }
+            // The first tick is at once; its pass finishes or rolls back, at once, whatever a
+            // crash interrupted.
+            let mut immediate = true;
             loop {
                 tick.tick().await;
                 if engine.inner.events.is_closed() {
                     return;
                 }
-                engine.refresh().await;
+                engine.observe(immediate).await;
+                immediate = false;
             }
         })
     }

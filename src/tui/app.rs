@@ -17,7 +17,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::MissedTickBehavior;
 
 /// The simulator's fault injector for `:fault …` in demo: words in, a message out.
@@ -82,9 +82,8 @@ async fn run_loop(
     let mut theme = options.theme.clone();
     let mut bells_rung = 0;
 
-    // Background failures (the first load) arrive here; the screen shows them, the loop lives on.
-    let (problems, mut problems_rx) = mpsc::unbounded_channel::<String>();
-    spawn_load(&engine, &problems);
+    // Its first pass loads the table (and reconciles at once); a failure shows as the
+    // observation's error, in the header and the flow panel.
     let refresh_loop = engine.spawn_refresh_loop();
 
     let mut keys = EventStream::new();
@@ -144,13 +143,6 @@ async fn run_loop(
                 }
                 dirty = true;
             },
-            Some(problem) = problems_rx.recv() => {
-                state.now = clock.now();
-                state.refresh_error = Some(problem.clone());
-                state.log_line(Level::Error, None, problem.clone());
-                state.flash(FlashLevel::Error, problem);
-                dirty = true;
-            },
             _ = hangup.recv() => {
                 tracing::warn!("SIGHUP (terminal or SSH session gone): leaving");
                 break;
@@ -170,16 +162,6 @@ async fn run_loop(
     // the persisted RequestIds keep a repeated create from making a second resource.
     let _ = tokio::time::timeout(Duration::from_secs(3), engine.settle()).await;
     Ok(())
-}
-
-fn spawn_load(engine: &Engine, problems: &UnboundedSender<String>) {
-    let engine = engine.clone();
-    let problems = problems.clone();
-    tokio::spawn(async move {
-        if let Err(e) = engine.load().await {
-            let _ = problems.send(format!("load failed: {e}"));
-        }
-    });
 }
 
 /// Carries out effects. Engine calls return at once (the work runs in the engine's tasks), so
