@@ -11,5 +11,5 @@ pub mod validate;
 pub use destination::{Desired, Destination, DestinationId, Status};
 pub use platform::Platform;
 pub use presets::{Catalog, EncoderPreset, Pricing};
-pub use secret::StreamKey;
+pub use secret::{SealedKey, StoredKey, StreamKey};
 pub use validate::{DestinationDraft, FieldError, ValidDestination};

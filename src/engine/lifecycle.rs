@@ -13,7 +13,7 @@ use crate::domain::naming::{TAG_DESTINATION_ID, resource_name, tags};
 use crate::domain::{Desired, Destination, DestinationId, Status};
 use std::time::Duration;
 
-const ADD_STEPS: u8 = 5;
+pub(crate) const ADD_STEPS: u8 = 5;
 pub(crate) const START_STEPS: u8 = 3;
 pub(crate) const STOP_STEPS: u8 = 3;
 const DELETE_STEPS: u8 = 5;
@@ -175,7 +175,12 @@ impl Engine {
         )
     }
 
-    pub(crate) fn channel_config(&self, record: &Destination) -> Result<ChannelConfig, CloudError> {
+    /// The whole channel, stream key included: the one place a sealed key is opened (see
+    /// `engine::keys`).
+    pub(crate) async fn channel_config(
+        &self,
+        record: &Destination,
+    ) -> Result<ChannelConfig, CloudError> {
         let preset = self.inner.catalog.get(&record.preset).ok_or_else(|| {
             CloudError::new(
                 "CreateChannel",
@@ -184,6 +189,7 @@ impl Engine {
             )
         })?;
         let name = resource_name(&record.name, &record.destination_id);
+        let stream_name = self.unseal(record).await?;
         Ok(ChannelConfig {
             input_attachment_name: name.clone(),
             name,
@@ -191,7 +197,7 @@ impl Engine {
             input_id: record.media_live_input_id.clone().unwrap_or_default(),
             destination: RtmpDestination {
                 url: record.rtmp_url.clone(),
-                stream_name: record.stream_key.clone(),
+                stream_name,
             },
             encoding: ChannelEncoding::from(preset),
         })
@@ -375,7 +381,7 @@ impl Engine {
             Some(channel_id) => channel_id.clone(),
             None => {
                 let request = CreateChannelRequest {
-                    config: self.channel_config(&current).map_err(at(&step))?,
+                    config: self.channel_config(&current).await.map_err(at(&step))?,
                     request_id: current.channel_request_id.clone().unwrap_or_default(),
                     tags: tags(&id).into_iter().collect(),
                 };

@@ -128,6 +128,7 @@ pub(crate) struct World {
     pub records: BTreeMap<DestinationId, Destination>,
     pub calls: BTreeMap<String, u64>,
     pub faults: FaultState,
+    pub kms: super::kms::Kms,
     buckets: HashMap<Service, TokenBucket>,
 }
 
@@ -177,6 +178,7 @@ impl World {
             records: BTreeMap::new(),
             calls: BTreeMap::new(),
             faults: FaultState::default(),
+            kms: super::kms::Kms::new(config.seed),
             buckets,
         }
     }
