@@ -36,9 +36,10 @@ pub struct KeyInfo {
     pub arn: String,
     /// `Enabled`, `Disabled`, `PendingDeletion`, …
     pub state: String,
-    /// `ENCRYPT_DECRYPT` is the only usage that can seal a stream key.
+    /// `ENCRYPT_DECRYPT` is the only usage that can seal a stream key; empty when not reported
+    /// (emulators), in which case the Encrypt probe decides.
     pub usage: String,
-    /// `SYMMETRIC_DEFAULT` for the keys `Encrypt` works with directly.
+    /// `SYMMETRIC_DEFAULT` for the keys `Encrypt` works with directly; empty when not reported.
     pub spec: String,
 }
 
@@ -47,12 +48,12 @@ impl KeyInfo {
     pub fn problem(&self) -> Option<String> {
         if self.state != "Enabled" {
             Some(format!("the key is {}", self.state))
-        } else if self.usage != "ENCRYPT_DECRYPT" {
+        } else if !self.usage.is_empty() && self.usage != "ENCRYPT_DECRYPT" {
             Some(format!(
                 "the key is for {}, not ENCRYPT_DECRYPT",
                 self.usage
             ))
-        } else if self.spec != "SYMMETRIC_DEFAULT" {
+        } else if !self.spec.is_empty() && self.spec != "SYMMETRIC_DEFAULT" {
             Some(format!("the key is {}, not SYMMETRIC_DEFAULT", self.spec))
         } else {
             None

@@ -107,14 +107,9 @@ impl KeyVault for SdkKeyVault {
                 .key_state()
                 .map_or("unknown", |s| s.as_str())
                 .to_string(),
-            usage: meta
-                .key_usage()
-                .map_or("unknown", |u| u.as_str())
-                .to_string(),
-            spec: meta
-                .key_spec()
-                .map_or("unknown", |s| s.as_str())
-                .to_string(),
+            // Absent from moto's answer (AWS always sends them): empty, and the probe decides.
+            usage: meta.key_usage().map_or("", |u| u.as_str()).to_string(),
+            spec: meta.key_spec().map_or("", |s| s.as_str()).to_string(),
         })
     }
 }
