@@ -243,7 +243,7 @@ async fn the_cli_seals_with_onair_stream_key_kms_key_and_doctor_checks_the_key()
     let (code, out, err) = run(&["list", "--json"], &env);
     assert_eq!(code, Some(0), "{err}");
     assert!(
-        out.contains("sealed by KMS") && !out.contains(KEYS[1]),
+        out.contains("•••• (KMS)") && !out.contains(KEYS[1]),
         "{out}"
     );
 

@@ -101,12 +101,13 @@ impl StoredKey {
         matches!(self, StoredKey::Sealed(_))
     }
 
-    /// What a screen or a listing may show: the masked key, or that KMS holds it.
+    /// What a screen or a listing may show: the masked key, or that KMS holds it. Short enough
+    /// for the 12-column KEY of `onair list`.
     pub fn masked(&self) -> String {
         match self {
             StoredKey::Clear(key) => key.masked(),
-            StoredKey::Sealed(_) => "•••• (sealed by KMS)".to_string(),
-            StoredKey::Sealing => "•••• (sealing with KMS)".to_string(),
+            StoredKey::Sealed(_) => "•••• (KMS)".to_string(),
+            StoredKey::Sealing => "sealing…".to_string(),
         }
     }
 }
@@ -171,6 +172,9 @@ mod tests {
         );
         assert!(sealed.clear().is_none() && sealed.is_sealed());
         assert!(sealed.masked().contains("KMS"));
+        for key in [&sealed, &StoredKey::Sealing] {
+            assert!(key.masked().chars().count() <= 12, "{key}");
+        }
     }
 
     #[test]
