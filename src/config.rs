@@ -30,6 +30,9 @@ pub struct FileConfig {
     pub park_after: Option<String>,
     /// How inputs are fed from the flow: "mediaconnect" (default) or "rtp-push" (the seed's).
     pub wiring: Option<Wiring>,
+    /// KMS key (id, ARN, `alias/NAME` or alias ARN) that seals stream keys before they are
+    /// written to the table. Unset: keys are stored in clear, as the seed does.
+    pub stream_key_kms_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -91,6 +94,7 @@ pub struct Settings {
     pub bell: bool,
     pub park_after: Option<Duration>,
     pub wiring: Wiring,
+    pub stream_key_kms_key: Option<String>,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -168,6 +172,11 @@ impl Settings {
                 &parsed.medialive_role_arn,
             ),
             theme: pick(&overrides.theme, "ONAIR_THEME", &parsed.theme),
+            stream_key_kms_key: pick(
+                &None,
+                "ONAIR_STREAM_KEY_KMS_KEY",
+                &parsed.stream_key_kms_key,
+            ),
             readonly: overrides.readonly || parsed.readonly.unwrap_or(false),
             refresh_interval: Duration::from_secs(parsed.refresh_interval.unwrap_or(10)),
             channel_quota: parsed.channel_quota.unwrap_or(5),
@@ -201,10 +210,11 @@ impl Settings {
 }
 
 /// The keys whose values can also come from the environment, with their variables.
-const CHECKED_ENV: [(&str, &str); 3] = [
+const CHECKED_ENV: [(&str, &str); 4] = [
     ("flow_arn", "ONAIR_FLOW_ARN"),
     ("medialive_role_arn", "ONAIR_MEDIALIVE_ROLE_ARN"),
     ("table", "ONAIR_TABLE"),
+    ("stream_key_kms_key", "ONAIR_STREAM_KEY_KMS_KEY"),
 ];
 
 /// The rule a value of `key` breaks, if any: the one check for the file and the environment.
@@ -225,8 +235,46 @@ fn value_problem(key: &str, value: &str) -> Option<&'static str> {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
             (!ok).then_some("a DynamoDB table name is 3 to 255 of a-z, A-Z, 0-9, '_', '-', '.'")
         }
+        "stream_key_kms_key" => (!kms_key_name(value)).then_some(
+            "must be a KMS key id, key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), alias/NAME or alias ARN",
+        ),
         _ => None,
     }
+}
+
+/// What KMS accepts as a `KeyId`: a key id (a UUID, or `mrk-…` for a multi-Region key), a key
+/// ARN, `alias/NAME`, or an alias ARN. Checked here so a typo is refused before the first add
+/// instead of failing that add at KMS.
+fn kms_key_name(value: &str) -> bool {
+    let id_like = |id: &str| {
+        !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            || id
+                .strip_prefix("mrk-")
+                .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    let alias_like = |name: &str| {
+        name.strip_prefix("alias/").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-'))
+        })
+    };
+    if let Some(rest) = value.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        return match parts.as_slice() {
+            [partition, "kms", region, account, resource]
+                if partition.starts_with("aws")
+                    && !region.is_empty()
+                    && account.len() == 12
+                    && account.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                resource.strip_prefix("key/").is_some_and(id_like) || alias_like(resource)
+            }
+            _ => false,
+        };
+    }
+    id_like(value) || alias_like(value)
 }
 
 /// Parses and checks the text of a config file; `file` is only named in messages.
@@ -246,6 +294,7 @@ pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
         ("flow_arn", &config.flow_arn),
         ("medialive_role_arn", &config.medialive_role_arn),
         ("table", &config.table),
+        ("stream_key_kms_key", &config.stream_key_kms_key),
     ] {
         if let Some(rule) = value.as_deref().and_then(|v| value_problem(key, v)) {
             return Err(invalid(key, rule));
@@ -460,5 +509,56 @@ mod tests {
     fn an_explicit_config_file_that_does_not_exist_is_an_error() {
         let err = load(PathBuf::from("/nonexistent/onair.toml"), &[]).unwrap_err();
         assert!(matches!(err, ConfigError::Unreadable { .. }));
+    }
+
+    #[test]
+    fn the_kms_key_comes_from_the_file_or_the_environment_and_is_checked() {
+        let path = write("kms", "stream_key_kms_key = \"alias/onair-stream-keys\"\n");
+        let s = load(path.clone(), &[]).unwrap();
+        assert_eq!(
+            s.stream_key_kms_key.as_deref(),
+            Some("alias/onair-stream-keys")
+        );
+        let arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let s = load(path, &[("ONAIR_STREAM_KEY_KMS_KEY", arn)]).unwrap();
+        assert_eq!(s.stream_key_kms_key.as_deref(), Some(arn));
+        assert_eq!(
+            load(write("kms-none", ""), &[]).unwrap().stream_key_kms_key,
+            None
+        );
+
+        for good in [
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+            "alias/show_keys",
+            "arn:aws:kms:us-east-1:123456789012:alias/show-keys",
+            "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ] {
+            assert!(kms_key_name(good), "{good}");
+        }
+        for bad in [
+            "onair-keys",
+            "alias/",
+            "alias/has space",
+            "arn:aws:s3:::bucket",
+            "arn:aws:kms:us-east-1:123:key/abc",
+            "",
+        ] {
+            assert!(!kms_key_name(bad), "{bad}");
+        }
+        let err = load(write("kms-bad", "\nstream_key_kms_key = \"my key\"\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2: stream_key_kms_key"), "{err}");
+        let err = load(
+            write("kms-env", ""),
+            &[("ONAIR_STREAM_KEY_KMS_KEY", "oops")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("ONAIR_STREAM_KEY_KMS_KEY: stream_key_kms_key: "),
+            "{err}"
+        );
     }
 }

@@ -711,7 +711,7 @@ async fn the_engine_retries_create_channel_with_the_persisted_request_id() {
             name: "Main YouTube".to_string(),
             platform: "youtube".to_string(),
             url: String::new(),
-            stream_key: StreamKey::new(KEY),
+            stream_key: StreamKey::new(KEY).into(),
             preset: "1080p30".to_string(),
         })
         .expect("add accepted");

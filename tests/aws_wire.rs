@@ -117,7 +117,10 @@ async fn the_record_store_writes_conditionally_and_keeps_the_stream_key() {
     assert_eq!(item["streamKey"].as_s().map(String::as_str), Ok(KEYS[0]));
     assert_eq!(item["version"].as_n().map(String::as_str), Ok("1"));
     let stored = store.get(id).await.expect("get").expect("the record");
-    assert_eq!(stored.stream_key.expose(), KEYS[0]);
+    assert_eq!(
+        stored.stream_key.clear().map(StreamKey::expose),
+        Some(KEYS[0])
+    );
     assert_eq!(stored, first);
 
     // Version 1 → 2 with the right expectation.
@@ -130,7 +133,7 @@ async fn the_record_store_writes_conditionally_and_keeps_the_stream_key() {
     let mut stale = stored.clone();
     stale.version = 2;
     stale.name = "Overwritten".into();
-    stale.stream_key = StreamKey::new(KEYS[1]);
+    stale.stream_key = StreamKey::new(KEYS[1]).into();
     let lost = store.update_if_version(&stale, 1).await.unwrap_err();
     assert_eq!(lost.kind, ErrorKind::ConditionFailed, "{lost}");
     assert_eq!(store.get(id).await.expect("get"), Some(second.clone()));

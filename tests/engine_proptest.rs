@@ -167,7 +167,7 @@ fn draft(name: &str, preset: &str, key: usize) -> DestinationDraft {
         name: name.to_string(),
         platform: "youtube".to_string(),
         url: String::new(),
-        stream_key: StreamKey::new(KEYS[key % KEYS.len()]),
+        stream_key: StreamKey::new(KEYS[key % KEYS.len()]).into(),
         preset: preset.to_string(),
     }
 }

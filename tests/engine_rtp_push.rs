@@ -232,7 +232,7 @@ async fn seed_destination(sim: &Arc<Simulator>) -> Destination {
         input_attachment_name: "seed-twitch-input".into(),
         destination: RtmpDestination {
             url: record.rtmp_url.clone(),
-            stream_name: record.stream_key.clone(),
+            stream_name: StreamKey::new(KEYS[1]),
         },
         encoding: ChannelEncoding::from(catalog.get("1080p30").unwrap()),
     };

@@ -216,6 +216,54 @@ async fn debug_display_and_json_of_records_drafts_and_engine_events_mask_the_key
     assert_clean(&keys, &texts);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_lifecycle_with_keys_sealed_by_kms_and_kms_failures_leaks_no_key() {
+    let keys = test_keys();
+    let mut rig = Rig::with(onair::sim::SimConfig::unlimited(), |c| {
+        c.stream_key_kms_key = Some(onair::sim::Simulator::KMS_KEY_ALIAS.to_string())
+    });
+    let id = rig.add("Main").await;
+    rig.sim
+        .fail_next("Encrypt", onair::cloud::ErrorKind::AccessDenied);
+    let refused = rig
+        .engine
+        .add(rig::draft("Backup", "twitch", 2))
+        .expect("add");
+    rig.engine.settle().await;
+    assert!(rig.engine.record(refused).is_none());
+    rig.engine.start(id).expect("start");
+    rig.engine.settle().await;
+    rig.engine.stop(id).expect("stop");
+    rig.engine.settle().await;
+    // An edit whose Decrypt fails: the error row and its log lines hold no key.
+    rig.sim.set_kms_key_enabled(false);
+    let mut draft = rig::draft("Main", "youtube", 1);
+    draft.preset = "720p30".into();
+    rig.engine.edit(id, draft, false).expect("edit");
+    rig.engine.settle().await;
+    rig.sim.set_kms_key_enabled(true);
+    let record = rig.engine.record(id).expect("kept");
+    assert!(record.last_error.is_some());
+    rig.engine.delete(id).expect("delete");
+    rig.engine.settle().await;
+
+    let mut texts = vec![
+        ("sealed record {:#?}".to_string(), format!("{record:#?}")),
+        (
+            "sealed record JSON".to_string(),
+            serde_json::to_string(&record).expect("JSON"),
+        ),
+        (
+            "sealed item {:?}".to_string(),
+            format!("{:?}", onair::cloud::aws::to_item(&record)),
+        ),
+    ];
+    for (i, event) in rig.drain().iter().enumerate() {
+        texts.push((format!("event {i} {{:#?}}"), format!("{event:#?}")));
+    }
+    assert_clean(&keys, &texts);
+}
+
 /// The real binary with `--log-level trace`, everything it prints kept for the scan.
 struct Cli {
     env: Vec<(String, String)>,

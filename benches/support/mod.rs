@@ -53,7 +53,7 @@ pub fn draft(i: usize) -> DestinationDraft {
         name: format!("Feed {i:03}"),
         platform: "youtube".into(),
         url: String::new(),
-        stream_key: StreamKey::new(format!("bench-{i}-key-xxxx")),
+        stream_key: StreamKey::new(format!("bench-{i}-key-xxxx")).into(),
         preset: "1080p30".into(),
     }
 }

@@ -85,6 +85,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     config.park_after = settings.park_after;
     config.wiring = settings.wiring;
     config.readonly = settings.readonly;
+    config.stream_key_kms_key = settings.stream_key_kms_key.clone();
     config.call_attempts = 1;
     let (engine, events) = Engine::new(
         backend.cloud.clone(),
@@ -224,7 +225,7 @@ pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
         name: args.name,
         platform: args.platform,
         url: args.url.unwrap_or_default(),
-        stream_key: StreamKey::new(args.key),
+        stream_key: StreamKey::new(args.key).into(),
         preset: args.preset,
     };
     let valid = draft
@@ -556,9 +557,10 @@ pub async fn edit(settings: &Settings, args: super::args::EditArgs) -> Result<()
                 current.rtmp_url.clone()
             }
         }),
+        // Kept as the record holds it (perhaps sealed): keeping a key needs no clear text.
         stream_key: args
             .key
-            .map(StreamKey::new)
+            .map(|k| StreamKey::new(k).into())
             .unwrap_or_else(|| current.stream_key.clone()),
         preset: args.preset.unwrap_or_else(|| current.preset.clone()),
     };

@@ -38,6 +38,11 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     config.channel_quota = channel_quota;
     config.input_quota = input_quota;
     config.readonly = settings.readonly;
+    // A configured key names a real account's key, which the simulator doesn't have: the demo
+    // seals with the simulated account's own key instead, so the sealing can be watched.
+    if settings.stream_key_kms_key.is_some() {
+        config.stream_key_kms_key = Some(Simulator::KMS_KEY_ALIAS.to_string());
+    }
     // Demo time runs ~30× fast: park after a demo minute, as a show would after half an hour.
     config.park_after = settings.park_after.map(|d| d.mul_f64(sim_speed));
     config.wiring = settings.wiring;
@@ -83,7 +88,7 @@ async fn load_sample_show(engine: Engine) {
             name: name.into(),
             platform: platform.into(),
             url: url.into(),
-            stream_key: StreamKey::new(format!("demo-{i}-xxxx-yyyy-zzzz")),
+            stream_key: StreamKey::new(format!("demo-{i}-xxxx-yyyy-zzzz")).into(),
             preset: preset.into(),
         };
         match engine.add(draft) {
@@ -108,7 +113,7 @@ async fn load_sized_show(engine: Engine, n: u16) {
             name: format!("Feed {:02}", i + 1),
             platform: "youtube".into(),
             url: String::new(),
-            stream_key: StreamKey::new(format!("demo-{i}-xxxx-yyyy-zzzz")),
+            stream_key: StreamKey::new(format!("demo-{i}-xxxx-yyyy-zzzz")).into(),
             preset: presets[usize::from(i) % presets.len()].into(),
         };
         if let Err(e) = engine.add(draft) {

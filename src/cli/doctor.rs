@@ -37,6 +37,10 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
             "the simulator's table (point-in-time recovery not applicable)",
         );
         common_checks(&mut report, &sim.cloud(), Simulator::FLOW_ARN, settings).await;
+        if settings.stream_key_kms_key.is_some() {
+            // As in the demo: the simulated account's key stands in for the configured one.
+            kms_check(&mut report, &sim.cloud(), Simulator::KMS_KEY_ALIAS).await;
+        }
         report.pass(
             "MediaLive role",
             format!("{} (simulated)", Simulator::ROLE_ARN),
@@ -133,6 +137,9 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
             }
         }
     }
+    if let Some(key) = &settings.stream_key_kms_key {
+        kms_check(&mut report, &backend.cloud, key).await;
+    }
     println!("  clock skew: not checked (the SDK corrects request signing for skew itself)");
     finish(report)
 }
@@ -208,6 +215,55 @@ async fn common_checks(report: &mut Report, cloud: &Cloud, flow_arn: &str, setti
             "quotas",
             e.to_string(),
             "medialive:ListChannels and ListInputs",
+        ),
+    }
+}
+
+/// `stream_key_kms_key`: the key exists and is enabled for encryption, and these credentials
+/// may Encrypt and Decrypt with it (a probe value round trip, so no stream key is involved).
+async fn kms_check(report: &mut Report, cloud: &Cloud, key: &str) {
+    const WHAT: &str = "stream key encryption";
+    let info = match cloud.kms.describe_key(key).await {
+        Ok(info) => info,
+        Err(e) => {
+            return report.fail(
+                WHAT,
+                format!("KMS {e}"),
+                "check stream_key_kms_key and kms:DescribeKey on the key",
+            );
+        }
+    };
+    if let Some(problem) = info.problem() {
+        return report.fail(
+            WHAT,
+            format!("KMS key {}: {problem}", info.arn),
+            "enable the key, or name a symmetric ENCRYPT_DECRYPT key in stream_key_kms_key",
+        );
+    }
+    let probe = crate::domain::StreamKey::new("onair-doctor-probe");
+    let context =
+        crate::cloud::KeyContext::from([("onairProbe".to_string(), "doctor".to_string())]);
+    let round_trip = match cloud.kms.encrypt(key, &probe, &context).await {
+        Ok(sealed) => cloud.kms.decrypt(&sealed, &context).await,
+        Err(e) => Err(e),
+    };
+    match round_trip {
+        Ok(back) if back == probe => report.pass(
+            WHAT,
+            format!("KMS key {} enabled, Encrypt and Decrypt allowed", info.arn),
+        ),
+        Ok(_) => report.fail(
+            WHAT,
+            format!(
+                "KMS key {}: Decrypt did not return what Encrypt sealed",
+                info.arn
+            ),
+            "check the key and the endpoint",
+        ),
+        Err(e) => report.fail(
+            WHAT,
+            format!("KMS {e}"),
+            "allow kms:Encrypt and kms:Decrypt on the key to these credentials",
         ),
     }
 }

@@ -4,12 +4,14 @@
 
 pub mod aws;
 pub mod error;
+pub mod keys;
 pub mod types;
 
 use async_trait::async_trait;
 use std::sync::Arc;
 
 pub use error::{CloudError, ErrorKind};
+pub use keys::{KeyContext, KeyInfo, KeyVault, key_context};
 pub use types::*;
 
 use crate::domain::{Destination, DestinationId};
@@ -84,11 +86,13 @@ pub trait RecordStore: Send + Sync {
     async fn scan(&self) -> Result<Vec<Destination>, CloudError>;
 }
 
-/// The four services behind one handle, as the engine sees them.
+/// The services behind one handle, as the engine sees them.
 #[derive(Clone)]
 pub struct Cloud {
     pub medialive: Arc<dyn MediaLive>,
     pub mediaconnect: Arc<dyn MediaConnect>,
     pub cloudwatch: Arc<dyn CloudWatch>,
     pub store: Arc<dyn RecordStore>,
+    /// Seals stream keys at rest when `stream_key_kms_key` is set (and opens sealed ones).
+    pub kms: Arc<dyn KeyVault>,
 }

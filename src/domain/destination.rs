@@ -1,7 +1,7 @@
 //! The destination record: one place the show goes out to, and the AWS chain that feeds it.
 //! Attribute names are the seed's DynamoDB schema (BRIEF §5), so both tools share one table.
 
-use super::{Platform, StreamKey};
+use super::{Platform, StoredKey};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -118,7 +118,7 @@ pub struct Destination {
     pub name: String,
     pub platform: Platform,
     pub rtmp_url: String,
-    pub stream_key: StreamKey,
+    pub stream_key: StoredKey,
     pub preset: String,
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -165,7 +165,7 @@ impl Destination {
         name: String,
         platform: Platform,
         rtmp_url: String,
-        stream_key: StreamKey,
+        stream_key: impl Into<StoredKey>,
         preset: String,
         now: OffsetDateTime,
     ) -> Self {
@@ -174,7 +174,7 @@ impl Destination {
             name,
             platform,
             rtmp_url,
-            stream_key,
+            stream_key: stream_key.into(),
             preset,
             status: Status::Creating,
             media_live_channel_id: None,
@@ -208,6 +208,7 @@ impl Destination {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::StreamKey;
 
     fn sample() -> Destination {
         Destination::new(
@@ -247,7 +248,10 @@ mod tests {
     fn round_trips_through_json_except_the_masked_key() {
         let d = sample();
         let back: Destination = serde_json::from_value(serde_json::to_value(&d).unwrap()).unwrap();
-        assert_eq!(back.stream_key.expose(), d.stream_key.masked());
+        assert_eq!(
+            back.stream_key.clear().map(StreamKey::expose),
+            Some(d.stream_key.masked().as_str())
+        );
         assert_eq!(
             Destination {
                 stream_key: d.stream_key.clone(),

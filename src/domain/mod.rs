@@ -12,6 +12,6 @@ pub mod wiring;
 pub use destination::{Desired, Destination, DestinationId, Status};
 pub use platform::Platform;
 pub use presets::{Catalog, EncoderPreset, Pricing};
-pub use secret::StreamKey;
+pub use secret::{SealedKey, StoredKey, StreamKey};
 pub use validate::{DestinationDraft, FieldError, ValidDestination};
 pub use wiring::Wiring;

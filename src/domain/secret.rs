@@ -56,9 +56,126 @@ impl fmt::Display for StreamKey {
     }
 }
 
+/// A stream key as a destination record holds it. With `stream_key_kms_key` configured the record
+/// (in the table and in memory) only ever has the sealed form; the engine decrypts it in the one
+/// step that builds a channel request and drops the clear text with that request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredKey {
+    /// In clear: the seed's items, and every record written while no KMS key was configured.
+    Clear(StreamKey),
+    Sealed(SealedKey),
+    /// An add with a KMS key configured, until its key is sealed: the add's task holds the clear
+    /// text meanwhile, so the row on screen never does. The stores refuse to write it.
+    Sealing,
+}
+
+impl Default for StoredKey {
+    fn default() -> Self {
+        StoredKey::Clear(StreamKey::default())
+    }
+}
+
+impl From<StreamKey> for StoredKey {
+    fn from(key: StreamKey) -> Self {
+        StoredKey::Clear(key)
+    }
+}
+
+impl StoredKey {
+    /// The clear key, when the record holds it in clear.
+    pub fn clear(&self) -> Option<&StreamKey> {
+        match self {
+            StoredKey::Clear(key) => Some(key),
+            StoredKey::Sealed(_) | StoredKey::Sealing => None,
+        }
+    }
+
+    pub fn sealed(&self) -> Option<&SealedKey> {
+        match self {
+            StoredKey::Sealed(sealed) => Some(sealed),
+            StoredKey::Clear(_) | StoredKey::Sealing => None,
+        }
+    }
+
+    pub fn is_sealed(&self) -> bool {
+        matches!(self, StoredKey::Sealed(_))
+    }
+
+    /// What a screen or a listing may show: the masked key, or that KMS holds it. Short enough
+    /// for the 12-column KEY of `onair list`.
+    pub fn masked(&self) -> String {
+        match self {
+            StoredKey::Clear(key) => key.masked(),
+            StoredKey::Sealed(_) => "•••• (KMS)".to_string(),
+            StoredKey::Sealing => "sealing…".to_string(),
+        }
+    }
+}
+
+impl fmt::Display for StoredKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl Serialize for StoredKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.masked())
+    }
+}
+
+impl<'de> Deserialize<'de> for StoredKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        StreamKey::deserialize(deserializer).map(StoredKey::Clear)
+    }
+}
+
+/// A stream key encrypted by KMS Encrypt, bound to its destination by the encryption context
+/// (so a ciphertext copied onto another record does not decrypt).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedKey {
+    /// The key's ARN as KMS reported it (the config may name an alias).
+    pub key_id: String,
+    pub ciphertext: Vec<u8>,
+}
+
+impl fmt::Debug for SealedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealedKey")
+            .field("key_id", &self.key_id)
+            .field(
+                "ciphertext",
+                &format_args!("<{} bytes>", self.ciphertext.len()),
+            )
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_keys_mask_every_form() {
+        let clear = StoredKey::from(StreamKey::new("abcd-efgh-ijkl-mnop"));
+        let sealed = StoredKey::Sealed(SealedKey {
+            key_id: "arn:aws:kms:us-east-1:111122223333:key/k".into(),
+            ciphertext: b"abcd-efgh-ijkl-mnop".to_vec(),
+        });
+        for key in [&clear, &sealed, &StoredKey::Sealing] {
+            let shown = format!("{key} {key:?} {}", serde_json::to_string(key).unwrap());
+            assert!(!shown.contains("efgh"), "{shown}");
+        }
+        assert_eq!(
+            clear.clear().map(StreamKey::expose),
+            Some("abcd-efgh-ijkl-mnop")
+        );
+        assert!(sealed.clear().is_none() && sealed.is_sealed());
+        assert!(sealed.masked().contains("KMS"));
+        for key in [&sealed, &StoredKey::Sealing] {
+            assert!(key.masked().chars().count() <= 12, "{key}");
+        }
+    }
 
     #[test]
     fn debug_and_display_never_show_the_key() {

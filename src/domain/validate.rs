@@ -2,7 +2,7 @@
 //! names the field and the rule, so the form can mark the field and the CLI can print it.
 
 use super::naming::slug;
-use super::{Catalog, Platform, StreamKey};
+use super::{Catalog, Platform, StoredKey, StreamKey};
 use std::fmt;
 
 /// The fields of the add / edit form and of `onair add`.
@@ -45,7 +45,9 @@ pub struct DestinationDraft {
     pub name: String,
     pub platform: String,
     pub url: String,
-    pub stream_key: StreamKey,
+    /// A typed key in clear, or, in an edit that keeps the key, the record's own (which may be
+    /// sealed: its clear text is not needed to keep it).
+    pub stream_key: StoredKey,
     pub preset: String,
 }
 
@@ -55,7 +57,7 @@ pub struct ValidDestination {
     pub name: String,
     pub platform: Platform,
     pub url: String,
-    pub stream_key: StreamKey,
+    pub stream_key: StoredKey,
     pub preset: String,
     /// Not errors: e.g. a preset above what the platform recommends.
     pub warnings: Vec<String>,
@@ -117,14 +119,28 @@ impl DestinationDraft {
             fail(Field::Url, rule);
         }
 
-        let key = self.stream_key.expose();
-        if key.trim().is_empty() {
-            fail(Field::StreamKey, "is required");
-        } else if key.chars().any(char::is_whitespace) {
-            fail(Field::StreamKey, "must not contain spaces or line breaks");
-        } else if key.len() > KEY_MAX {
-            fail(Field::StreamKey, "is at most 256 characters");
-        }
+        // A sealed key was checked when it was typed; only KMS can read it now.
+        let stream_key = match &self.stream_key {
+            StoredKey::Clear(key) => {
+                let key = key.expose();
+                if key.trim().is_empty() {
+                    fail(Field::StreamKey, "is required");
+                } else if key.chars().any(char::is_whitespace) {
+                    fail(Field::StreamKey, "must not contain spaces or line breaks");
+                } else if key.len() > KEY_MAX {
+                    fail(Field::StreamKey, "is at most 256 characters");
+                }
+                StoredKey::Clear(StreamKey::new(key.trim()))
+            }
+            StoredKey::Sealed(sealed) => StoredKey::Sealed(sealed.clone()),
+            StoredKey::Sealing => {
+                fail(
+                    Field::StreamKey,
+                    "is still being sealed with KMS: try again",
+                );
+                StoredKey::Sealing
+            }
+        };
 
         let preset = catalog.get(self.preset.trim());
         if preset.is_none() {
@@ -160,7 +176,7 @@ impl DestinationDraft {
             name,
             platform,
             url,
-            stream_key: StreamKey::new(key.trim()),
+            stream_key,
             preset: preset.name.clone(),
             warnings,
         })
@@ -202,7 +218,7 @@ mod tests {
             name: "Main YouTube".into(),
             platform: "youtube".into(),
             url: String::new(),
-            stream_key: StreamKey::new("abcd-efgh-ijkl"),
+            stream_key: StreamKey::new("abcd-efgh-ijkl").into(),
             preset: "1080p30".into(),
         }
     }
@@ -224,7 +240,7 @@ mod tests {
             name: "".into(),
             platform: "youtube".into(),
             url: "http://x".into(),
-            stream_key: StreamKey::new(""),
+            stream_key: StreamKey::new("").into(),
             preset: "4k".into(),
         });
         let fields: Vec<Field> = errors.iter().map(|e| e.field).collect();
@@ -303,7 +319,7 @@ mod tests {
             ),
             (
                 DestinationDraft {
-                    stream_key: StreamKey::new("a b"),
+                    stream_key: StreamKey::new("a b").into(),
                     ..draft()
                 },
                 Field::StreamKey,
@@ -342,9 +358,29 @@ mod tests {
     #[test]
     fn errors_never_contain_the_key() {
         let errors = errors_of(DestinationDraft {
-            stream_key: StreamKey::new("secret key-with-space"),
+            stream_key: StreamKey::new("secret key-with-space").into(),
             ..draft()
         });
         assert!(!format!("{errors:?}").contains("secret"));
+    }
+
+    #[test]
+    fn a_kept_sealed_key_passes_as_it_is() {
+        let sealed = StoredKey::Sealed(crate::domain::SealedKey {
+            key_id: "arn:aws:kms:us-east-1:111122223333:key/k".into(),
+            ciphertext: vec![1, 2, 3],
+        });
+        let v = DestinationDraft {
+            stream_key: sealed.clone(),
+            ..draft()
+        }
+        .validate(&Catalog::builtin())
+        .unwrap();
+        assert_eq!(v.stream_key, sealed);
+        let errors = errors_of(DestinationDraft {
+            stream_key: StoredKey::Sealing,
+            ..draft()
+        });
+        assert_eq!(errors[0].field, Field::StreamKey);
     }
 }

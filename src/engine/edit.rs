@@ -34,6 +34,14 @@ impl Engine {
                 rule: format!("another destination is already called {:?}", valid.name),
             }]));
         }
+        // A kept key is the record's own; a sealed key from anywhere else would not decrypt
+        // under this destination's encryption context.
+        if valid.stream_key.is_sealed() && valid.stream_key != record.stream_key {
+            return Err(Refusal::Invalid(vec![FieldError {
+                field: Field::StreamKey,
+                rule: "belongs to another destination: type the key".into(),
+            }]));
+        }
         let live = match record.status {
             Status::Running => true,
             Status::Idle | Status::Error | Status::Parked => false,
@@ -66,6 +74,8 @@ impl Engine {
         live: bool,
     ) -> StepResult {
         let of = if live { 6 } else { 2 };
+        // Sealed before the channel is stopped: a KMS refusal then changes nothing.
+        let stream_key = self.key_for_edit(id, change.stream_key.clone(), of).await?;
         let mut step_no = 1;
         let channel = self.record(id).and_then(|r| r.media_live_channel_id);
         if let (true, Some(channel_id)) = (live, &channel) {
@@ -81,7 +91,7 @@ impl Engine {
                 r.name = change.name.clone();
                 r.platform = change.platform;
                 r.rtmp_url = change.url.clone();
-                r.stream_key = change.stream_key.clone();
+                r.stream_key = stream_key.clone();
                 r.preset = change.preset.clone();
                 if r.status == Status::Stopping {
                     r.status = Status::Idle;
@@ -96,7 +106,7 @@ impl Engine {
             let ml = &self.inner.cloud.medialive;
             let request = UpdateChannelRequest {
                 channel_id: channel_id.clone(),
-                config: self.channel_config(&updated).map_err(at(&step))?,
+                config: self.channel_config(&updated).await.map_err(at(&step))?,
             };
             let answer = self
                 .call(id, || ml.update_channel(request.clone()))

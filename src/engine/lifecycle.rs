@@ -174,7 +174,12 @@ impl Engine {
         )
     }
 
-    pub(crate) fn channel_config(&self, record: &Destination) -> Result<ChannelConfig, CloudError> {
+    /// The whole channel, stream key included: the one place a sealed key is opened (see
+    /// `engine::keys`).
+    pub(crate) async fn channel_config(
+        &self,
+        record: &Destination,
+    ) -> Result<ChannelConfig, CloudError> {
         let preset = self.inner.catalog.get(&record.preset).ok_or_else(|| {
             CloudError::new(
                 "CreateChannel",
@@ -183,6 +188,7 @@ impl Engine {
             )
         })?;
         let name = resource_name(&record.name, &record.destination_id);
+        let stream_name = self.unseal(record).await?;
         Ok(ChannelConfig {
             input_attachment_name: name.clone(),
             name,
@@ -190,7 +196,7 @@ impl Engine {
             input_id: record.media_live_input_id.clone().unwrap_or_default(),
             destination: RtmpDestination {
                 url: record.rtmp_url.clone(),
-                stream_name: record.stream_key.clone(),
+                stream_name,
             },
             encoding: ChannelEncoding::from(preset),
         })
@@ -408,7 +414,7 @@ impl Engine {
             Some(channel_id) => channel_id.clone(),
             None => {
                 let request = CreateChannelRequest {
-                    config: self.channel_config(&current).map_err(at(&step))?,
+                    config: self.channel_config(&current).await.map_err(at(&step))?,
                     request_id: current.channel_request_id.clone().unwrap_or_default(),
                     tags: tags(&id).into_iter().collect(),
                 };

@@ -7,6 +7,7 @@ mod calls;
 pub mod cost;
 mod edit;
 pub mod events;
+mod keys;
 mod lifecycle;
 mod reconcile;
 mod refresh;
@@ -20,7 +21,9 @@ pub use reconcile::{Orphans, ReconcileReport};
 use crate::clock::Clock;
 use crate::cloud::{Cloud, CloudError};
 use crate::domain::validate::Field;
-use crate::domain::{Catalog, Destination, DestinationDraft, DestinationId, FieldError, Status};
+use crate::domain::{
+    Catalog, Destination, DestinationDraft, DestinationId, FieldError, Status, StoredKey,
+};
 use registry::InFlight;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -47,6 +50,9 @@ pub struct EngineConfig {
     pub park_after: Option<Duration>,
     /// Refuse every action that changes AWS or the table, in this one place.
     pub readonly: bool,
+    /// KMS key (id, ARN or alias) that stream keys are sealed with before they are written.
+    /// `None`: keys are written in clear, as the seed does.
+    pub stream_key_kms_key: Option<String>,
     /// Tries of a throttled / 5xx / timed-out call. The AWS backend sets 1: the SDK's adaptive
     /// retry already does this, and stacking both made a dead endpoint take 20 tries.
     pub call_attempts: u32,
@@ -70,6 +76,7 @@ impl EngineConfig {
             delete_timeout: Duration::from_secs(5 * 60),
             park_after: Some(Duration::from_secs(30 * 60)),
             readonly: false,
+            stream_key_kms_key: None,
             call_attempts: 4,
             wiring: crate::domain::Wiring::default(),
         }
@@ -223,11 +230,25 @@ impl Engine {
             }]));
         }
         self.check_quota(&records)?;
+        // With KMS configured the clear key goes to the add's task only; the record everyone
+        // else sees says `Sealing` until the ciphertext replaces it.
+        let (stream_key, clear) = match valid.stream_key {
+            StoredKey::Clear(key) if self.inner.config.stream_key_kms_key.is_some() => {
+                (StoredKey::Sealing, Some(key))
+            }
+            StoredKey::Clear(key) => (StoredKey::Clear(key), None),
+            StoredKey::Sealed(_) | StoredKey::Sealing => {
+                return Err(Refusal::Invalid(vec![FieldError {
+                    field: Field::StreamKey,
+                    rule: "belongs to another destination: type the key".into(),
+                }]));
+            }
+        };
         let mut record = Destination::new(
             valid.name,
             valid.platform,
             valid.url,
-            valid.stream_key,
+            stream_key,
             valid.preset,
             self.inner.clock.now(),
         );
@@ -247,7 +268,10 @@ impl Engine {
         self.emit(EngineEvent::Upserted(record.clone()));
         let engine = self.clone();
         tokio::spawn(async move {
-            let result = engine.run_add(record).await;
+            let result = match engine.seal_new(record, clear).await {
+                Ok(record) => engine.run_add(record).await,
+                Err(failure) => Err(failure),
+            };
             engine.finish(id, OpKind::Add, result).await;
             drop(claim);
         });

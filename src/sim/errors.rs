@@ -12,6 +12,7 @@ pub(crate) fn throttled(call: &'static str, service: Service) -> CloudError {
         Service::MediaLive | Service::MediaConnect => "Too Many Requests",
         Service::CloudWatch => "Rate exceeded",
         Service::DynamoDb => "Rate of requests exceeds the allowed throughput.",
+        Service::Kms => "Rate exceeded",
     };
     CloudError::new(call, ErrorKind::Throttled, message)
 }
@@ -103,6 +104,7 @@ pub(crate) fn generic(
             Service::MediaConnect => "Service Unavailable".to_string(),
             Service::CloudWatch => "Internal service error".to_string(),
             Service::DynamoDb => "Internal server error".to_string(),
+            Service::Kms => "KMSInternalException".to_string(),
         },
         ErrorKind::Timeout => format!(
             "timeout: no response from {}.{}.amazonaws.com within 30s",

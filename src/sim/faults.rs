@@ -15,6 +15,7 @@ pub enum Service {
     MediaConnect,
     CloudWatch,
     DynamoDb,
+    Kms,
 }
 
 impl Service {
@@ -24,6 +25,7 @@ impl Service {
             Service::MediaConnect => "mediaconnect",
             Service::CloudWatch => "cloudwatch",
             Service::DynamoDb => "dynamodb",
+            Service::Kms => "kms",
         }
     }
 
@@ -40,6 +42,7 @@ impl Service {
             "mediaconnect" | "mc" => Service::MediaConnect,
             "cloudwatch" | "cw" => Service::CloudWatch,
             "dynamodb" | "ddb" | "store" => Service::DynamoDb,
+            "kms" => Service::Kms,
             _ => return None,
         })
     }
@@ -73,6 +76,9 @@ pub const CALLS: &[(&str, Service)] = &[
     ("UpdateItem", Service::DynamoDb),
     ("DeleteItem", Service::DynamoDb),
     ("Scan", Service::DynamoDb),
+    ("Encrypt", Service::Kms),
+    ("Decrypt", Service::Kms),
+    ("DescribeKey", Service::Kms),
 ];
 
 #[derive(Debug, Default)]
@@ -189,12 +195,14 @@ impl Simulator {
         Ok(())
     }
 
-    /// Removes every pending fault, reconnects the source and unsilences every channel.
+    /// Removes every pending fault, reconnects the source, unsilences every channel and enables
+    /// the KMS key again.
     pub fn clear_faults(&self) {
         let mut w = self.lock();
         w.advance();
         let now = w.wall_now();
         w.faults.clear();
+        w.kms.enabled = true;
         for d in w.source_drops.iter_mut() {
             if d.end.is_none_or(|end| end > now) {
                 d.end = Some(now.max(d.start));
@@ -264,6 +272,15 @@ impl Simulator {
                     _ => format!("channel {id} will fail to start"),
                 })
             }
+            [verb @ ("disable-key" | "enable-key")] => {
+                let enabled = *verb == "enable-key";
+                self.set_kms_key_enabled(enabled);
+                Ok(format!(
+                    "KMS key {} {}",
+                    Self::KMS_KEY_ALIAS,
+                    if enabled { "enabled" } else { "disabled" }
+                ))
+            }
             ["clear"] => {
                 self.clear_faults();
                 Ok("all faults cleared".to_string())
@@ -315,13 +332,14 @@ fn parse_kind(word: &str) -> Option<ErrorKind> {
 }
 
 pub const FAULT_USAGE: &str = "fault commands:
-  throttle medialive|mediaconnect|cloudwatch|dynamodb [N]   next N calls get 429
+  throttle medialive|mediaconnect|cloudwatch|dynamodb|kms [N]   next N calls get 429
   fail OPERATION [throttle|5xx|denied|quota|conflict|timeout|notfound|invalid]
                                      next OPERATION (e.g. CreateChannel) fails (default 5xx;
                                      timeout: the call takes effect, the answer is lost)
   drop-source [SECONDS]              SRT source disconnects (default 30 s)
   silence CHANNEL | unsilence CHANNEL   running channel sends nothing / sends again
   fail-start CHANNEL                 the channel's next start ends in IDLE
+  disable-key | enable-key           the KMS key for stream keys stops / resumes working
   clear                              remove every fault
 CHANNEL is a channel id or part of its name";
 

@@ -1,5 +1,5 @@
-//! An in-process model of the four AWS services onair talks to: MediaLive, MediaConnect,
-//! CloudWatch and the DynamoDB record table. `onair demo` runs on it and every engine test uses
+//! An in-process model of the AWS services onair talks to: MediaLive, MediaConnect,
+//! CloudWatch, the DynamoDB record table and KMS. `onair demo` runs on it and every engine test uses
 //! it, so it behaves like AWS where the engine can tell: states change after realistic delays,
 //! illegal calls fail with AWS's error kinds and messages, quotas and rate limits bite, metrics
 //! exist only while something is running, and faults can be injected.
@@ -16,12 +16,13 @@
 //! - An injected `Timeout` lets the call take effect and loses the answer, as a dropped
 //!   connection does; retrying with the same `RequestId` finds the resource. Other injected
 //!   errors change nothing.
-//! - The rate limit applies to MediaLive and MediaConnect (one bucket each); CloudWatch and
-//!   DynamoDB are only throttled by injected faults.
+//! - The rate limit applies to MediaLive and MediaConnect (one bucket each); CloudWatch,
+//!   DynamoDB and KMS are only throttled by injected faults.
 
 mod cloudwatch;
 mod errors;
 mod faults;
+mod kms;
 mod mediaconnect;
 mod medialive;
 mod metrics;
@@ -35,8 +36,8 @@ pub use ratelimit::RateLimit;
 
 use crate::clock::Clock;
 use crate::cloud::{
-    ChannelState, Cloud, CloudError, CloudWatch, FlowOutput, InputState, MediaConnect, MediaLive,
-    RecordStore, Tags,
+    ChannelState, Cloud, CloudError, CloudWatch, FlowOutput, InputState, KeyVault, MediaConnect,
+    MediaLive, RecordStore, Tags,
 };
 use crate::domain::DestinationId;
 use std::collections::BTreeMap;
@@ -125,6 +126,7 @@ impl Simulator {
             mediaconnect: Arc::clone(self) as Arc<dyn MediaConnect>,
             cloudwatch: Arc::clone(self) as Arc<dyn CloudWatch>,
             store: Arc::clone(self) as Arc<dyn RecordStore>,
+            kms: Arc::clone(self) as Arc<dyn KeyVault>,
         }
     }
 

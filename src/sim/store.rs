@@ -4,6 +4,7 @@
 use super::Simulator;
 use super::errors::condition_failed;
 use super::faults::Service;
+use crate::cloud::keys::refuse_unsealed;
 use crate::cloud::{CloudError, RecordStore};
 use crate::domain::{Destination, DestinationId};
 use async_trait::async_trait;
@@ -18,6 +19,7 @@ impl RecordStore for Simulator {
 
     async fn put_if_absent(&self, record: &Destination) -> Result<(), CloudError> {
         self.call("PutItem", Service::DynamoDb, |w| {
+            refuse_unsealed("PutItem", record)?;
             if w.records.contains_key(&record.destination_id) {
                 return Err(condition_failed("PutItem"));
             }
@@ -32,6 +34,7 @@ impl RecordStore for Simulator {
         expected: u64,
     ) -> Result<(), CloudError> {
         self.call("UpdateItem", Service::DynamoDb, |w| {
+            refuse_unsealed("UpdateItem", record)?;
             match w.records.get_mut(&record.destination_id) {
                 Some(stored) if stored.version == expected => {
                     *stored = record.clone();
@@ -100,7 +103,11 @@ mod tests {
         sim.update_if_version(&r, 1).await.unwrap();
         let stored = sim.get(r.id()).await.unwrap().unwrap();
         assert_eq!(stored.name, "renamed");
-        assert_eq!(stored.stream_key.expose(), KEY, "the key is kept in full");
+        assert_eq!(
+            stored.stream_key.clear().map(StreamKey::expose),
+            Some(KEY),
+            "the key is kept in full"
+        );
 
         assert_eq!(
             sim.delete_if_version(r.id(), 1).await.unwrap_err().kind,
@@ -127,5 +134,15 @@ mod tests {
             .collect();
         assert_eq!(names, ["a", "b", "c"]);
         assert_eq!(sim.snapshot().records.len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_key_still_being_sealed_is_never_written() {
+        let sim = sim();
+        let mut r = record("a", 0);
+        r.stream_key = crate::domain::StoredKey::Sealing;
+        let err = sim.put_if_absent(&r).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation);
+        assert_eq!(sim.get(r.id()).await.unwrap(), None);
     }
 }

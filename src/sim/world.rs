@@ -129,6 +129,7 @@ pub(crate) struct World {
     pub records: BTreeMap<DestinationId, Destination>,
     pub calls: BTreeMap<String, u64>,
     pub faults: FaultState,
+    pub kms: super::kms::Kms,
     buckets: HashMap<Service, TokenBucket>,
 }
 
@@ -179,6 +180,7 @@ impl World {
             records: BTreeMap::new(),
             calls: BTreeMap::new(),
             faults: FaultState::default(),
+            kms: super::kms::Kms::new(config.seed),
             buckets,
         }
     }

@@ -5,7 +5,8 @@
 
 use crate::domain::validate::Field;
 use crate::domain::{
-    Catalog, Destination, DestinationDraft, DestinationId, FieldError, Platform, StreamKey,
+    Catalog, Destination, DestinationDraft, DestinationId, FieldError, Platform, StoredKey,
+    StreamKey,
 };
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
@@ -41,8 +42,9 @@ pub const DEFAULT_PRESET: &str = "1080p30";
 #[derive(Debug, Clone)]
 pub struct Editing {
     pub id: DestinationId,
-    /// Sent again when the key field is left empty; drawn only masked.
-    pub current_key: StreamKey,
+    /// Sent again when the key field is left empty (as the record holds it, perhaps sealed);
+    /// drawn only masked.
+    pub current_key: StoredKey,
 }
 
 #[derive(Debug, Clone)]
@@ -149,7 +151,7 @@ impl AddForm {
             url: self.url.value().to_string(),
             stream_key: match &self.editing {
                 Some(e) if self.key.value().is_empty() => e.current_key.clone(),
-                _ => StreamKey::new(self.key.value()),
+                _ => StreamKey::new(self.key.value()).into(),
             },
             preset: self.preset_name().to_string(),
         }
@@ -387,7 +389,10 @@ mod tests {
         };
         assert_eq!(draft.name, "Main YouTube");
         assert_eq!(draft.platform, "youtube");
-        assert_eq!(draft.stream_key.expose(), "abcd-1234");
+        assert_eq!(
+            draft.stream_key.clear().map(StreamKey::expose),
+            Some("abcd-1234")
+        );
         assert_eq!(draft.preset, "1080p30");
         assert!(
             matches!(press(&mut f, KeyCode::Esc), FormOutcome::Continue),
@@ -427,14 +432,20 @@ mod tests {
             panic!("not submitted: {:?}", f.errors)
         };
         assert_eq!(draft.name, "Twitch backup");
-        assert_eq!(draft.stream_key.expose(), "live_123_SECRET");
+        assert_eq!(
+            draft.stream_key.clear().map(StreamKey::expose),
+            Some("live_123_SECRET")
+        );
         let mut f = AddForm::for_edit(&d, &c);
         f.focus = Field::StreamKey;
         type_text(&mut f, "new-key-42");
         let FormOutcome::Submit(draft) = press(&mut f, KeyCode::Enter) else {
             panic!("not submitted")
         };
-        assert_eq!(draft.stream_key.expose(), "new-key-42");
+        assert_eq!(
+            draft.stream_key.clear().map(StreamKey::expose),
+            Some("new-key-42")
+        );
     }
 
     #[test]

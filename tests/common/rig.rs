@@ -102,7 +102,7 @@ pub fn draft(name: &str, platform: &str, key: usize) -> DestinationDraft {
         name: name.to_string(),
         platform: platform.to_string(),
         url: String::new(),
-        stream_key: StreamKey::new(KEYS[key % KEYS.len()]),
+        stream_key: StreamKey::new(KEYS[key % KEYS.len()]).into(),
         preset: "1080p30".to_string(),
     }
 }

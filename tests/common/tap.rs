@@ -6,10 +6,10 @@
 use async_trait::async_trait;
 use onair::cloud::{
     AddFlowOutputRequest, BatchResult, Channel, Cloud, CloudError, CreateChannelRequest,
-    CreateInputRequest, ErrorKind, Flow, FlowOutput, Input, MediaConnect, MediaLive, RecordStore,
-    UpdateChannelRequest,
+    CreateInputRequest, ErrorKind, Flow, FlowOutput, Input, KeyContext, KeyInfo, KeyVault,
+    MediaConnect, MediaLive, RecordStore, UpdateChannelRequest,
 };
-use onair::domain::{Destination, DestinationId};
+use onair::domain::{Destination, DestinationId, SealedKey, StreamKey};
 use onair::sim::Simulator;
 use std::collections::HashMap;
 use std::future::Future;
@@ -69,6 +69,7 @@ impl Tap {
             mediaconnect: Arc::clone(self) as Arc<dyn MediaConnect>,
             cloudwatch: self.sim.cloud().cloudwatch,
             store: Arc::clone(self) as Arc<dyn RecordStore>,
+            kms: Arc::clone(self) as Arc<dyn KeyVault>,
         }
     }
 
@@ -292,5 +293,29 @@ impl RecordStore for Tap {
     }
     async fn scan(&self) -> Result<Vec<Destination>, CloudError> {
         self.around("Scan", self.sim.scan()).await
+    }
+}
+
+#[async_trait]
+impl KeyVault for Tap {
+    async fn encrypt(
+        &self,
+        key: &str,
+        plaintext: &StreamKey,
+        context: &KeyContext,
+    ) -> Result<SealedKey, CloudError> {
+        self.around("Encrypt", self.sim.encrypt(key, plaintext, context))
+            .await
+    }
+    async fn decrypt(
+        &self,
+        sealed: &SealedKey,
+        context: &KeyContext,
+    ) -> Result<StreamKey, CloudError> {
+        self.around("Decrypt", self.sim.decrypt(sealed, context))
+            .await
+    }
+    async fn describe_key(&self, key: &str) -> Result<KeyInfo, CloudError> {
+        self.around("DescribeKey", self.sim.describe_key(key)).await
     }
 }

@@ -3,16 +3,23 @@
 //! and count as version 0.
 
 use super::errors::map;
+use crate::cloud::keys::refuse_unsealed;
 use crate::cloud::{CloudError, ErrorKind, RecordStore};
-use crate::domain::{Desired, Destination, DestinationId, Platform, Status, StreamKey};
+use crate::domain::{
+    Desired, Destination, DestinationId, Platform, SealedKey, Status, StoredKey, StreamKey,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 pub const HASH_KEY: &str = "destinationId";
+/// A sealed key's attributes; an item has either these or the seed's `streamKey`, never both.
+pub const CIPHERTEXT: &str = "streamKeyCiphertext";
+pub const KMS_KEY: &str = "streamKeyKmsKey";
 
 pub struct SdkRecordStore {
     client: Client,
@@ -42,15 +49,29 @@ fn time_text(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-/// The item for a record. The stream key is written in clear here (and only here): it is the
-/// seed's schema; `stream_key_kms_key` encryption at rest is a later option.
+/// The item for a record. A clear key goes in the seed's `streamKey`; a key sealed by KMS goes in
+/// `streamKeyCiphertext` (binary) with the key's ARN in `streamKeyKmsKey`, and `streamKey` is
+/// absent (every write is a whole-item PutItem, so sealing a clear record removes it). A key
+/// still being sealed writes neither: the stores refuse such a record before calling this.
 pub fn to_item(r: &Destination) -> Item {
     let mut item = Item::new();
     item.insert(HASH_KEY.into(), s(r.destination_id.to_string()));
     item.insert("name".into(), s(&r.name));
     item.insert("platform".into(), s(r.platform.as_str()));
     item.insert("rtmpUrl".into(), s(&r.rtmp_url));
-    item.insert("streamKey".into(), s(r.stream_key.expose()));
+    match &r.stream_key {
+        StoredKey::Clear(key) => {
+            item.insert("streamKey".into(), s(key.expose()));
+        }
+        StoredKey::Sealed(sealed) => {
+            item.insert(
+                CIPHERTEXT.into(),
+                AttributeValue::B(Blob::new(sealed.ciphertext.clone())),
+            );
+            item.insert(KMS_KEY.into(), s(&sealed.key_id));
+        }
+        StoredKey::Sealing => {}
+    }
     item.insert("preset".into(), s(&r.preset));
     item.insert("status".into(), s(r.status.as_str()));
     item.insert("createdAt".into(), s(time_text(r.created_at)));
@@ -135,12 +156,22 @@ pub fn from_item(item: &Item) -> Result<Destination, ItemError> {
         Some(_) => return Err(bad("desired", "is not idle, running or absent")),
     };
     let created_at = when("createdAt")?.ok_or_else(|| bad("createdAt", "is missing"))?;
+    let stream_key = match item.get(CIPHERTEXT) {
+        Some(value) => {
+            let blob = value.as_b().map_err(|_| bad(CIPHERTEXT, "is not binary"))?;
+            StoredKey::Sealed(SealedKey {
+                key_id: text(KMS_KEY).unwrap_or_default(),
+                ciphertext: blob.as_ref().to_vec(),
+            })
+        }
+        None => StoredKey::Clear(StreamKey::new(required("streamKey")?)),
+    };
     Ok(Destination {
         destination_id,
         name: required("name")?,
         platform,
         rtmp_url: required("rtmpUrl")?,
-        stream_key: StreamKey::new(required("streamKey")?),
+        stream_key,
         preset: text("preset").unwrap_or_else(|| "1080p30".to_string()),
         status,
         media_live_channel_id: text("mediaLiveChannelId"),
@@ -188,6 +219,7 @@ impl RecordStore for SdkRecordStore {
     }
 
     async fn put_if_absent(&self, record: &Destination) -> Result<(), CloudError> {
+        refuse_unsealed("PutItem", record)?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -204,6 +236,7 @@ impl RecordStore for SdkRecordStore {
         record: &Destination,
         expected: u64,
     ) -> Result<(), CloudError> {
+        refuse_unsealed("PutItem", record)?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -371,6 +404,52 @@ mod tests {
         item.insert("status".into(), s("running"));
         let r = from_item(&item).unwrap();
         assert_eq!((r.version, r.desired), (0, Desired::Running));
+    }
+
+    #[test]
+    fn a_sealed_key_is_stored_as_ciphertext_and_never_in_clear() {
+        let sealed = SealedKey {
+            key_id: "arn:aws:kms:us-east-1:111122223333:key/k".into(),
+            ciphertext: vec![0, 1, 2, 250, 251],
+        };
+        let d = Destination::new(
+            "Main".into(),
+            Platform::Youtube,
+            "rtmp://a.rtmp.youtube.com/live2".into(),
+            StoredKey::Sealed(sealed.clone()),
+            "1080p30".into(),
+            time::macros::datetime!(2026-11-25 10:00 UTC),
+        );
+        let item = to_item(&d);
+        assert!(!item.contains_key("streamKey"), "{item:?}");
+        assert_eq!(
+            item.get(CIPHERTEXT)
+                .and_then(|v| v.as_b().ok())
+                .map(|b| b.as_ref()),
+            Some(&sealed.ciphertext[..])
+        );
+        assert_eq!(from_item(&item).unwrap(), d);
+
+        let mut not_binary = item.clone();
+        not_binary.insert(CIPHERTEXT.into(), s("text"));
+        assert_eq!(from_item(&not_binary).unwrap_err().key, CIPHERTEXT);
+    }
+
+    #[test]
+    fn a_seed_item_keeps_its_clear_key() {
+        let d = Destination::new(
+            "Seed".into(),
+            Platform::Twitch,
+            "rtmp://live.twitch.tv/app".into(),
+            StreamKey::new("live_123"),
+            "720p30".into(),
+            time::macros::datetime!(2026-11-25 10:00 UTC),
+        );
+        let back = from_item(&to_item(&d)).unwrap();
+        assert_eq!(
+            back.stream_key.clear().map(StreamKey::expose),
+            Some("live_123")
+        );
     }
 
     #[test]

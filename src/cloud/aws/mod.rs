@@ -6,6 +6,7 @@ mod channel_request;
 mod cloudwatch;
 mod dynamodb;
 mod errors;
+mod kms;
 mod mediaconnect;
 mod medialive;
 mod preflight;
@@ -13,7 +14,7 @@ pub mod ratelimit;
 pub use preflight::{Identity, identity, role_passable, table_pitr};
 
 pub use channel_request::{AUDIO_SELECTOR, DESTINATION_ID};
-pub use dynamodb::{HASH_KEY, from_item, init_table, to_item};
+pub use dynamodb::{CIPHERTEXT, HASH_KEY, KMS_KEY, from_item, init_table, to_item};
 /// Public so tests can drive the real backend over a mocked SDK client.
 pub use medialive::SdkMediaLive;
 
@@ -76,6 +77,9 @@ pub fn from_sdk_config(sdk_config: aws_config::SdkConfig, table: String) -> AwsB
             aws_sdk_dynamodb::Client::new(&sdk_config),
             table,
         )),
+        // No client-side limiter: KMS allows thousands of cryptographic calls a second, and
+        // onair makes one per add, edit or channel build.
+        kms: Arc::new(kms::SdkKeyVault::new(aws_sdk_kms::Client::new(&sdk_config))),
     };
     AwsBackend {
         cloud,

@@ -68,11 +68,14 @@ fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme
     let aws = Aws::of(r, state);
     let cost = cost_so_far(r, &state.catalog, state.now);
     let currency = &state.catalog.pricing.currency;
-    let key = if details.revealed(state.now) {
+    let key = match r.stream_key.clear() {
         // The one place the key is drawn in full, and only for REVEAL_FOR after `v`.
-        format!("{}  (hidden again in a few seconds)", r.stream_key.expose())
-    } else {
-        format!("{}  (v reveals)", r.stream_key.masked())
+        Some(clear) if details.revealed(state.now) => {
+            format!("{}  (hidden again in a few seconds)", clear.expose())
+        }
+        Some(clear) => format!("{}  (v reveals)", clear.masked()),
+        // Sealed: the TUI never holds the clear text, so there is nothing to reveal.
+        None => r.stream_key.masked(),
     };
     let mut pairs: Vec<(&str, String, Style)> = vec![(
         "state",
