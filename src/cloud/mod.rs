@@ -34,6 +34,9 @@ pub trait MediaLive: Send + Sync {
     async fn batch_stop(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError>;
     /// The channel's alerts that are SET now.
     async fn list_alerts(&self, channel_id: &str) -> Result<Vec<Alert>, CloudError>;
+    /// The current frame of the channel's pipeline "0". `Ok(None)` when AWS has none to give: the
+    /// channel isn't running, or thumbnails are off in its encoder settings.
+    async fn describe_thumbnails(&self, channel_id: &str) -> Result<Option<Thumbnail>, CloudError>;
 }
 
 /// AWS Elemental MediaConnect: the always-on flow and its outputs.

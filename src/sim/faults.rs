@@ -61,6 +61,7 @@ pub const CALLS: &[(&str, Service)] = &[
     ("BatchStart", Service::MediaLive),
     ("BatchStop", Service::MediaLive),
     ("ListAlerts", Service::MediaLive),
+    ("DescribeThumbnails", Service::MediaLive),
     ("DescribeFlow", Service::MediaConnect),
     ("AddFlowOutputs", Service::MediaConnect),
     ("RemoveFlowOutput", Service::MediaConnect),

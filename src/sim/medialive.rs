@@ -599,6 +599,15 @@ impl MediaLive for Simulator {
             })
         })
     }
+
+    async fn describe_thumbnails(
+        &self,
+        channel_id: &str,
+    ) -> Result<Option<crate::cloud::Thumbnail>, CloudError> {
+        self.call("DescribeThumbnails", Service::MediaLive, |w| {
+            w.describe_thumbnails(channel_id)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ mod medialive;
 mod metrics;
 mod ratelimit;
 mod store;
+mod thumbnail;
 mod world;
 
 pub use faults::{CALLS, FAULT_USAGE, Service};

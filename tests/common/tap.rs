@@ -219,6 +219,16 @@ impl MediaLive for Tap {
         self.around("ListAlerts", self.sim.list_alerts(channel_id))
             .await
     }
+    async fn describe_thumbnails(
+        &self,
+        channel_id: &str,
+    ) -> Result<Option<onair::cloud::Thumbnail>, CloudError> {
+        self.around(
+            "DescribeThumbnails",
+            self.sim.describe_thumbnails(channel_id),
+        )
+        .await
+    }
 }
 
 #[async_trait]
