@@ -11,6 +11,7 @@ mod lifecycle;
 mod reconcile;
 mod refresh;
 mod registry;
+mod thumbnail;
 
 pub use events::*;
 pub use lifecycle::LOST_RACE;
@@ -127,6 +128,8 @@ struct Inner {
     quotas: Mutex<QuotaUse>,
     /// Per channel: when its alerts were last read, and what was SET then.
     alerts: Mutex<std::collections::HashMap<String, (tokio::time::Instant, Vec<String>)>>,
+    /// Per destination: when its preview frame was last asked for.
+    thumbnails: Mutex<std::collections::HashMap<DestinationId, tokio::time::Instant>>,
 }
 
 impl Engine {
@@ -153,6 +156,7 @@ impl Engine {
             in_flight: Arc::default(),
             quotas: Mutex::new(quotas),
             alerts: Mutex::default(),
+            thumbnails: Mutex::default(),
         });
         (Self { inner }, rx)
     }
