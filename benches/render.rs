@@ -7,12 +7,14 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use onair::cloud::ChannelState;
+use onair::cloud::Thumbnail;
 use onair::domain::{Catalog, Destination, Platform, Status, StreamKey};
 use onair::engine::{
     DestinationMetrics, EngineEvent, FlowView, MetricsSample, Observation, OpKind, Progress,
     QuotaUse,
 };
-use onair::tui::state::AppState;
+use onair::tui::preview::{Preview, decode};
+use onair::tui::state::{AppState, Details, Mode};
 use onair::tui::{Theme, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -144,7 +146,54 @@ fn render(c: &mut Criterion) {
             })
         });
     }
+    // The details view of a running row with a preview frame, and the decode that happens once
+    // per frame when its event arrives (never per draw).
+    let jpeg = test_card_jpeg();
+    let mut state = busy_state(50);
+    let id = state.rows[0].record.destination_id;
+    state.mode = Mode::Details(Details::new(id));
+    state.apply(EngineEvent::Thumbnail {
+        id,
+        result: Ok(Some(Thumbnail {
+            body: jpeg.clone(),
+            content_type: "image/jpeg".into(),
+            taken_at: Some(state.now),
+        })),
+    });
+    assert!(matches!(
+        &state.mode,
+        Mode::Details(d) if matches!(d.preview, Preview::Frame { .. })
+    ));
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("test backend");
+    group.bench_function("details_preview_160x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|frame| view::draw(frame, black_box(&state), &theme))
+                .expect("draw");
+        })
+    });
+    group.bench_function("preview_decode_320x180_jpeg", |b| {
+        b.iter(|| decode(black_box(&jpeg)).expect("decodes"))
+    });
     group.finish();
+}
+
+/// A 320×180 JPEG of vertical colour bars with a gradient, about what MediaLive serves.
+fn test_card_jpeg() -> Vec<u8> {
+    let (w, h) = (320u32, 180u32);
+    let rgb: Vec<u8> = (0..h)
+        .flat_map(|y| {
+            (0..w).flat_map(move |x| {
+                let bar = (x * 7 / w) as u8;
+                [bar * 36, (y * 255 / h) as u8, 255 - bar * 36]
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode(&rgb, w, h, image::ExtendedColorType::Rgb8)
+        .expect("encode");
+    out
 }
 
 criterion_group!(benches, render);

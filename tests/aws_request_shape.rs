@@ -933,3 +933,145 @@ async fn a_500_that_outlasts_the_sdk_retries_is_unavailable_and_keeps_the_key_ou
     assert_eq!(wire.create_channels().len(), 3);
     assert_no_key(&error);
 }
+
+// ---------------------------------------------------------------------------------------------
+// DescribeThumbnails: the details view's preview. moto has no DescribeThumbnails, so this mocked
+// wire is the only check of the call against the SDK's model.
+
+fn thumbnail_jpeg() -> Vec<u8> {
+    let rgb: Vec<u8> = (0..16 * 9).flat_map(|_| [200u8, 40, 40]).collect();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode(&rgb, 16, 9, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+fn thumbnails_answer(body: Value) -> HttpResponse {
+    let mut response = HttpResponse::new(
+        StatusCode::try_from(200).unwrap(),
+        SdkBody::from(body.to_string()),
+    );
+    response
+        .headers_mut()
+        .insert("content-type", "application/json");
+    response
+}
+
+#[tokio::test]
+async fn describe_thumbnails_asks_for_pipeline_0_current_active_and_decodes_the_body() {
+    let jpeg = thumbnail_jpeg();
+    let encoded = aws_smithy_types::base64::encode(&jpeg);
+    let rule = mock!(Client::describe_thumbnails).then_http_response(move || {
+        thumbnails_answer(serde_json::json!({
+            "thumbnailDetails": [{
+                "pipelineId": "0",
+                "thumbnails": [{
+                    "body": encoded,
+                    "contentType": "image/jpeg",
+                    "thumbnailType": "CURRENT_ACTIVE",
+                    "timeStamp": "2026-11-25T20:23:06Z"
+                }]
+            }]
+        }))
+    });
+    let (client, wire) = client(&[&rule], 1);
+    let ml = backend(client);
+
+    let frame = ml
+        .describe_thumbnails(CHANNEL_ID)
+        .await
+        .expect("answered")
+        .expect("a frame");
+    assert_eq!(frame.body, jpeg, "the base64 body, decoded");
+    assert_eq!(frame.content_type, "image/jpeg");
+    assert_eq!(
+        frame.taken_at,
+        Some(time::macros::datetime!(2026-11-25 20:23:06 UTC))
+    );
+    // It is the JPEG the view can draw.
+    assert!(onair::tui::preview::decode(&frame.body).is_ok());
+
+    let sent = wire.all();
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].method, "GET");
+    assert_eq!(
+        uri_path(&sent[0].uri),
+        format!("/prod/channels/{CHANNEL_ID}/thumbnails")
+    );
+    let query = sent[0].uri.split_once('?').map_or("", |(_, q)| q);
+    let mut params: Vec<&str> = query.split('&').collect();
+    params.sort_unstable();
+    assert_eq!(params, ["pipelineId=0", "thumbnailType=CURRENT_ACTIVE"]);
+}
+
+#[tokio::test]
+async fn thumbnails_off_or_a_channel_not_running_is_no_frame_not_an_error() {
+    // Thumbnails off in the channel: an empty list.
+    let empty = mock!(Client::describe_thumbnails)
+        .then_http_response(|| thumbnails_answer(serde_json::json!({"thumbnailDetails": []})));
+    let (off, _) = client(&[&empty], 1);
+    assert_eq!(backend(off).describe_thumbnails(CHANNEL_ID).await, Ok(None));
+
+    // A channel that isn't running: 400 BadRequest.
+    let idle = mock!(Client::describe_thumbnails).then_http_response(|| {
+        aws_error(
+            400,
+            "BadRequestException",
+            serde_json::json!({"message": "Channel is not running"}),
+        )
+    });
+    let (stopped, _) = client(&[&idle], 1);
+    assert_eq!(
+        backend(stopped).describe_thumbnails(CHANNEL_ID).await,
+        Ok(None)
+    );
+
+    // An unknown channel is still an error.
+    let gone = mock!(Client::describe_thumbnails).then_http_response(|| {
+        aws_error(
+            404,
+            "NotFoundException",
+            serde_json::json!({"message": "Channel not found"}),
+        )
+    });
+    let (unknown, _) = client(&[&gone], 1);
+    let error = backend(unknown)
+        .describe_thumbnails(CHANNEL_ID)
+        .await
+        .expect_err("not found");
+    assert_eq!(error.kind, ErrorKind::NotFound);
+    assert_eq!(error.call, "DescribeThumbnails");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_base64_is_an_error_not_a_panic() {
+    let rule = mock!(Client::describe_thumbnails).then_http_response(|| {
+        thumbnails_answer(serde_json::json!({
+            "thumbnailDetails": [{"pipelineId": "0", "thumbnails": [{"body": "%%% not base64 %%%"}]}]
+        }))
+    });
+    let (client, _) = client(&[&rule], 1);
+    let error = backend(client)
+        .describe_thumbnails(CHANNEL_ID)
+        .await
+        .expect_err("undecodable");
+    assert_eq!(error.call, "DescribeThumbnails");
+    assert!(error.message.contains("base64"), "{error}");
+}
+
+#[tokio::test]
+async fn create_channel_turns_thumbnails_on() {
+    let rule = mock!(Client::create_channel).then_output(created_channel);
+    let (client, wire) = client(&[&rule], 1);
+    let id = DestinationId::new();
+    backend(client)
+        .create_channel(channel_request(&id, "Main YouTube"))
+        .await
+        .expect("created");
+    let sent = wire.create_channels();
+    assert_eq!(
+        str_at(&sent[0], "/encoderSettings/thumbnailConfiguration/state"),
+        "AUTO"
+    );
+}

@@ -559,3 +559,121 @@ fn the_event_log_holds_still_when_scrolled_up_and_follows_at_the_bottom() {
     assert_eq!(state.log_scroll, 0);
     assert!(log_text(&state).contains("arrives while reading"));
 }
+
+/// A 16:9 picture of four bars, red, green, blue and white, as MediaLive would serve it.
+fn four_bars_jpeg() -> Vec<u8> {
+    const BARS: [[u8; 3]; 4] = [[220, 20, 20], [20, 220, 20], [20, 20, 220], [240, 240, 240]];
+    let (w, h) = (320u32, 180u32);
+    let rgb: Vec<u8> = (0..h)
+        .flat_map(|_| (0..w).flat_map(|x| BARS[(x * 4 / w) as usize]))
+        .collect();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode(&rgb, w, h, image::ExtendedColorType::Rgb8)
+        .expect("encode");
+    out
+}
+
+fn with_frame(state: &mut AppState, body: Vec<u8>) {
+    let id = state.rows[0].record.destination_id;
+    state.apply(EngineEvent::Thumbnail {
+        id,
+        result: Ok(Some(onair::cloud::Thumbnail {
+            body,
+            content_type: "image/jpeg".into(),
+            taken_at: Some(NOW - Duration::seconds(3)),
+        })),
+    });
+}
+
+/// The cells drawn with a half block, as (x, y, foreground, background).
+fn half_blocks(
+    terminal: &Terminal<TestBackend>,
+) -> Vec<(u16, u16, ratatui::style::Color, ratatui::style::Color)> {
+    let buffer = terminal.backend().buffer();
+    let mut out = Vec::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            let cell = &buffer[(x, y)];
+            if cell.symbol() == "▀" {
+                out.push((x, y, cell.fg, cell.bg));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn details_view_with_a_preview_frame() {
+    use ratatui::style::Color;
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Enter);
+    with_frame(&mut state, four_bars_jpeg());
+
+    let colour = render(&state, 160, 50);
+    let text = format!("{}", colour.backend());
+    assert_no_key(&text);
+    assert!(text.contains("Preview 20:23:04"), "{text}");
+    insta::assert_snapshot!("details_preview_160x50", colour.backend());
+
+    // The picture is in truecolour, bars left to right: reddest cells left of greenest of
+    // bluest; top and bottom halves agree (the bars are vertical).
+    let cells = half_blocks(&colour);
+    assert!(cells.len() > 500, "{} half-block cells", cells.len());
+    let rgb = |c: Color| match c {
+        Color::Rgb(r, g, b) => (r, g, b),
+        other => panic!("not truecolour: {other:?}"),
+    };
+    let x_of = |pick: fn((u8, u8, u8)) -> bool| {
+        let xs: Vec<u16> = cells
+            .iter()
+            .filter(|(_, _, fg, bg)| pick(rgb(*fg)) && pick(rgb(*bg)))
+            .map(|(x, ..)| *x)
+            .collect();
+        assert!(!xs.is_empty());
+        xs.iter().map(|x| f64::from(*x)).sum::<f64>() / xs.len() as f64
+    };
+    let red = x_of(|(r, g, b)| r > 180 && g < 80 && b < 80);
+    let green = x_of(|(r, g, b)| g > 180 && r < 80 && b < 80);
+    let blue = x_of(|(r, g, b)| b > 180 && r < 80 && g < 80);
+    assert!(red < green && green < blue, "{red} {green} {blue}");
+
+    // Monochrome: no colour at all, shades instead of half blocks.
+    let mono = render_with(&state, 160, 50, &Theme::monochrome());
+    assert!(half_blocks(&mono).is_empty());
+    let mono_text = format!("{}", mono.backend());
+    assert!(
+        mono_text.contains('▓') || mono_text.contains('▒'),
+        "{mono_text}"
+    );
+    insta::assert_snapshot!("details_preview_mono_160x50", mono.backend());
+}
+
+#[test]
+fn details_preview_placeholders() {
+    // A broken image: a placeholder and one log line, however often it comes.
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Enter);
+    let before = state.log.len();
+    with_frame(&mut state, b"\xFF\xD8 truncated".to_vec());
+    with_frame(&mut state, b"\xFF\xD8 truncated".to_vec());
+    let text = format!("{}", render(&state, 160, 50).backend());
+    assert!(text.contains("no preview"), "{text}");
+    assert!(half_blocks(&render(&state, 160, 50)).is_empty());
+    assert_eq!(state.log.len(), before + 1);
+    assert_eq!(state.log.back().map(|e| e.level), Some(Level::Warn));
+
+    // A frame arriving after the view closed is dropped.
+    press(&mut state, KeyCode::Esc);
+    with_frame(&mut state, four_bars_jpeg());
+    press(&mut state, KeyCode::Enter);
+    let text = format!("{}", render(&state, 160, 50).backend());
+    assert!(text.contains("waiting for the first frame"), "{text}");
+
+    // An idle destination has no preview to wait for.
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Enter);
+    let text = format!("{}", render(&state, 160, 50).backend());
+    assert!(text.contains("the channel is not running"), "{text}");
+}

@@ -46,6 +46,9 @@ pub trait MediaLive: Send + Sync {
     async fn list_input_security_groups(&self) -> Result<Vec<InputSecurityGroup>, CloudError>;
     /// Refused (400) while an input uses the group.
     async fn delete_input_security_group(&self, group_id: &str) -> Result<(), CloudError>;
+    /// The current frame of the channel's pipeline "0". `Ok(None)` when AWS has none to give: the
+    /// channel isn't running, or thumbnails are off in its encoder settings.
+    async fn describe_thumbnails(&self, channel_id: &str) -> Result<Option<Thumbnail>, CloudError>;
 }
 
 /// AWS Elemental MediaConnect: the always-on flow and its outputs.

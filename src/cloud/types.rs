@@ -416,3 +416,18 @@ pub struct Alert {
     pub message: String,
     pub set_at: Option<OffsetDateTime>,
 }
+
+/// The pipeline a single-pipeline channel runs on; DescribeThumbnails asks for it by id.
+pub const SINGLE_PIPELINE_ID: &str = "0";
+
+/// The newest preview frame of a running channel's pipeline (DescribeThumbnails,
+/// `CURRENT_ACTIVE`). MediaLive replaces it every couple of seconds while the channel runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thumbnail {
+    /// The image itself, already base64-decoded: a JPEG on AWS.
+    pub body: Vec<u8>,
+    /// e.g. `image/jpeg`.
+    pub content_type: String,
+    /// When MediaLive took the frame.
+    pub taken_at: Option<OffsetDateTime>,
+}

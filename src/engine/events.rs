@@ -145,4 +145,10 @@ pub enum EngineEvent {
     /// The answer to [`crate::engine::Engine::scan_orphans`]: what was found, or why not.
     Orphans(Result<crate::engine::Orphans, String>),
     Log(LogEntry),
+    /// The answer to [`crate::engine::Engine::fetch_thumbnail`]: the running channel's current
+    /// frame, `None` when AWS has none, `Err` naming the call that failed.
+    Thumbnail {
+        id: DestinationId,
+        result: Result<Option<crate::cloud::Thumbnail>, String>,
+    },
 }

@@ -13,6 +13,7 @@ mod reconcile;
 mod refresh;
 mod registry;
 mod rtp_push;
+mod thumbnail;
 
 pub use events::*;
 pub use lifecycle::LOST_RACE;
@@ -138,6 +139,8 @@ struct Inner {
     quotas: Mutex<QuotaUse>,
     /// Per channel: when its alerts were last read, and what was SET then.
     alerts: Mutex<std::collections::HashMap<String, (tokio::time::Instant, Vec<String>)>>,
+    /// Per destination: when its preview frame was last asked for.
+    thumbnails: Mutex<std::collections::HashMap<DestinationId, tokio::time::Instant>>,
 }
 
 impl Engine {
@@ -164,6 +167,7 @@ impl Engine {
             in_flight: Arc::default(),
             quotas: Mutex::new(quotas),
             alerts: Mutex::default(),
+            thumbnails: Mutex::default(),
         });
         (Self { inner }, rx)
     }

@@ -67,6 +67,7 @@ pub const CALLS: &[(&str, Service)] = &[
     ("CreateInputSecurityGroup", Service::MediaLive),
     ("ListInputSecurityGroups", Service::MediaLive),
     ("DeleteInputSecurityGroup", Service::MediaLive),
+    ("DescribeThumbnails", Service::MediaLive),
     ("DescribeFlow", Service::MediaConnect),
     ("AddFlowOutputs", Service::MediaConnect),
     ("RemoveFlowOutput", Service::MediaConnect),

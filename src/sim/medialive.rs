@@ -628,6 +628,15 @@ impl MediaLive for Simulator {
     async fn delete_input_security_group(&self, group_id: &str) -> Result<(), CloudError> {
         self.sim_delete_input_security_group(group_id).await
     }
+
+    async fn describe_thumbnails(
+        &self,
+        channel_id: &str,
+    ) -> Result<Option<crate::cloud::Thumbnail>, CloudError> {
+        self.call("DescribeThumbnails", Service::MediaLive, |w| {
+            w.describe_thumbnails(channel_id)
+        })
+    }
 }
 
 #[cfg(test)]

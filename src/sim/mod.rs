@@ -29,6 +29,7 @@ mod metrics;
 mod ratelimit;
 mod security_groups;
 mod store;
+mod thumbnail;
 mod world;
 
 pub use faults::{CALLS, FAULT_USAGE, Service};

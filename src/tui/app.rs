@@ -115,6 +115,7 @@ async fn run_loop(
                     state.now = clock.now();
                     let effects = action::handle_key(&mut state, key);
                     execute(effects, &engine, &mut state, &options, &mut theme);
+                    want_preview(&engine, &state);
                     dirty = true;
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
@@ -153,6 +154,7 @@ async fn run_loop(
             }
             _ = tick.tick() => {
                 dirty |= state.tick(clock.now());
+                want_preview(&engine, &state);
             },
         }
     }
@@ -162,6 +164,14 @@ async fn run_loop(
     // the persisted RequestIds keep a repeated create from making a second resource.
     let _ = tokio::time::timeout(Duration::from_secs(3), engine.settle()).await;
     Ok(())
+}
+
+/// Asks for the open details view's preview frame. Called on every key and tick; the engine
+/// makes at most one call per refresh interval, so this never becomes a call per frame.
+fn want_preview(engine: &Engine, state: &AppState) {
+    if let Some(id) = super::preview::wanted(state) {
+        engine.fetch_thumbnail(id);
+    }
 }
 
 /// Carries out effects. Engine calls return at once (the work runs in the engine's tasks), so

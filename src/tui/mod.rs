@@ -12,6 +12,7 @@ pub mod form;
 pub mod health;
 pub mod keymap;
 pub mod ops;
+pub mod preview;
 pub mod stale;
 pub mod state;
 pub mod terminal;

@@ -5,6 +5,7 @@ use super::alerts;
 use super::confirm::Confirm;
 use super::form::AddForm;
 use super::health::{self, Health};
+use super::preview::Preview;
 use super::stale::PendingAction;
 use crate::cloud::ChannelState;
 use crate::domain::{Catalog, Destination, DestinationId};
@@ -186,6 +187,8 @@ pub struct Details {
     pub id: DestinationId,
     /// While set and in the future, the stream key is drawn in full (`v`); the only place it is.
     pub reveal_until: Option<OffsetDateTime>,
+    /// The running channel's current frame, as last fetched.
+    pub preview: Preview,
 }
 
 impl Details {
@@ -193,6 +196,7 @@ impl Details {
         Self {
             id,
             reveal_until: None,
+            preview: Preview::Waiting,
         }
     }
 
@@ -334,6 +338,29 @@ impl AppState {
             EngineEvent::Observed(observation) => self.observed(*observation),
             EngineEvent::Orphans(found) => self.orphans = Some(found),
             EngineEvent::Log(entry) => self.push_log(entry),
+            EngineEvent::Thumbnail { id, result } => self.thumbnail(id, result),
+        }
+    }
+
+    /// A preview frame for the open details view; one for a view since closed is dropped.
+    fn thumbnail(
+        &mut self,
+        id: DestinationId,
+        result: Result<Option<crate::cloud::Thumbnail>, String>,
+    ) {
+        let Mode::Details(details) = &mut self.mode else {
+            return;
+        };
+        if details.id != id {
+            return;
+        }
+        let preview = Preview::from_answer(result);
+        let failure = preview
+            .new_failure(&details.preview)
+            .map(|why| format!("preview: {why}"));
+        details.preview = preview;
+        if let Some(text) = failure {
+            self.log_line(Level::Warn, Some(id), text);
         }
     }
 

@@ -156,6 +156,12 @@ impl Theme {
         })
     }
 
+    /// Whether this is the monochrome theme, where colour can't carry meaning (pictures turn
+    /// into shades).
+    pub fn is_monochrome(&self) -> bool {
+        *self == Self::monochrome()
+    }
+
     /// For NO_COLOR: no colour anywhere (crossterm 0.29 resets bold and reverse when a colour is
     /// set under NO_COLOR), so states and selection are told apart by modifiers alone.
     pub fn monochrome() -> Self {

@@ -246,6 +246,16 @@ impl MediaLive for Tap {
         )
         .await
     }
+    async fn describe_thumbnails(
+        &self,
+        channel_id: &str,
+    ) -> Result<Option<onair::cloud::Thumbnail>, CloudError> {
+        self.around(
+            "DescribeThumbnails",
+            self.sim.describe_thumbnails(channel_id),
+        )
+        .await
+    }
 }
 
 #[async_trait]

@@ -13,7 +13,8 @@ use aws_sdk_medialive::types::{
     InputLossActionForRtmpOut, InputMaximumBitrate, InputResolution, InputSettings,
     InputSpecification, Output, OutputDestination, OutputDestinationSettings, OutputGroup,
     OutputGroupSettings, OutputLocationRef, OutputSettings, RtmpGroupSettings, RtmpOutputSettings,
-    TimecodeConfig, TimecodeConfigSource, VideoCodecSettings, VideoDescription,
+    ThumbnailConfiguration, ThumbnailState, TimecodeConfig, TimecodeConfigSource,
+    VideoCodecSettings, VideoDescription,
 };
 
 pub const DESTINATION_ID: &str = "platform";
@@ -144,6 +145,13 @@ pub fn encoder_settings(config: &ChannelConfig) -> EncoderSettings {
         .timecode_config(
             TimecodeConfig::builder()
                 .source(TimecodeConfigSource::Systemclock)
+                .build(),
+        )
+        // Off unless asked for, and only switchable while the channel is idle: without it the
+        // details view's preview (DescribeThumbnails) would always be empty.
+        .thumbnail_configuration(
+            ThumbnailConfiguration::builder()
+                .state(ThumbnailState::Auto)
                 .build(),
         )
         .build()

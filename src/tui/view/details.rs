@@ -1,15 +1,18 @@
 //! The details view of one destination: every record field (the key masked unless `v` revealed
 //! it for a few seconds), the AWS ids, ARNs and console URLs as plain text to copy, the last
-//! error, this destination's recent events and a chart of the bitrate history kept.
+//! error, this destination's recent events, a chart of the bitrate history kept and a preview of
+//! the running channel's picture.
 
+use super::thumbnail::HalfBlocks;
 use super::{hms, money, when};
-use crate::domain::Destination;
+use crate::domain::{Destination, Status};
 use crate::engine::Level;
 use crate::engine::cost::cost_so_far;
+use crate::tui::preview::Preview;
 use crate::tui::state::{AppState, Details, Row};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
@@ -36,30 +39,104 @@ pub fn draw(frame: &mut Frame, area: Rect, details: &Details, state: &AppState, 
 
     let fields = Paragraph::new(field_lines(row, details, state, theme)).wrap(Wrap { trim: false });
     // Side by side when there is room, else stacked: fields first, they answer most questions.
-    let (fields_area, chart_area, events_area) = if inner.width >= 120 {
+    let (fields_area, preview_area, chart_area, events_area) = if inner.width >= 120 {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .spacing(1)
                 .areas(inner);
+        let [preview, rest] = Layout::vertical([
+            Constraint::Length(preview_rows(right.width, right.height)),
+            Constraint::Min(0),
+        ])
+        .areas(right);
         let [chart, events] =
-            Layout::vertical([Constraint::Percentage(60), Constraint::Min(3)]).areas(right);
-        (left, chart, events)
+            Layout::vertical([Constraint::Percentage(60), Constraint::Min(3)]).areas(rest);
+        (left, preview, chart, events)
     } else {
         // On a short terminal the fields (ids, URLs, last error) matter more than the chart.
         let tall = inner.height >= 30;
-        let [f, c, e] = Layout::vertical([
+        let [f, band, e] = Layout::vertical([
             Constraint::Min(8),
-            Constraint::Length(if tall { 10 } else { 0 }),
+            Constraint::Length(if tall { CHART_ROWS } else { 0 }),
             Constraint::Length(if tall { 6 } else { 4 }),
         ])
         .areas(inner);
-        (f, c, e)
+        // The preview beside the chart, when both still have room.
+        let preview_cols = if band.width >= 70 { PREVIEW_COLS } else { 0 };
+        let [c, p] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(preview_cols)]).areas(band);
+        (f, p, c, e)
     };
     frame.render_widget(fields, fields_area);
+    if preview_area.height > 0 && preview_area.width > 0 {
+        preview(frame, preview_area, row, details, theme);
+    }
     if chart_area.height > 0 {
         chart(frame, chart_area, row, state, theme);
     }
     events(frame, events_area, row, state, theme);
+}
+
+/// Rows of the chart band in the stacked layout.
+const CHART_ROWS: u16 = 10;
+/// Columns of the preview beside it: a 16:9 picture 8 rows (16 pixels) tall, plus borders.
+const PREVIEW_COLS: u16 = 30;
+
+/// Rows for a 16:9 preview as wide as the right column, borders included; at most two fifths of
+/// the column, so the chart keeps its room.
+fn preview_rows(width: u16, height: u16) -> u16 {
+    let pixel_rows = u32::from(width.saturating_sub(2)) * 9 / 16;
+    let rows = u16::try_from(pixel_rows.div_ceil(2)).unwrap_or(u16::MAX);
+    rows.saturating_add(2).min(height * 2 / 5)
+}
+
+/// The running channel's current frame, or why there is none.
+fn preview(frame: &mut Frame, area: Rect, row: &Row, details: &Details, theme: &Theme) {
+    let running = row.record.status == Status::Running;
+    let title = match (&details.preview, running) {
+        (
+            Preview::Frame {
+                taken_at: Some(t), ..
+            },
+            true,
+        ) => format!(
+            " Preview {:02}:{:02}:{:02} ",
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        _ => " Preview ".to_string(),
+    };
+    let block = Block::bordered()
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (text, style) = match (&details.preview, running) {
+        (_, false) => ("the channel is not running".to_string(), theme.dim),
+        (Preview::Frame { pixels, .. }, true) => {
+            frame.render_widget(HalfBlocks::new(pixels).mono(theme.is_monochrome()), inner);
+            return;
+        }
+        (Preview::Waiting, true) => ("waiting for the first frame…".to_string(), theme.dim),
+        (Preview::NoFrame, true) => (
+            "AWS has no frame: thumbnails are off in this channel, or it has only just started"
+                .to_string(),
+            theme.dim,
+        ),
+        (Preview::Failed(why), true) => (format!("no preview: {why}"), theme.warn),
+    };
+    let middle = Rect {
+        y: inner.y + inner.height.saturating_sub(1) / 2,
+        height: inner.height.min(3),
+        ..inner
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, style))
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        middle,
+    );
 }
 
 fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme) -> Vec<Line<'a>> {

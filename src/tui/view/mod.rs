@@ -10,6 +10,7 @@ mod orphans;
 mod overlay;
 mod status;
 mod table;
+mod thumbnail;
 
 use super::state::{AppState, Mode};
 use super::theme::Theme;
