@@ -436,6 +436,23 @@ fn details_view_shows_the_key_only_after_v_and_only_for_ten_seconds() {
 }
 
 #[test]
+fn details_name_the_input_security_group_of_the_seeds_wiring_only_when_there_is_one() {
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Enter);
+    let plain = format!("{}", render(&state, 160, 50).backend());
+    assert!(!plain.contains("input SG"), "{plain}");
+    let mut record = state.rows[0].record.clone();
+    record.input_security_group_id = Some("5843210".into());
+    state.apply(EngineEvent::Upserted(record));
+    let seed = format!("{}", render(&state, 160, 50).backend());
+    let line = seed
+        .lines()
+        .find(|l| l.contains("input SG"))
+        .unwrap_or_else(|| panic!("no security group line:\n{seed}"));
+    assert!(line.contains("5843210"), "{line}");
+}
+
+#[test]
 fn cost_panel() {
     let mut state = four_destinations();
     press(&mut state, KeyCode::Char('c'));

@@ -230,6 +230,14 @@ fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme
         ),
         ("id", r.destination_id.to_string(), theme.text),
     ]);
+    // Only the seed's wiring (rtp-push) has one; most records would show a useless dash.
+    if let Some(group) = &r.input_security_group_id {
+        let at = pairs
+            .iter()
+            .position(|(k, _, _)| *k == "flow output")
+            .unwrap_or(pairs.len());
+        pairs.insert(at, ("input SG", group.clone(), theme.text));
+    }
     pairs
         .into_iter()
         .map(|(k, v, style)| {
