@@ -143,13 +143,10 @@ impl Engine {
                 let result = match result {
                     Ok(()) => match op {
                         OpKind::Start => {
-                            self.await_running_in(id, &channel, op, 2, of, Some(watch))
+                            self.await_running(id, &channel, op, 2, of, Some(watch))
                                 .await
                         }
-                        _ => match self
-                            .await_idle_in(id, &channel, op, 2, of, Some(watch))
-                            .await
-                        {
+                        _ => match self.await_idle(id, &channel, op, 2, of, Some(watch)).await {
                             Ok(()) => self.finish_stop(id, op, 3, of).await,
                             Err(e) => Err(e),
                         },

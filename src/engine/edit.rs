@@ -126,7 +126,7 @@ impl Engine {
             if live {
                 let (_, step) = self.begin_start(id, OpKind::Edit, step_no, of).await?;
                 self.start_channel_call(id, channel_id, &step).await?;
-                self.await_running(id, channel_id, OpKind::Edit, step_no + 1, of)
+                self.await_running(id, channel_id, OpKind::Edit, step_no + 1, of, None)
                     .await?;
             }
         }

@@ -7,7 +7,7 @@ use super::cost::billed_minutes;
 use super::{Engine, EngineEvent, Level, OpKind, Progress};
 use crate::cloud::{
     ChannelConfig, ChannelEncoding, ChannelState, CloudError, CreateChannelRequest,
-    CreateInputRequest, ErrorKind, Input, InputSource, InputState, RtmpDestination, Tags,
+    CreateInputRequest, ErrorKind, Flow, Input, InputSource, InputState, RtmpDestination, Tags,
 };
 use crate::domain::naming::{TAG_DESTINATION_ID, resource_name, tags};
 use crate::domain::{Desired, Destination, DestinationId, Status, Wiring};
@@ -450,14 +450,18 @@ impl Engine {
         }
     }
 
-    /// Writes the flow output MediaLive made for the input into the record.
-    async fn link_output(&self, id: DestinationId, input: &Input, step: &str) -> StepResult {
+    /// The flow as DescribeFlow shows it now.
+    pub(crate) async fn flow(&self, id: DestinationId, step: &str) -> StepResult<Flow> {
         let mc = &self.inner.cloud.mediaconnect;
         let flow_arn = self.inner.config.flow_arn.clone();
-        let flow = self
-            .call(id, || mc.describe_flow(&flow_arn))
+        self.call(id, || mc.describe_flow(&flow_arn))
             .await
-            .map_err(at(step))?;
+            .map_err(at(step))
+    }
+
+    /// Writes the flow output MediaLive made for the input into the record.
+    async fn link_output(&self, id: DestinationId, input: &Input, step: &str) -> StepResult {
+        let flow = self.flow(id, step).await?;
         let output_arn = flow
             .outputs
             .iter()
@@ -521,7 +525,7 @@ impl Engine {
         };
         let (channel_id, step) = self.begin_start(id, OpKind::Start, first, of).await?;
         self.start_channel_call(id, &channel_id, &step).await?;
-        self.await_running(id, &channel_id, OpKind::Start, first + 1, of)
+        self.await_running(id, &channel_id, OpKind::Start, first + 1, of, None)
             .await
     }
 
@@ -624,20 +628,8 @@ impl Engine {
     }
 
     /// Waits for RUNNING and records the start of the run (for the cost meter).
+    /// Waits for RUNNING (through a batch's shared watch when there is one) and records the run.
     pub(crate) async fn await_running(
-        &self,
-        id: DestinationId,
-        channel_id: &str,
-        op: OpKind,
-        step_no: u8,
-        of: u8,
-    ) -> StepResult {
-        self.await_running_in(id, channel_id, op, step_no, of, None)
-            .await
-    }
-
-    /// [`Engine::await_running`], polling through a batch's shared watch when there is one.
-    pub(crate) async fn await_running_in(
         &self,
         id: DestinationId,
         channel_id: &str,
@@ -700,7 +692,8 @@ impl Engine {
         op: OpKind,
     ) -> StepResult {
         self.stop_channel_call(id, channel_id, step).await?;
-        self.await_idle(id, channel_id, op, wait_step, of).await
+        self.await_idle(id, channel_id, op, wait_step, of, None)
+            .await
     }
 
     /// StopChannel; "already stopping or stopped" is progress.
@@ -723,20 +716,9 @@ impl Engine {
     }
 
     /// Waits for IDLE and closes the run on the record.
+    /// Waits for IDLE (through a batch's shared watch when there is one) and closes the run on
+    /// the record, for the cost meter.
     pub(crate) async fn await_idle(
-        &self,
-        id: DestinationId,
-        channel_id: &str,
-        op: OpKind,
-        wait_step: u8,
-        of: u8,
-    ) -> StepResult {
-        self.await_idle_in(id, channel_id, op, wait_step, of, None)
-            .await
-    }
-
-    /// [`Engine::await_idle`], polling through a batch's shared watch when there is one.
-    pub(crate) async fn await_idle_in(
         &self,
         id: DestinationId,
         channel_id: &str,

@@ -7,7 +7,7 @@
 use super::lifecycle::{StepResult, at};
 use super::{Engine, Level};
 use crate::cloud::{
-    AddFlowOutputRequest, CloudError, CreateInputSecurityGroupRequest, ErrorKind, Flow, FlowOutput,
+    AddFlowOutputRequest, CloudError, CreateInputSecurityGroupRequest, ErrorKind, FlowOutput,
     Input, InputSecurityGroup,
 };
 use crate::domain::naming::{TAG_DESTINATION_ID, resource_name, tags};
@@ -61,12 +61,7 @@ impl Engine {
             return Ok(group_id);
         }
 
-        let mc = &self.inner.cloud.mediaconnect;
-        let flow_arn = self.inner.config.flow_arn.clone();
-        let flow = self
-            .call(id, || mc.describe_flow(&flow_arn))
-            .await
-            .map_err(at(step))?;
+        let flow = self.flow(id, step).await?;
         let egress = flow.egress_ip.ok_or_else(|| {
             at(step)(CloudError::new(
                 "DescribeFlow",
@@ -267,13 +262,5 @@ impl Engine {
                 .map_err(at(step))?;
         }
         Ok(())
-    }
-
-    async fn flow(&self, id: DestinationId, step: &str) -> StepResult<Flow> {
-        let mc = &self.inner.cloud.mediaconnect;
-        let flow_arn = self.inner.config.flow_arn.clone();
-        self.call(id, || mc.describe_flow(&flow_arn))
-            .await
-            .map_err(at(step))
     }
 }
