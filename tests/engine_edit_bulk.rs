@@ -3,7 +3,7 @@
 mod common;
 
 use common::rig::{Rig, draft};
-use onair::cloud::ChannelState;
+use onair::cloud::{ChannelState, ErrorKind};
 use onair::domain::Status;
 use onair::engine::Refusal;
 use onair::sim::SimConfig;
@@ -34,6 +34,27 @@ async fn editing_an_idle_destination_updates_its_channel_in_place() {
         "{}",
         channel.name
     );
+    rig.assert_consistent();
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_edit_that_updates_the_channel_of_a_destination_in_error_clears_the_error() {
+    let rig = Rig::new();
+    let id = rig.add("Main").await;
+    rig.sim.fail_next("StartChannel", ErrorKind::AccessDenied);
+    rig.engine.start(id).unwrap();
+    rig.engine.settle().await;
+    let failed = rig.engine.record(id).unwrap();
+    assert_eq!(failed.status, Status::Error);
+    assert!(failed.last_error.is_some());
+
+    rig.engine
+        .edit(id, draft("Main", "youtube", 2), false)
+        .unwrap();
+    rig.engine.settle().await;
+    let after = rig.engine.record(id).unwrap();
+    assert_eq!(after.status, Status::Idle, "{:?}", after.last_error);
+    assert_eq!(after.last_error, None);
     rig.assert_consistent();
 }
 

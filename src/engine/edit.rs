@@ -123,6 +123,17 @@ impl Engine {
                 .map_err(at(&step))?;
             }
             step_no += 1;
+            // A destination in error whose channel just took the whole new configuration is
+            // whole again (a bad key or URL fixed by the edit): the row says idle, not the old
+            // error. Without a channel the chain is still broken; start re-creates it.
+            if !live && updated.status == Status::Error {
+                self.modify(id, |r| {
+                    r.status = Status::Idle;
+                    r.last_error = None;
+                })
+                .await
+                .map_err(at(&step))?;
+            }
             if live {
                 let (_, step) = self.begin_start(id, OpKind::Edit, step_no, of).await?;
                 self.start_channel_call(id, channel_id, &step).await?;
