@@ -11,9 +11,7 @@ use common::moto::Moto;
 use common::rig::KEYS;
 use common::wire::{FLOW_NAME, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config};
 use onair::cloud::aws::{from_sdk_config, init_table, to_item};
-use onair::cloud::{
-    AddFlowOutputRequest, ErrorKind, MetricDataRequest, MetricQuery, Stat, metrics,
-};
+use onair::cloud::{ErrorKind, MetricDataRequest, MetricQuery, Stat, metrics};
 use onair::domain::{Destination, Platform, Status, StreamKey};
 use serde_json::Value;
 use std::process::Output;
@@ -327,78 +325,6 @@ fn recorded_body(recording: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // MediaLive and MediaConnect errors through the SDK implementations
-
-#[tokio::test]
-async fn the_seeds_push_output_reaches_moto_as_an_rtp_fec_output_to_the_inputs_endpoint() {
-    // `wiring = "rtp-push"` adds its own flow output. Moto parses what the SDK put on the wire
-    // and DescribeFlow reads it back. (Moto has no input security groups: the group and push
-    // input calls are checked in aws_request_shape.rs; moto also gives added outputs no ARN.)
-    let moto = patched_moto(&[]);
-    let config = sdk_config(&moto);
-    let flow_arn = create_flow(&config).await;
-    let cloud = from_sdk_config(config, TABLE.to_string()).cloud;
-    let added = cloud
-        .mediaconnect
-        .add_flow_output(
-            &flow_arn,
-            AddFlowOutputRequest {
-                name: "onair-seed-yt-0a1b2c3d".into(),
-                protocol: "rtp-fec".into(),
-                destination: "10.11.12.13".into(),
-                port: 5000,
-                description: "onair: feeds MediaLive input 7654321".into(),
-            },
-        )
-        .await
-        .expect("AddFlowOutputs");
-    assert_eq!(added.name, "onair-seed-yt-0a1b2c3d");
-    let flow = cloud
-        .mediaconnect
-        .describe_flow(&flow_arn)
-        .await
-        .expect("DescribeFlow");
-    let output = flow
-        .outputs
-        .iter()
-        .find(|o| o.name == "onair-seed-yt-0a1b2c3d")
-        .unwrap_or_else(|| panic!("the output is on the flow: {:?}", flow.outputs));
-    assert_eq!(output.destination.as_deref(), Some("10.11.12.13"));
-    assert_eq!(output.port, Some(5000));
-    assert_eq!(output.medialive_input_arn, None);
-    // AWS answers the protocol inside `transport`; moto echoes the request's top-level
-    // `protocol`, which the SDK's model doesn't read. So the flow is read raw to see it.
-    let raw = http_get(
-        &moto.url,
-        &format!("/v1/flows/{}", flow_arn.replace(':', "%3A")),
-    );
-    let flow: Value = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{e}: {raw}"));
-    let outputs = flow["flow"]["outputs"].as_array().expect("outputs");
-    let sent = outputs
-        .iter()
-        .find(|o| o["name"] == "onair-seed-yt-0a1b2c3d")
-        .expect("the output");
-    assert_eq!(sent["protocol"], "rtp-fec", "{sent:#}");
-}
-
-/// The body of a plain GET to moto (no SDK in between); the credential scope tells moto's
-/// server which service is asked.
-fn http_get(base: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let host = base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).expect("moto answers");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=testing/20261125/us-east-1/mediaconnect/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n"
-    )
-    .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response");
-    response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn unknown_ids_are_not_found() {
@@ -816,4 +742,136 @@ async fn the_cli_edits_a_destination_in_place_and_restarts_a_live_one_only_when_
     assert!(out.contains("running"), "{out}");
     assert_eq!(text(&by_name(&cli.list(), "YT two")["preset"]), "1080p60");
     assert!(!cli.printed.contains(KEYS[0]), "a stream key was printed");
+}
+
+#[tokio::test]
+async fn the_cli_runs_a_destination_wired_the_seeds_way_against_moto() {
+    // `wiring = "rtp-push"`: an input security group for the flow's egress IP, an RTP_PUSH
+    // input behind it, and an rtp-fec flow output onair adds to the input's first endpoint;
+    // `rm` removes the output, the input, then the group. Moto has no security groups and
+    // replaces a flow's outputs on AddFlowOutputs: two named patches give it AWS's behaviour
+    // (tests/moto_patches/sitecustomize.py).
+    let moto = patched_moto(&[]);
+    let config = sdk_config(&moto);
+    let flow_arn = create_flow(&config).await;
+    let dir = TempDir::new("rtp");
+    let config_dir = dir.path().join("config/onair");
+    std::fs::create_dir_all(&config_dir).expect("config dir");
+    std::fs::write(config_dir.join("config.toml"), "wiring = \"rtp-push\"\n").expect("config");
+    let mut cli = Cli {
+        env: onair_env(&moto, TABLE, &flow_arn, dir.path()),
+        printed: String::new(),
+    };
+    let medialive = aws_sdk_medialive::Client::new(&config);
+    let mediaconnect = aws_sdk_mediaconnect::Client::new(&config);
+
+    cli.ok(&["init"], &[]);
+    cli.ok(
+        &[
+            "add",
+            "--name",
+            "Seed YT",
+            "--platform",
+            "youtube",
+            "--preset",
+            "1080p30",
+        ],
+        &[("ONAIR_STREAM_KEY", KEYS[0])],
+    );
+
+    let groups = medialive
+        .list_input_security_groups()
+        .send()
+        .await
+        .expect("ListInputSecurityGroups");
+    let [group] = groups.input_security_groups() else {
+        panic!("one group: {groups:?}");
+    };
+    let cidrs: Vec<&str> = group
+        .whitelist_rules()
+        .iter()
+        .filter_map(|r| r.cidr())
+        .collect();
+    assert_eq!(cidrs, ["127.0.0.1/32"], "moto's flow egress IP");
+    let inputs = medialive.list_inputs().send().await.expect("ListInputs");
+    let [input] = inputs.inputs() else {
+        panic!("one input: {inputs:?}");
+    };
+    assert_eq!(input.r#type().map(|t| t.as_str()), Some("RTP_PUSH"));
+    assert_eq!(input.security_groups(), [group.id().unwrap_or_default()]);
+    let endpoint = input.destinations()[0]
+        .url()
+        .unwrap_or_default()
+        .to_string();
+
+    let flow = mediaconnect
+        .describe_flow()
+        .flow_arn(&flow_arn)
+        .send()
+        .await
+        .expect("DescribeFlow");
+    let outputs = flow.flow().map(|f| f.outputs()).unwrap_or_default();
+    let [output] = outputs else {
+        panic!("one flow output: {outputs:?}");
+    };
+    assert_eq!(
+        format!(
+            "rtp://{}:{}",
+            output.destination().unwrap_or_default(),
+            output.port().unwrap_or_default()
+        ),
+        endpoint
+    );
+    assert_eq!(
+        output
+            .transport()
+            .and_then(|t| t.protocol())
+            .map(|p| p.as_str()),
+        Some("rtp-fec")
+    );
+    let listed = cli.list();
+    let record = by_name(&listed, "Seed YT");
+    assert_eq!(text(&record["status"]), "idle", "{record}");
+    assert_eq!(
+        text(&record["mediaConnectOutputArn"]),
+        output.output_arn().unwrap_or_default()
+    );
+
+    cli.ok(&["start", "Seed YT"], &[]);
+    assert_eq!(text(&by_name(&cli.list(), "Seed YT")["status"]), "running");
+    cli.ok(&["stop", "Seed YT"], &[]);
+    cli.ok(&["rm", "--yes", "Seed YT"], &[]);
+
+    assert!(cli.list().is_empty());
+    let groups = medialive
+        .list_input_security_groups()
+        .send()
+        .await
+        .expect("ListInputSecurityGroups");
+    assert!(groups.input_security_groups().is_empty(), "{groups:?}");
+    let flow = mediaconnect
+        .describe_flow()
+        .flow_arn(&flow_arn)
+        .send()
+        .await
+        .expect("DescribeFlow");
+    assert!(
+        flow.flow()
+            .map(|f| f.outputs())
+            .unwrap_or_default()
+            .is_empty(),
+        "{flow:?}"
+    );
+    let live: Vec<_> = medialive
+        .list_inputs()
+        .send()
+        .await
+        .expect("ListInputs")
+        .inputs()
+        .iter()
+        .filter(|i| i.state().map(|s| s.as_str()) != Some("DELETED"))
+        .cloned()
+        .collect();
+    assert!(live.is_empty(), "{live:?}");
+    assert!(!cli.printed.contains(KEYS[0]), "{}", cli.printed);
 }
