@@ -95,6 +95,22 @@ async fn the_table_and_the_screen_hold_only_ciphertext_and_medialive_gets_the_cl
             assert!(r.stream_key.clear().is_none(), "{:?}", r.stream_key);
         }
     }
+    let steps: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Progress(_, p) => Some(p.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        steps[..2],
+        ["sealing stream key with KMS 1/6", "saving record 2/6"],
+        "sealing is a step of its own: {steps:?}"
+    );
+    assert_eq!(
+        steps.last().map(String::as_str),
+        Some("linking flow output 6/6")
+    );
     let held = rig.engine.record(id).unwrap();
     assert!(held.stream_key.is_sealed());
     assert_eq!(held.status, Status::Idle);

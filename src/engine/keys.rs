@@ -74,7 +74,7 @@ impl Engine {
             return Ok(record);
         };
         let id = record.id();
-        let step = self.progress(id, OpKind::Add, 1, 1 + self.chain_steps(), SEALING);
+        let step = self.progress(id, OpKind::Add, 1, self.add_steps().1, SEALING);
         match self.seal(id, key).await {
             Ok(sealed) => {
                 record.stream_key = sealed;

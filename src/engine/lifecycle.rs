@@ -269,8 +269,8 @@ impl Engine {
 
     pub(crate) async fn run_add(&self, record: Destination) -> StepResult {
         let id = record.id();
-        let of = 1 + self.chain_steps();
-        let step = self.progress(id, OpKind::Add, 1, of, "saving record");
+        let (first, of) = self.add_steps();
+        let step = self.progress(id, OpKind::Add, first, of, "saving record");
         let store = &self.inner.cloud.store;
         let put = match self.call(id, || store.put_if_absent(&record)).await {
             // The first attempt landed and its answer was lost: the record is ours.
@@ -288,7 +288,7 @@ impl Engine {
             self.emit(EngineEvent::Removed(id));
             return Err(at(&step)(e));
         }
-        self.build_chain(id, OpKind::Add, 2, of).await?;
+        self.build_chain(id, OpKind::Add, first + 1, of).await?;
         self.modify(id, |r| {
             r.status = Status::Idle;
             r.last_error = None;
@@ -296,6 +296,13 @@ impl Engine {
         .await
         .map_err(at("saving"))?;
         Ok(())
+    }
+
+    /// Where an add's "saving record" step is and how many steps the add reports: sealing the
+    /// key with KMS (when configured) comes first, the chain after the record.
+    pub(crate) fn add_steps(&self) -> (u8, u8) {
+        let sealing = u8::from(self.inner.config.stream_key_kms_key.is_some());
+        (1 + sealing, 1 + sealing + self.chain_steps())
     }
 
     /// How many progress steps [`Engine::build_chain`] reports: the seed's wiring has one more,
