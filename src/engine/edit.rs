@@ -6,7 +6,7 @@ use super::lifecycle::{StepResult, at};
 use super::{Engine, OpKind, Refusal};
 use crate::cloud::{ChannelState, UpdateChannelRequest};
 use crate::domain::validate::{Field, ValidDestination};
-use crate::domain::{DestinationDraft, DestinationId, FieldError, Status};
+use crate::domain::{DestinationDraft, DestinationId, FieldError, Status, StoredKey};
 
 impl Engine {
     /// Changes a destination's name, platform, URL, key or preset. An idle channel is updated
@@ -73,10 +73,14 @@ impl Engine {
         change: ValidDestination,
         live: bool,
     ) -> StepResult {
-        let of = if live { 6 } else { 2 };
         // Sealed before the channel is stopped: a KMS refusal then changes nothing.
+        let seals = u8::from(
+            matches!(change.stream_key, StoredKey::Clear(_))
+                && self.inner.config.stream_key_kms_key.is_some(),
+        );
+        let of = if live { 6 } else { 2 } + seals;
         let stream_key = self.key_for_edit(id, change.stream_key.clone(), of).await?;
-        let mut step_no = 1;
+        let mut step_no = 1 + seals;
         let channel = self.record(id).and_then(|r| r.media_live_channel_id);
         if let (true, Some(channel_id)) = (live, &channel) {
             let (_, step) = self.begin_stop(id, OpKind::Edit, step_no, of).await?;
