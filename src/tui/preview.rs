@@ -103,6 +103,8 @@ pub enum Preview {
     Frame {
         pixels: Pixels,
         taken_at: Option<OffsetDateTime>,
+        /// Why the newest fetch failed, when this frame is the last good one kept on screen.
+        stale: Option<String>,
     },
     /// AWS has no frame: the channel isn't running, or thumbnails are off in it.
     NoFrame,
@@ -118,6 +120,7 @@ impl Preview {
                 Ok(pixels) => Preview::Frame {
                     pixels,
                     taken_at: t.taken_at,
+                    stale: None,
                 },
                 Err(e) => Preview::Failed(e.to_string()),
             },
@@ -126,12 +129,41 @@ impl Preview {
         }
     }
 
+    /// What replaces `before` when this answer arrives: a failed fetch keeps the last good
+    /// frame on screen, marked stale with the reason, rather than blanking a picture the
+    /// operator was watching for one throttled call.
+    pub fn after(self, before: &Preview) -> Preview {
+        match (self, before) {
+            (
+                Preview::Failed(why),
+                Preview::Frame {
+                    pixels, taken_at, ..
+                },
+            ) => Preview::Frame {
+                pixels: pixels.clone(),
+                taken_at: *taken_at,
+                stale: Some(why),
+            },
+            (next, _) => next,
+        }
+    }
+
+    /// Why the preview failed, if it did (a stale frame included).
+    fn failure(&self) -> Option<&str> {
+        match self {
+            Preview::Failed(why) => Some(why),
+            Preview::Frame {
+                stale: Some(why), ..
+            } => Some(why),
+            _ => None,
+        }
+    }
+
     /// A failure worth a log line: a new one, not the same one again every refresh.
     pub fn new_failure(&self, before: &Preview) -> Option<&str> {
-        match (self, before) {
-            (Preview::Failed(now), Preview::Failed(then)) if now == then => None,
-            (Preview::Failed(now), _) => Some(now),
-            _ => None,
+        match (self.failure(), before.failure()) {
+            (Some(now), Some(then)) if now == then => None,
+            (now, _) => now,
         }
     }
 }
@@ -189,6 +221,44 @@ mod tests {
         cut.truncate(cut.len() / 3);
         // A truncated JPEG may decode partially or fail; either way no panic.
         let _ = decode(&cut);
+    }
+
+    #[test]
+    fn a_failed_fetch_keeps_the_last_frame_marked_stale_and_logs_once() {
+        let answer = || {
+            Ok(Some(Thumbnail {
+                body: jpeg(16, 9, [255, 255, 255]),
+                content_type: "image/jpeg".into(),
+                taken_at: None,
+            }))
+        };
+        let shown = Preview::from_answer(answer()).after(&Preview::Waiting);
+        let throttled = || Preview::from_answer(Err("DescribeThumbnails: throttled".into()));
+        let kept = throttled().after(&shown);
+        assert!(
+            matches!(&kept, Preview::Frame { stale: Some(why), .. } if why.contains("throttled")),
+            "{kept:?}"
+        );
+        assert_eq!(
+            kept.new_failure(&shown),
+            Some("DescribeThumbnails: throttled")
+        );
+        let again = throttled().after(&kept);
+        assert_eq!(
+            again.new_failure(&kept),
+            None,
+            "the same failure is logged once"
+        );
+        let fresh = Preview::from_answer(answer()).after(&again);
+        assert!(
+            matches!(fresh, Preview::Frame { stale: None, .. }),
+            "{fresh:?}"
+        );
+        // With no frame to keep, a failure says so.
+        assert!(matches!(
+            throttled().after(&Preview::Waiting),
+            Preview::Failed(_)
+        ));
     }
 
     #[test]

@@ -354,7 +354,7 @@ impl AppState {
         if details.id != id {
             return;
         }
-        let preview = Preview::from_answer(result);
+        let preview = Preview::from_answer(result).after(&details.preview);
         let failure = preview
             .new_failure(&details.preview)
             .map(|why| format!("preview: {why}"));

@@ -93,23 +93,27 @@ fn preview_rows(width: u16, height: u16) -> u16 {
 /// The running channel's current frame, or why there is none.
 fn preview(frame: &mut Frame, area: Rect, row: &Row, details: &Details, theme: &Theme) {
     let running = row.record.status == Status::Running;
-    let title = match (&details.preview, running) {
+    let (title, title_style) = match (&details.preview, running) {
         (
             Preview::Frame {
-                taken_at: Some(t), ..
+                taken_at, stale, ..
             },
             true,
-        ) => format!(
-            " Preview {:02}:{:02}:{:02} ",
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        _ => " Preview ".to_string(),
+        ) => {
+            let at = taken_at
+                .map(|t| format!(" {:02}:{:02}:{:02}", t.hour(), t.minute(), t.second()))
+                .unwrap_or_default();
+            match stale {
+                // The last good frame stays up; the title says it is old and why.
+                Some(why) => (format!(" Preview{at} · stale: {why} "), theme.warn),
+                None => (format!(" Preview{at} "), theme.title),
+            }
+        }
+        _ => (" Preview ".to_string(), theme.title),
     };
     let block = Block::bordered()
         .border_style(theme.border)
-        .title(Span::styled(title, theme.title));
+        .title(Span::styled(title, title_style));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let (text, style) = match (&details.preview, running) {
