@@ -59,6 +59,31 @@ async fn an_edit_that_updates_the_channel_of_a_destination_in_error_clears_the_e
 }
 
 #[tokio::test(start_paused = true)]
+async fn clearing_an_error_by_edit_closes_the_run_a_failed_stop_left_open() {
+    // Found by engine_proptest: a stop whose wait failed leaves `error` with the run still open
+    // on the record while the channel goes IDLE; the edit that clears the error must end it.
+    let rig = Rig::new();
+    let id = rig.add("Main").await;
+    rig.engine.start(id).unwrap();
+    rig.engine.settle().await;
+    rig.sim.fail_next("DescribeChannel", ErrorKind::AccessDenied);
+    rig.engine.stop(id).unwrap();
+    rig.engine.settle().await;
+    let failed = rig.engine.record(id).unwrap();
+    assert_eq!(failed.status, Status::Error);
+    assert!(failed.running_since.is_some(), "the run is still open");
+    tokio::time::sleep(Duration::from_secs(120)).await;
+
+    rig.engine.edit(id, draft("Main", "youtube", 2), false).unwrap();
+    rig.engine.settle().await;
+    let after = rig.engine.record(id).unwrap();
+    assert_eq!(after.status, Status::Idle, "{:?}", after.last_error);
+    assert_eq!(after.running_since, None);
+    assert!(after.run_seconds >= 120, "{}", after.run_seconds);
+    rig.assert_consistent();
+}
+
+#[tokio::test(start_paused = true)]
 async fn editing_a_live_destination_asks_first_then_restarts_it() {
     let rig = Rig::new();
     let id = rig.add("Main").await;

@@ -12,6 +12,16 @@ pub fn billed_minutes(seconds: u64, pricing: &Pricing) -> u64 {
         .max(u64::from(pricing.minimum_minutes_per_start))
 }
 
+/// Ends the record's current run at `now`, if it has one: its seconds and billable minutes
+/// join the finished runs (for the cost meter).
+pub fn close_run(r: &mut Destination, now: OffsetDateTime, pricing: &Pricing) {
+    if let Some(seconds) = r.uptime(now) {
+        r.run_seconds += seconds;
+        r.billed_run_minutes += billed_minutes(seconds, pricing);
+    }
+    r.running_since = None;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct CostSoFar {
     /// Running channel: finished runs as billed plus the current run.

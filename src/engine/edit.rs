@@ -127,11 +127,18 @@ impl Engine {
                 .map_err(at(&step))?;
             }
             step_no += 1;
-            // A destination in error whose channel just took the whole new configuration is
-            // whole again (a bad key or URL fixed by the edit): the row says idle, not the old
-            // error. Without a channel the chain is still broken; start re-creates it.
+            // A destination in error whose channel just took the whole new configuration (a
+            // bad key or URL fixed by the edit) says idle again — once its flow output is
+            // linked too, since a failed add may have stopped short of that. Without a channel
+            // the chain is still broken; start re-creates it.
             if !live && updated.status == Status::Error {
+                self.ensure_linked(id, &step).await?;
+                // UpdateChannel only takes a channel that isn't running: a run a failure left
+                // open on the record ends here.
+                let now = self.inner.clock.now();
+                let pricing = self.inner.catalog.pricing.clone();
                 self.modify(id, |r| {
+                    super::cost::close_run(r, now, &pricing);
                     r.status = Status::Idle;
                     r.last_error = None;
                 })

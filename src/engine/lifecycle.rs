@@ -3,7 +3,7 @@
 //! delete as done, and persists what it created before the next step runs.
 
 use super::calls::{ChannelWatch, Wanted, retrying_n, wait_for_channel, wait_for_input};
-use super::cost::billed_minutes;
+use super::cost::close_run;
 use super::{Engine, EngineEvent, Level, OpKind, Progress};
 use crate::cloud::{
     ChannelConfig, ChannelEncoding, ChannelState, CloudError, CreateChannelRequest,
@@ -489,7 +489,7 @@ impl Engine {
 
     /// An add that failed at its last step left the record without its flow output: link it
     /// before a start or stop makes the record say the chain is whole again.
-    async fn ensure_linked(&self, id: DestinationId, step: &str) -> StepResult {
+    pub(crate) async fn ensure_linked(&self, id: DestinationId, step: &str) -> StepResult {
         let Some(record) = self.record(id) else {
             return Ok(());
         };
@@ -741,15 +741,9 @@ impl Engine {
             .map_err(at(&step))?;
         let now = self.inner.clock.now();
         let pricing = self.inner.catalog.pricing.clone();
-        self.modify(id, |r| {
-            if let Some(seconds) = r.uptime(now) {
-                r.run_seconds += seconds;
-                r.billed_run_minutes += billed_minutes(seconds, &pricing);
-            }
-            r.running_since = None;
-        })
-        .await
-        .map_err(at(&step))?;
+        self.modify(id, |r| close_run(r, now, &pricing))
+            .await
+            .map_err(at(&step))?;
         Ok(())
     }
 

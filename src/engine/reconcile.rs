@@ -176,11 +176,7 @@ impl Engine {
         let written = self
             .modify(id, |r| match channel {
                 Some(Some(ChannelState::Idle)) => {
-                    if let Some(seconds) = r.uptime(now) {
-                        r.run_seconds += seconds;
-                        r.billed_run_minutes += super::cost::billed_minutes(seconds, &pricing);
-                    }
-                    r.running_since = None;
+                    super::cost::close_run(r, now, &pricing);
                     r.status = Status::Idle;
                     r.desired = Desired::Idle;
                 }
