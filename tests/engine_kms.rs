@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::rig::{KEYS, Rig, draft};
+use common::rig::{KEYS, Rig, draft, progress_steps};
 use onair::clock::Clock;
 use onair::cloud::ErrorKind;
 use onair::cloud::aws::to_item;
@@ -95,13 +95,7 @@ async fn the_table_and_the_screen_hold_only_ciphertext_and_medialive_gets_the_cl
             assert!(r.stream_key.clear().is_none(), "{:?}", r.stream_key);
         }
     }
-    let steps: Vec<String> = events
-        .iter()
-        .filter_map(|e| match e {
-            EngineEvent::Progress(_, p) => Some(p.to_string()),
-            _ => None,
-        })
-        .collect();
+    let steps = progress_steps(&events);
     assert_eq!(
         steps[..2],
         ["sealing stream key with KMS 1/6", "saving record 2/6"],

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::rig::{KEYS, Rig, draft};
+use common::rig::{KEYS, Rig, draft, progress_steps};
 use onair::cloud::{ChannelState, ErrorKind, InputState};
 use onair::domain::{Desired, Status};
 use onair::engine::{EngineEvent, OpKind, Refusal};
@@ -45,14 +45,7 @@ async fn add_creates_input_channel_and_flow_output_and_reports_each_step() {
     assert_eq!(record.media_connect_output_arn.as_ref(), Some(&output.arn));
     rig.assert_consistent();
 
-    let steps: Vec<String> = rig
-        .drain()
-        .into_iter()
-        .filter_map(|e| match e {
-            EngineEvent::Progress(_, p) => Some(p.to_string()),
-            _ => None,
-        })
-        .collect();
+    let steps = progress_steps(&rig.drain());
     assert_eq!(
         steps,
         [

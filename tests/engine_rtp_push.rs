@@ -7,7 +7,7 @@
 mod common;
 
 use common::invariants;
-use common::rig::{KEYS, Rig, draft};
+use common::rig::{KEYS, Rig, draft, progress_steps};
 use common::tap::Tap;
 use onair::clock::Clock;
 use onair::cloud::{
@@ -15,7 +15,7 @@ use onair::cloud::{
     CreateInputRequest, CreateInputSecurityGroupRequest, InputSource, RtmpDestination,
 };
 use onair::domain::{Catalog, Destination, Platform, Status, StreamKey, Wiring};
-use onair::engine::{Engine, EngineConfig, EngineEvent};
+use onair::engine::{Engine, EngineConfig};
 use onair::sim::{SimConfig, Simulator};
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,14 +75,7 @@ async fn add_creates_group_push_input_channel_and_an_rtp_fec_output_to_the_input
     assert_eq!(r.media_connect_output_arn.as_ref(), Some(&output.arn));
     invariants::check(&rig.sim, &rig.engine.records()).unwrap();
 
-    let steps: Vec<String> = rig
-        .drain()
-        .into_iter()
-        .filter_map(|e| match e {
-            EngineEvent::Progress(_, p) => Some(p.to_string()),
-            _ => None,
-        })
-        .collect();
+    let steps = progress_steps(&rig.drain());
     assert_eq!(
         steps,
         [

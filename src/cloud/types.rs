@@ -145,11 +145,15 @@ impl Input {
     /// Host and port of the first push endpoint (`rtp://10.1.2.3:5000`): where the flow output of
     /// the seed's wiring sends the stream.
     pub fn first_endpoint(&self) -> Option<(String, u16)> {
-        let url = self.destinations.first()?;
-        let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
-        let (host, port) = rest.trim_end_matches('/').rsplit_once(':')?;
-        Some((host.to_string(), port.parse().ok()?))
+        push_endpoint(self.destinations.first()?)
     }
+}
+
+/// Host and port of a push endpoint URL (`rtp://10.1.2.3:5000`).
+pub fn push_endpoint(url: &str) -> Option<(String, u16)> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (host, port) = rest.trim_end_matches('/').rsplit_once(':')?;
+    Some((host.to_string(), port.parse().ok()?))
 }
 
 /// CreateInputSecurityGroup: who may push to an input (here, the flow's egress IP as a /32).
@@ -317,6 +321,16 @@ pub struct FlowOutput {
     pub destination: Option<String>,
     pub port: Option<u16>,
     pub protocol: Option<String>,
+}
+
+impl FlowOutput {
+    /// Whether this is an output onair-style wiring aims at a push endpoint (MediaLive's own
+    /// outputs for MEDIACONNECT inputs never are).
+    pub fn aims_at(&self, (host, port): &(String, u16)) -> bool {
+        self.medialive_input_arn.is_none()
+            && self.destination.as_deref() == Some(host.as_str())
+            && self.port == Some(*port)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

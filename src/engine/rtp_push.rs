@@ -20,13 +20,8 @@ pub const PUSH_PROTOCOL: &str = "rtp-fec";
 /// Whether `output` is the one onair added for `input` (the name it gives, or the endpoint).
 fn feeds(output: &FlowOutput, name: &str, endpoint: Option<&(String, u16)>) -> bool {
     // MediaLive's own outputs (MEDIACONNECT inputs) are never ours to add or remove.
-    if output.medialive_input_arn.is_some() {
-        return false;
-    }
-    output.name == name
-        || endpoint.is_some_and(|(host, port)| {
-            output.destination.as_deref() == Some(host.as_str()) && output.port == Some(*port)
-        })
+    output.medialive_input_arn.is_none()
+        && (output.name == name || endpoint.is_some_and(|e| output.aims_at(e)))
 }
 
 fn tagged_for(group: &InputSecurityGroup, id: &DestinationId) -> bool {

@@ -105,13 +105,10 @@ impl World {
         if rec.input.input_type != "RTP_PUSH" {
             return true;
         }
-        let Some((host, port)) = rec.input.first_endpoint() else {
+        let Some(endpoint) = rec.input.first_endpoint() else {
             return false;
         };
-        self.flow
-            .outputs
-            .iter()
-            .any(|o| o.destination.as_deref() == Some(host.as_str()) && o.port == Some(port))
+        self.flow.outputs.iter().any(|o| o.aims_at(&endpoint))
     }
 }
 

@@ -230,15 +230,10 @@ impl SimInput {
         if output.medialive_input_arn.as_deref() == Some(arn.as_str()) {
             return true;
         }
-        let endpoint = self.destinations.first().and_then(|url| {
-            let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
-            rest.rsplit_once(':')
-        });
-        output.medialive_input_arn.is_none()
-            && endpoint.is_some_and(|(host, port)| {
-                output.destination.as_deref() == Some(host)
-                    && output.port.map(|p| p.to_string()).as_deref() == Some(port)
-            })
+        self.destinations
+            .first()
+            .and_then(|url| crate::cloud::push_endpoint(url))
+            .is_some_and(|endpoint| output.aims_at(&endpoint))
     }
 }
 

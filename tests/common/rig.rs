@@ -97,6 +97,17 @@ impl Rig {
     }
 }
 
+/// The progress steps among `events`, as the TUI shows them ("creating channel 3/5").
+pub fn progress_steps(events: &[EngineEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Progress(_, p) => Some(p.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn draft(name: &str, platform: &str, key: usize) -> DestinationDraft {
     DestinationDraft {
         name: name.to_string(),
