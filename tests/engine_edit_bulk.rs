@@ -66,7 +66,8 @@ async fn clearing_an_error_by_edit_closes_the_run_a_failed_stop_left_open() {
     let id = rig.add("Main").await;
     rig.engine.start(id).unwrap();
     rig.engine.settle().await;
-    rig.sim.fail_next("DescribeChannel", ErrorKind::AccessDenied);
+    rig.sim
+        .fail_next("DescribeChannel", ErrorKind::AccessDenied);
     rig.engine.stop(id).unwrap();
     rig.engine.settle().await;
     let failed = rig.engine.record(id).unwrap();
@@ -74,7 +75,9 @@ async fn clearing_an_error_by_edit_closes_the_run_a_failed_stop_left_open() {
     assert!(failed.running_since.is_some(), "the run is still open");
     tokio::time::sleep(Duration::from_secs(120)).await;
 
-    rig.engine.edit(id, draft("Main", "youtube", 2), false).unwrap();
+    rig.engine
+        .edit(id, draft("Main", "youtube", 2), false)
+        .unwrap();
     rig.engine.settle().await;
     let after = rig.engine.record(id).unwrap();
     assert_eq!(after.status, Status::Idle, "{:?}", after.last_error);

@@ -2,7 +2,7 @@
 //! then removes the resources.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use onair::cloud::{Channel, ChannelState};
+use onair::cloud::{Channel, ChannelState, InputSecurityGroup};
 use onair::domain::Catalog;
 use onair::engine::{EngineEvent, Orphans};
 use onair::tui::Theme;
@@ -61,6 +61,15 @@ fn gc_lists_orphans_and_removes_them_after_one_confirmation() {
 
     let found = Orphans {
         channels: vec![orphan_channel()],
+        // A group of the seed's wiring (rtp-push) that no input uses any more.
+        security_groups: vec![InputSecurityGroup {
+            id: "5843210".into(),
+            arn: "arn:aws:medialive:us-east-1:111122223333:inputSecurityGroup:5843210".into(),
+            state: "IDLE".into(),
+            allowed_cidrs: vec!["3.224.17.99/32".into()],
+            inputs: vec![],
+            tags: Default::default(),
+        }],
         ..Orphans::default()
     };
     state.apply(EngineEvent::Orphans(Ok(found.clone())));
@@ -69,10 +78,16 @@ fn gc_lists_orphans_and_removes_them_after_one_confirmation() {
         shown.contains("7654321") && shown.contains("onair-stray-1a2b3c4d"),
         "{shown}"
     );
+    assert!(
+        shown.contains("group    5843210  3.224.17.99/32"),
+        "{shown}"
+    );
 
     assert!(press(&mut state, KeyCode::Char('d')).is_empty());
     assert!(matches!(state.mode, Mode::Confirm(_)), "asks first");
-    assert!(screen(&state).contains("Remove 1 channel(s)"));
+    let asked = screen(&state);
+    assert!(asked.contains("Remove 1 channel(s)"), "{asked}");
+    assert!(asked.contains("1 security group(s)"), "{asked}");
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(
         matches!(effects.as_slice(), [Effect::CleanOrphans(o)] if *o == found),

@@ -7,7 +7,7 @@ use super::confirm::{Confirm, EditRequest, Pending};
 use super::form::AddForm;
 use super::state::{AppState, FlashLevel, Mode};
 use crate::domain::{DestinationDraft, DestinationId, Status};
-use crate::engine::{Level, OpKind, Refusal};
+use crate::engine::{Level, OpKind, Orphans, Refusal};
 
 use super::action::Action;
 
@@ -245,13 +245,7 @@ pub fn ask_clean_orphans(state: &mut AppState) -> Vec<Effect> {
     }
     state.mode = Mode::Confirm(Confirm::new(
         "Remove",
-        format!(
-            "Remove {} channel(s), {} input(s), {} flow output(s) and {} security group(s) that no destination owns?",
-            found.channels.len(),
-            found.inputs.len(),
-            found.flow_outputs.len(),
-            found.security_groups.len()
-        ),
+        format!("Remove {} that no destination owns?", orphan_counts(&found)),
         "Running orphan channels are stopped first.".into(),
         Pending::CleanOrphans(Box::new(found)),
     ));
@@ -317,6 +311,26 @@ pub fn batch_done(
                 refused.join("; ")
             ),
         );
+    }
+}
+
+/// "1 channel(s) and 2 security group(s)": only the kinds there are, so the question stays short
+/// at 80 columns.
+fn orphan_counts(found: &Orphans) -> String {
+    let parts: Vec<String> = [
+        (found.channels.len(), "channel(s)"),
+        (found.inputs.len(), "input(s)"),
+        (found.flow_outputs.len(), "flow output(s)"),
+        (found.security_groups.len(), "security group(s)"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    match parts.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => "nothing".to_string(),
     }
 }
 
