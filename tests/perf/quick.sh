@@ -15,13 +15,14 @@ bin_dir="$target/release"
 started=$(date +%s)
 echo "== perf quick mode ($profile profile): $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# One release build for all of it: benches build the onair binary too.
+# One build for all of it: the bench build also builds the onair binary and copies it to $bin_dir.
+# A separate `cargo build --bin onair` would rebuild the whole AWS SDK a second time, because the
+# dev-dependencies' test-util features make the test build's crates differ (6 min in CI).
 cargo bench --quiet --profile "$profile" --no-run
 cargo bench --quiet --profile "$profile" --bench render -- --quick
 cargo bench --quiet --profile "$profile" --bench aws_calls
 cargo bench --quiet --profile "$profile" --bench bulk_start -- --quick
 cargo bench --quiet --profile "$profile" --bench memory -- --quick
-[ "$profile" = release ] || cargo build --quiet --bin onair
 python3 tests/perf/pty_harness.py --bin "$bin_dir/onair" \
     --first-frame-runs 3 --idle-seconds 5 --presses 20
 
