@@ -32,8 +32,9 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-// 512 cases by default (0.6 s in a debug build; 20,000 take 24 s); fewer missed bugs that 1,000–2,000 found
-// while it was written. PROPTEST_CASES=5000 runs a longer search, as a nightly job should.
+// 512 cases by default (0.6 s in a debug build; 20,000 take 24 s); fewer missed bugs that
+// 1,000–2,000 found while it was written. PROPTEST_CASES=20000 runs a longer search, as a nightly
+// job should.
 const CASES: u32 = 512;
 const PATIENCE: Duration = Duration::from_secs(6 * 3600);
 const NAMES: [&str; 6] = ["Main", "Backup", "Twitch", "LinkedIn", "Restream", "Spare"];
