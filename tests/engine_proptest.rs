@@ -291,17 +291,9 @@ async fn run(acts: Vec<Act>) -> Result<(), String> {
     Ok(())
 }
 
-/// PROPTEST_CASES if set, else CASES: an explicit `cases` would otherwise shadow the variable.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(CASES)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: cases(),
+        cases: common::proptest_cases(CASES),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

@@ -4,6 +4,8 @@
 //! real files with a line changed, cut short or garbled. Each must return Ok or an error that
 //! names the file — never panic.
 
+mod common;
+
 use onair::config::{Overrides, Settings, parse_str};
 use onair::domain::Catalog;
 use onair::domain::presets::BUILTIN_PRESETS;
@@ -174,7 +176,10 @@ fn all_loaders(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: common::proptest_cases(512),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn arbitrary_strings_never_panic(text in ".{0,300}") {
