@@ -9,7 +9,9 @@ mod common;
 
 use common::moto::Moto;
 use common::rig::KEYS;
-use common::wire::{FLOW_NAME, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config};
+use common::wire::{
+    FLOW_NAME, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config, succeeded,
+};
 use onair::cloud::aws::{from_sdk_config, init_table, to_item};
 use onair::cloud::{ErrorKind, MetricDataRequest, MetricQuery, Stat, metrics};
 use onair::domain::{Destination, Platform, Status, StreamKey};
@@ -399,14 +401,7 @@ impl Cli {
     /// Runs a command that must succeed; returns its stdout.
     fn ok(&mut self, args: &[&str], set: &[(&str, &str)]) -> String {
         let out = self.run_with(args, set, &[]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "onair {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        succeeded(args, &out)
     }
 
     /// Runs a command that must be refused (exit 2); returns its stderr.

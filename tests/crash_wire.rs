@@ -20,7 +20,7 @@ mod common;
 use aws_config::SdkConfig;
 use common::moto::Moto;
 use common::rig::KEYS;
-use common::wire::{TempDir, create_flow, onair, onair_env, patched_moto, sdk_config};
+use common::wire::{TempDir, create_flow, onair, onair_env, patched_moto, sdk_config, succeeded};
 use onair::cloud::aws::from_sdk_config;
 use onair::domain::{Desired, Destination, Status, StreamKey};
 use serde_json::Value;
@@ -83,14 +83,7 @@ impl Show {
     fn ok(&mut self, args: &[&str]) -> String {
         let out = onair(args, &self.env).output().expect("onair runs");
         self.note(args, &out);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "onair {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        succeeded(args, &out)
     }
 
     fn json(&mut self, args: &[&str]) -> Value {

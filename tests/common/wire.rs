@@ -6,7 +6,7 @@ use super::moto::Moto;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 pub const REGION: &str = "us-east-1";
 pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/MediaLiveAccessRole";
@@ -121,4 +121,16 @@ pub fn onair(args: &[&str], env: &[(String, String)]) -> Command {
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(std::process::Stdio::null());
     command
+}
+
+/// The stdout of a run of `onair ARGS` that must have exited 0; otherwise fails with both streams.
+pub fn succeeded(args: &[&str], out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "onair {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
