@@ -49,11 +49,12 @@ async fn add_creates_input_channel_and_flow_output_and_reports_each_step() {
     assert_eq!(
         steps,
         [
-            "saving record 1/5",
-            "creating input 2/5",
-            "creating channel 3/5",
-            "waiting for channel 4/5",
-            "linking flow output 5/5"
+            "saving record 1/6",
+            "creating input 2/6",
+            "creating channel 3/6",
+            "waiting for channel 4/6",
+            "linking flow output 5/6",
+            "saving 6/6"
         ]
     );
 }
@@ -263,14 +264,62 @@ async fn operations_on_one_destination_are_serialized_and_a_repeated_key_is_harm
             "{again}"
         );
     }
-    assert!(matches!(rig.engine.delete(id), Err(Refusal::Busy { .. })));
-    assert!(matches!(rig.engine.stop(id), Err(Refusal::Busy { .. })));
     rig.engine.settle().await;
     assert_eq!(rig.sim.call_counts().get("StartChannel"), Some(&1));
     assert!(
         matches!(rig.engine.start(id), Err(Refusal::NotNow(_))),
         "already running"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_during_a_start_cancels_the_start_and_leaves_the_channel_idle() {
+    let mut rig = Rig::new();
+    let id = rig.add("Main").await;
+    rig.drain();
+    rig.engine.start(id).unwrap();
+    // Let the start reach its wait for RUNNING: the channel is STARTING in AWS.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    rig.engine.stop(id).expect("a stop is accepted while a start runs");
+    rig.engine.settle().await;
+    let record = rig.engine.record(id).unwrap();
+    assert_eq!(record.status, Status::Idle);
+    assert_eq!(record.desired, Desired::Idle);
+    assert_eq!(record.last_error, None);
+    let channel = record.media_live_channel_id.clone().unwrap();
+    let snap = rig.sim.snapshot();
+    let state = snap.channels.iter().find(|c| c.id == channel).unwrap().state;
+    assert_eq!(state, ChannelState::Idle);
+    let events = rig.drain();
+    let finished: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Finished { op, result, .. } => Some((*op, result.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(matches!(
+        finished.as_slice(),
+        [
+            (OpKind::Start, Err(onair::engine::OpFailure { kind: onair::engine::FailureKind::Cancelled { by: OpKind::Stop }, .. })),
+            (OpKind::Stop, Ok(()))
+        ]
+    ), "{finished:?}");
+    rig.assert_consistent();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delete_during_a_start_removes_the_whole_chain() {
+    let rig = Rig::new();
+    let id = rig.add("Main").await;
+    rig.engine.start(id).unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    rig.engine.delete(id).expect("a delete is accepted while a start runs");
+    rig.engine.settle().await;
+    assert!(rig.engine.record(id).is_none());
+    let snap = rig.sim.snapshot();
+    assert!(snap.channels.is_empty() && snap.inputs.is_empty(), "{snap:?}");
+    rig.assert_consistent();
 }
 
 #[tokio::test(start_paused = true)]

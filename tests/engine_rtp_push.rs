@@ -53,7 +53,7 @@ async fn add_creates_group_push_input_channel_and_an_rtp_fec_output_to_the_input
     let [input] = snap.inputs.as_slice() else {
         panic!("one input: {:?}", snap.inputs);
     };
-    assert_eq!(input.input_type, "RTP_PUSH");
+    assert_eq!(input.input_type, onair::cloud::InputType::RtpPush);
     assert_eq!(input.security_groups, vec![group.id.clone()]);
     assert_eq!(r.media_live_input_id.as_ref(), Some(&input.id));
 

@@ -164,16 +164,18 @@ pub async fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
 
 /// The operations the engine reported as failed (their `Finished` events), drained from its
 /// event channel: destination, operation, message.
-fn finished(events: &mut UnboundedReceiver<EngineEvent>) -> Vec<(DestinationId, OpKind, String)> {
+fn finished(
+    events: &mut UnboundedReceiver<EngineEvent>,
+) -> Vec<(DestinationId, OpKind, crate::engine::OpFailure)> {
     let mut failed = Vec::new();
     while let Ok(event) = events.try_recv() {
         if let EngineEvent::Finished {
             id,
             op,
-            result: Err(message),
+            result: Err(failure),
         } = event
         {
-            failed.push((id, op, message));
+            failed.push((id, op, failure));
         }
     }
     failed
@@ -187,7 +189,7 @@ fn finished(events: &mut UnboundedReceiver<EngineEvent>) -> Vec<(DestinationId, 
 /// other operator's command succeeds too.
 fn outcome(
     engine: &Engine,
-    failed: &[(DestinationId, OpKind, String)],
+    failed: &[(DestinationId, OpKind, crate::engine::OpFailure)],
     id: DestinationId,
     op: OpKind,
 ) -> Result<Destination, CliError> {
@@ -199,7 +201,7 @@ fn outcome(
             .unwrap_or_else(|| id.short());
         let text = format!("{name}: {message}");
         // Losing a race to another operator changed nothing here: a refusal, exit 2.
-        return Err(if message.contains(crate::engine::LOST_RACE) {
+        return Err(if message.changed_nothing() {
             CliError::Refused(text)
         } else {
             CliError::Failed(text)
@@ -352,7 +354,7 @@ pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<()
             .find(|(i, o, _)| i == id && *o == OpKind::Delete)
         {
             let text = format!("rm {name}: {message}");
-            failures.push(if message.contains(crate::engine::LOST_RACE) {
+            failures.push(if message.changed_nothing() {
                 CliError::Refused(text)
             } else {
                 CliError::Failed(text)

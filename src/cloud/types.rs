@@ -104,6 +104,44 @@ impl InputState {
     }
 }
 
+/// MediaLive's input `Type`, for the two kinds onair makes and any other it may find (another
+/// tool's input, a type added to the API later): teardown and orphan checks decide on it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum InputType {
+    /// `MEDIACONNECT`: MediaLive adds and removes the input's flow output itself.
+    MediaConnect,
+    /// `RTP_PUSH`: the seed's wiring; onair adds and removes the flow output.
+    RtpPush,
+    /// Any other type, as AWS spells it (empty when AWS sent none).
+    #[default]
+    Unknown,
+    Other(String),
+}
+
+impl InputType {
+    pub fn from_aws(s: &str) -> Self {
+        match s {
+            "MEDIACONNECT" => InputType::MediaConnect,
+            "RTP_PUSH" => InputType::RtpPush,
+            "" => InputType::Unknown,
+            other => InputType::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_aws(&self) -> &str {
+        match self {
+            InputType::MediaConnect => "MEDIACONNECT",
+            InputType::RtpPush => "RTP_PUSH",
+            InputType::Unknown => "",
+            InputType::Other(other) => other,
+        }
+    }
+
+    pub fn is_push(&self) -> bool {
+        *self == InputType::RtpPush
+    }
+}
+
 /// How the input receives the flow's stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputSource {
@@ -130,8 +168,7 @@ pub struct Input {
     pub arn: String,
     pub name: String,
     pub state: InputState,
-    /// `MEDIACONNECT` or `RTP_PUSH`.
-    pub input_type: String,
+    pub input_type: InputType,
     pub attached_channels: Vec<String>,
     /// Push endpoints (`rtp://ip:port`) for RTP_PUSH inputs.
     pub destinations: Vec<String>,

@@ -16,11 +16,19 @@ pub enum OpKind {
     Edit,
     /// Delete an idle destination's channel and input, keep the record.
     Park,
+    /// Re-create a parked destination's chain and leave it idle (ready to start at once).
+    Unpark,
     /// Finish or roll back what a crash interrupted, or follow what changed in AWS.
     Reconcile,
 }
 
 impl OpKind {
+    /// Housekeeping runs in the background on the engine's own account; an operator's
+    /// operation preempts it.
+    pub fn is_housekeeping(self) -> bool {
+        matches!(self, OpKind::Park | OpKind::Reconcile)
+    }
+
     pub fn verb(self) -> &'static str {
         match self {
             OpKind::Add => "add",
@@ -29,8 +37,48 @@ impl OpKind {
             OpKind::Delete => "delete",
             OpKind::Edit => "edit",
             OpKind::Park => "park",
+            OpKind::Unpark => "unpark",
             OpKind::Reconcile => "reconcile",
         }
+    }
+}
+
+/// Why an operation ended without doing what it set out to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKind {
+    /// A call failed: AWS's kind of error.
+    Cloud(crate::cloud::ErrorKind),
+    /// Another operator wrote the record first: nothing was written, their change stands.
+    LostRace,
+    /// An operator's later operation ended this one at a step boundary.
+    Cancelled { by: OpKind },
+    /// A queued operation found, once it could run, that the record's state refuses it.
+    Refused,
+}
+
+/// How an operation failed: the step it was on, what kind of failure, and the message (naming
+/// the call, AWS's words and what is left in AWS). Never holds a stream key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpFailure {
+    pub step: String,
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl OpFailure {
+    /// Nothing was changed by this operator (a lost race or a cancellation): a refusal for the
+    /// CLI's exit code, not a failure.
+    pub fn changed_nothing(&self) -> bool {
+        matches!(
+            self.kind,
+            FailureKind::LostRace | FailureKind::Cancelled { .. } | FailureKind::Refused
+        )
+    }
+}
+
+impl std::fmt::Display for OpFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
 }
 
@@ -135,11 +183,11 @@ pub enum EngineEvent {
     Removed(DestinationId),
     /// An operation moved to its next step.
     Progress(DestinationId, Progress),
-    /// An operation ended; `Err` carries a message naming the call that failed.
+    /// An operation ended; `Err` says at which step, what kind of failure, and its message.
     Finished {
         id: DestinationId,
         op: OpKind,
-        result: Result<(), String>,
+        result: Result<(), OpFailure>,
     },
     Observed(Box<Observation>),
     /// The answer to [`crate::engine::Engine::scan_orphans`]: what was found, or why not.

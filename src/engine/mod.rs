@@ -2,28 +2,31 @@
 //! traits, one serialized operation per destination, many destinations at once, and reports every
 //! step as an [`EngineEvent`]. It knows neither the terminal nor the AWS SDK.
 
-mod bulk;
 mod calls;
 pub mod cost;
-mod edit;
+pub mod decide;
 pub mod events;
-mod keys;
-mod lifecycle;
+mod executor;
+mod ops;
+mod orphans;
+pub mod plan;
 mod reconcile;
 mod refresh;
 mod registry;
-mod rtp_push;
+mod steps;
 mod thumbnail;
 
 pub use events::*;
-pub use lifecycle::LOST_RACE;
-pub use reconcile::{Orphans, ReconcileReport};
+pub use orphans::Orphans;
+pub use reconcile::ReconcileReport;
+pub use steps::PUSH_PROTOCOL;
+pub use steps::record::LOST_RACE;
+use steps::Payload;
 
 use crate::clock::Clock;
 use crate::cloud::{Cloud, CloudError};
-use crate::domain::validate::Field;
 use crate::domain::{
-    Catalog, Destination, DestinationDraft, DestinationId, FieldError, Status, StoredKey,
+    Catalog, Destination, DestinationId, FieldError, Status,
 };
 use registry::InFlight;
 use std::collections::BTreeMap;
@@ -59,6 +62,8 @@ pub struct EngineConfig {
     pub call_attempts: u32,
     /// How new inputs are fed from the flow. Teardown follows what each input is, not this.
     pub wiring: crate::domain::Wiring,
+    /// Longest wait for an input to become DETACHED or DELETED (it follows its channel).
+    pub input_timeout: Duration,
 }
 
 impl EngineConfig {
@@ -80,6 +85,7 @@ impl EngineConfig {
             stream_key_kms_key: None,
             call_attempts: 4,
             wiring: crate::domain::Wiring::default(),
+            input_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -141,6 +147,8 @@ struct Inner {
     alerts: Mutex<std::collections::HashMap<String, (tokio::time::Instant, Vec<String>)>>,
     /// Per destination: when its preview frame was last asked for.
     thumbnails: Mutex<std::collections::HashMap<DestinationId, tokio::time::Instant>>,
+    /// Every channel's state in the latest ListChannels that answered: what plans are made from.
+    channels_seen: Mutex<Option<std::collections::HashMap<String, crate::cloud::ChannelState>>>,
 }
 
 impl Engine {
@@ -168,6 +176,7 @@ impl Engine {
             quotas: Mutex::new(quotas),
             alerts: Mutex::default(),
             thumbnails: Mutex::default(),
+            channels_seen: Mutex::default(),
         });
         (Self { inner }, rx)
     }
@@ -214,123 +223,6 @@ impl Engine {
         let records = self.records();
         self.emit(EngineEvent::Loaded(records.clone()));
         Ok(records)
-    }
-
-    /// Validates the draft, checks names and quotas, and creates the chain in the background.
-    /// Returns the new id at once; progress arrives as events.
-    pub fn add(&self, draft: DestinationDraft) -> Result<DestinationId, Refusal> {
-        self.writable("add")?;
-        let valid = draft
-            .validate(&self.inner.catalog)
-            .map_err(Refusal::Invalid)?;
-        let records = self.records();
-        if records
-            .iter()
-            .any(|r| r.name.eq_ignore_ascii_case(&valid.name))
-        {
-            return Err(Refusal::Invalid(vec![FieldError {
-                field: Field::Name,
-                rule: format!("another destination is already called {:?}", valid.name),
-            }]));
-        }
-        self.check_quota(&records)?;
-        // With KMS configured the clear key goes to the add's task only; the record everyone
-        // else sees says `Sealing` until the ciphertext replaces it.
-        let (stream_key, clear) = match valid.stream_key {
-            StoredKey::Clear(key) if self.inner.config.stream_key_kms_key.is_some() => {
-                (StoredKey::Sealing, Some(key))
-            }
-            StoredKey::Clear(key) => (StoredKey::Clear(key), None),
-            StoredKey::Sealed(_) | StoredKey::Sealing => {
-                return Err(Refusal::Invalid(vec![FieldError {
-                    field: Field::StreamKey,
-                    rule: "belongs to another destination: type the key".into(),
-                }]));
-            }
-        };
-        let mut record = Destination::new(
-            valid.name,
-            valid.platform,
-            valid.url,
-            stream_key,
-            valid.preset,
-            self.inner.clock.now(),
-        );
-        // Idempotency tokens exist before the first call, so a retry can never create twice.
-        record.input_request_id = Some(uuid::Uuid::new_v4().to_string());
-        record.channel_request_id = Some(uuid::Uuid::new_v4().to_string());
-        let id = record.id();
-        let claim = self
-            .inner
-            .in_flight
-            .claim(id, OpKind::Add)
-            .map_err(|_| Refusal::NotNow("that destination id is in use".into()))?;
-        for warning in &valid.warnings {
-            self.log(Level::Warn, Some(id), warning.clone());
-        }
-        self.records_lock().insert(id, record.clone());
-        self.emit(EngineEvent::Upserted(record.clone()));
-        let engine = self.clone();
-        tokio::spawn(async move {
-            let result = match engine.seal_new(record, clear).await {
-                Ok(record) => engine.run_add(record).await,
-                Err(failure) => Err(failure),
-            };
-            engine.finish(id, OpKind::Add, result).await;
-            drop(claim);
-        });
-        Ok(id)
-    }
-
-    pub fn start(&self, id: DestinationId) -> Result<(), Refusal> {
-        let record = self.startable(id)?;
-        self.spawn_op(record, OpKind::Start)
-    }
-
-    /// The record, if it can be started now.
-    fn startable(&self, id: DestinationId) -> Result<Destination, Refusal> {
-        self.writable("start")?;
-        let record = self.known(id)?;
-        self.refuse_if_busy(&record)?;
-        match record.status {
-            Status::Running => Err(Refusal::NotNow(format!(
-                "{} is already running",
-                record.name
-            ))),
-            // A parked (or half-built) destination gets its chain re-created first.
-            Status::Idle | Status::Error | Status::Parked => Ok(record),
-            other => Err(self.busy(&record, other)),
-        }
-    }
-
-    pub fn stop(&self, id: DestinationId) -> Result<(), Refusal> {
-        let record = self.stoppable(id)?;
-        self.spawn_op(record, OpKind::Stop)
-    }
-
-    /// The record, if it can be stopped now.
-    fn stoppable(&self, id: DestinationId) -> Result<Destination, Refusal> {
-        self.writable("stop")?;
-        let record = self.known(id)?;
-        self.refuse_if_busy(&record)?;
-        match record.status {
-            Status::Idle | Status::Parked => {
-                Err(Refusal::NotNow(format!("{} is not running", record.name)))
-            }
-            Status::Running | Status::Error if record.media_live_channel_id.is_some() => Ok(record),
-            Status::Error => Err(Refusal::NotNow(format!(
-                "{} has no channel to stop",
-                record.name
-            ))),
-            other => Err(self.busy(&record, other)),
-        }
-    }
-
-    pub fn delete(&self, id: DestinationId) -> Result<(), Refusal> {
-        self.writable("delete")?;
-        let record = self.known(id)?;
-        self.refuse_if_busy(&record)?;
-        self.spawn_op(record, OpKind::Delete)
     }
 
     /// The operation under way on this destination, if any.
@@ -398,19 +290,7 @@ impl Engine {
         }
     }
 
-    /// An operation under way wins over whatever the record says: its first write may not have
-    /// landed yet.
-    fn refuse_if_busy(&self, record: &Destination) -> Result<(), Refusal> {
-        match self.inner.in_flight.get(record.id()) {
-            Some(op) => Err(Refusal::Busy {
-                name: record.name.clone(),
-                doing: op.verb(),
-            }),
-            None => Ok(()),
-        }
-    }
-
-    fn busy(&self, record: &Destination, status: Status) -> Refusal {
+    pub(crate) fn busy(&self, record: &Destination, status: Status) -> Refusal {
         let doing = self
             .inner
             .in_flight
@@ -448,31 +328,51 @@ impl Engine {
         Ok(())
     }
 
-    fn spawn_op(&self, record: Destination, op: OpKind) -> Result<(), Refusal> {
-        let id = record.id();
-        let claim = self
+    /// Notes every channel's state from a ListChannels answer, for the next plans.
+    pub(crate) fn remember_channels(
+        &self,
+        states: &std::collections::HashMap<String, crate::cloud::ChannelState>,
+    ) {
+        *self
             .inner
-            .in_flight
-            .claim(id, op)
-            .map_err(|doing| Refusal::Busy {
-                name: record.name.clone(),
-                doing: doing.verb(),
-            })?;
-        let engine = self.clone();
-        tokio::spawn(async move {
-            let result = match op {
-                OpKind::Add | OpKind::Edit | OpKind::Reconcile => {
-                    unreachable!("add, edit and reconcile have their own entry points")
-                }
-                OpKind::Park => engine.run_park(id).await,
-                OpKind::Start => engine.run_start(id).await,
-                OpKind::Stop => engine.run_stop(id).await,
-                OpKind::Delete => engine.run_delete(id).await,
+            .channels_seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(states.clone());
+    }
+
+    /// A channel this engine just saw settle (created, deleted): later plans needn't wait for
+    /// the next listing to know it.
+    pub(crate) fn note_channel(&self, channel_id: &str, state: Option<crate::cloud::ChannelState>) {
+        let mut seen = self
+            .inner
+            .channels_seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(states) = seen.as_mut() {
+            match state {
+                Some(state) => states.insert(channel_id.to_string(), state),
+                None => states.remove(channel_id),
             };
-            engine.finish(id, op, result).await;
-            drop(claim);
-        });
-        Ok(())
+        }
+    }
+
+    /// What AWS last showed of the record's channel.
+    pub(crate) fn channel_seen(&self, record: &Destination) -> plan::ChannelSeen {
+        let Some(channel) = &record.media_live_channel_id else {
+            return plan::ChannelSeen::Unknown;
+        };
+        let seen = self
+            .inner
+            .channels_seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match seen.as_ref() {
+            None => plan::ChannelSeen::Unknown,
+            Some(states) => match states.get(channel) {
+                Some(state) => plan::ChannelSeen::State(*state),
+                None => plan::ChannelSeen::Missing,
+            },
+        }
     }
 
     fn emit(&self, event: EngineEvent) {

@@ -59,7 +59,10 @@ impl Engine {
         let mut by_channel: Option<HashMap<String, ChannelState>> = None;
         match channels {
             Ok(channels) => {
-                by_channel = Some(channels.iter().map(|c| (c.id.clone(), c.state)).collect());
+                let listed: HashMap<String, ChannelState> =
+                    channels.iter().map(|c| (c.id.clone(), c.state)).collect();
+                self.remember_channels(&listed);
+                by_channel = Some(listed);
                 let live: Vec<_> = channels
                     .iter()
                     .filter(|c| c.state != ChannelState::Deleted)

@@ -13,7 +13,7 @@ use super::world::{ChannelRec, InputRec, Pending, World};
 use crate::cloud::{
     Alert, BatchFailure, BatchResult, Channel, ChannelConfig, ChannelState, CloudError,
     CreateChannelRequest, CreateInputRequest, CreateInputSecurityGroupRequest, ErrorKind,
-    FlowOutput, Input, InputSecurityGroup, InputSource, InputState, MediaLive,
+    FlowOutput, Input, InputSecurityGroup, InputSource, InputState, InputType, MediaLive,
     UpdateChannelRequest,
 };
 use async_trait::async_trait;
@@ -58,7 +58,7 @@ impl World {
                         format!("the flow already has {FLOW_OUTPUT_LIMIT} outputs"),
                     ));
                 }
-                ("MEDIACONNECT", vec![flow_arn.clone()])
+                (InputType::MediaConnect, vec![flow_arn.clone()])
             }
             InputSource::RtpPush { security_group_ids } => {
                 if security_group_ids.is_empty() {
@@ -76,7 +76,7 @@ impl World {
                         format!("inputSecurityGroups: security group '{missing}' does not exist"),
                     ));
                 }
-                ("RTP_PUSH", Vec::new())
+                (InputType::RtpPush, Vec::new())
             }
         };
         if self.live_inputs().count() >= self.input_quota {
@@ -89,7 +89,7 @@ impl World {
             Simulator::REGION,
             Simulator::ACCOUNT
         );
-        let destinations = if input_type == "RTP_PUSH" {
+        let destinations = if input_type.is_push() {
             let (a, b, c) = (
                 self.random_octet(),
                 self.random_octet(),
@@ -102,7 +102,7 @@ impl World {
         } else {
             Vec::new()
         };
-        if input_type == "MEDIACONNECT" {
+        if input_type == InputType::MediaConnect {
             // MediaLive adds the flow output itself and tags it with the input's ARN.
             let output_arn = self.new_output_arn(&req.name);
             self.flow.outputs.push(FlowOutput {
@@ -119,7 +119,7 @@ impl World {
             arn,
             name: req.name,
             state: InputState::Creating,
-            input_type: input_type.to_string(),
+            input_type,
             attached_channels: Vec::new(),
             destinations,
             flow_arns,
@@ -869,7 +869,7 @@ mod tests {
     async fn a_mediaconnect_input_adds_a_flow_output_and_deleting_it_removes_it() {
         let sim = sim();
         let input = sim.create_input(input_req("yt1", "r1")).await.unwrap();
-        assert_eq!(input.input_type, "MEDIACONNECT");
+        assert_eq!(input.input_type, InputType::MediaConnect);
         assert_eq!(input.flow_arns, vec![Simulator::FLOW_ARN.to_string()]);
         let flow = sim.describe_flow(Simulator::FLOW_ARN).await.unwrap();
         assert_eq!(flow.outputs.len(), 1);
@@ -925,7 +925,7 @@ mod tests {
             security_group_ids: vec![group.id],
         };
         let input = sim.create_input(req).await.unwrap();
-        assert_eq!(input.input_type, "RTP_PUSH");
+        assert_eq!(input.input_type, InputType::RtpPush);
         assert_eq!(input.destinations.len(), 2);
         for d in &input.destinations {
             assert!(d.starts_with("rtp://10.") && d.ends_with(":5000"), "{d}");

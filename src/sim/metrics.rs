@@ -102,7 +102,7 @@ impl World {
         let Some(rec) = self.inputs.get(input_id) else {
             return false;
         };
-        if rec.input.input_type != "RTP_PUSH" {
+        if !rec.input.input_type.is_push() {
             return true;
         }
         let Some(endpoint) = rec.input.first_endpoint() else {

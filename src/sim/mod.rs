@@ -209,7 +209,7 @@ pub struct SimInput {
     pub id: String,
     pub name: String,
     pub state: InputState,
-    pub input_type: String,
+    pub input_type: crate::cloud::InputType,
     pub attached_channels: Vec<String>,
     /// Push endpoints of an RTP_PUSH input.
     pub destinations: Vec<String>,

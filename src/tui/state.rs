@@ -449,7 +449,12 @@ impl AppState {
         self.forget_missing();
     }
 
-    fn finished(&mut self, id: DestinationId, op: OpKind, result: Result<(), String>) {
+    fn finished(
+        &mut self,
+        id: DestinationId,
+        op: OpKind,
+        result: Result<(), crate::engine::OpFailure>,
+    ) {
         let Some(row) = self.row_mut(id) else {
             return;
         };
@@ -458,11 +463,15 @@ impl AppState {
         let name = row.record.name.clone();
         match result {
             Ok(()) => self.flash(FlashLevel::Info, format!("{name}: {} done", op.verb())),
-            Err(message) => {
+            // Ended by the operator's own later operation: not a failure of the row.
+            Err(failure) if matches!(failure.kind, crate::engine::FailureKind::Cancelled { .. }) => {
+                self.flash(FlashLevel::Info, format!("{name}: {failure}"))
+            }
+            Err(failure) => {
                 row.failures += 1;
                 self.flash(
                     FlashLevel::Error,
-                    format!("{name}: {} failed: {message}", op.verb()),
+                    format!("{name}: {} failed: {failure}", op.verb()),
                 );
             }
         }
@@ -715,7 +724,11 @@ pub(crate) mod tests {
         s.apply(EngineEvent::Finished {
             id,
             op: OpKind::Start,
-            result: Err("StartChannel: throttled".into()),
+            result: Err(crate::engine::OpFailure {
+                step: "starting channel 1/2".into(),
+                kind: crate::engine::FailureKind::Cloud(crate::cloud::ErrorKind::Throttled),
+                message: "start failed at starting channel 1/2: StartChannel: throttled".into(),
+            }),
         });
         let row = s.row(id).unwrap();
         assert!(!row.busy());

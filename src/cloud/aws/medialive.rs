@@ -8,7 +8,8 @@ use super::ratelimit::RateLimiter;
 use crate::cloud::{
     Alert, BatchFailure, BatchResult, Channel, ChannelState, CloudError, CreateChannelRequest,
     CreateInputRequest, CreateInputSecurityGroupRequest, ErrorKind, Input, InputSecurityGroup,
-    InputSource, InputState, MediaLive, SINGLE_PIPELINE_ID, Thumbnail, UpdateChannelRequest,
+    InputSource, InputState, MediaLive, SINGLE_PIPELINE_ID, Thumbnail,
+    UpdateChannelRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_medialive::Client;
@@ -103,7 +104,7 @@ macro_rules! input_from {
             })?,
             input_type: i
                 .r#type()
-                .map(|t| t.as_str().to_string())
+                .map(|t| crate::cloud::InputType::from_aws(t.as_str()))
                 .unwrap_or_default(),
             attached_channels: i.attached_channels().to_vec(),
             destinations: i

@@ -4,12 +4,10 @@
 //! request that needs it. Records already in clear (the seed's, or written before the key was
 //! configured) stay readable and are sealed the next time they are edited.
 
-use super::lifecycle::{StepResult, at};
-use super::{Engine, EngineEvent, OpKind};
+use super::{Payload, StepCtx, StepResult, at};
 use crate::cloud::{CloudError, ErrorKind, key_context};
 use crate::domain::{Destination, DestinationId, StoredKey, StreamKey};
-
-const SEALING: &str = "sealing stream key with KMS";
+use crate::engine::{Engine, EngineEvent};
 
 /// KMS's errors name neither KMS nor the key the operator configured: say both, so an `error`
 /// row reads "Encrypt: access denied: KMS key alias/x: …" rather than a bare "access denied".
@@ -62,48 +60,48 @@ impl Engine {
         }
     }
 
-    /// An add's first step when a KMS key is configured: the record on screen says `Sealing`
-    /// while the clear key exists only here. On failure the row goes away, as when the first
-    /// write fails: nothing was written and nothing created.
-    pub(crate) async fn seal_new(
-        &self,
-        mut record: Destination,
-        clear: Option<StreamKey>,
-    ) -> StepResult<Destination> {
-        let Some(key) = clear else {
-            return Ok(record);
-        };
-        let id = record.id();
-        let step = self.progress(id, OpKind::Add, 1, self.add_steps().1, SEALING);
-        match self.seal(id, key).await {
-            Ok(sealed) => {
-                record.stream_key = sealed;
-                self.records_lock().insert(id, record.clone());
-                self.emit(EngineEvent::Upserted(record.clone()));
-                Ok(record)
+    /// An add's first step with KMS: the record on screen says `Sealing` while the clear key
+    /// exists only in the add's payload; on failure the row goes away, as when the first write
+    /// fails (nothing was written, nothing created). An edit's typed key is sealed before the
+    /// channel is stopped, so a KMS refusal changes nothing.
+    pub(super) async fn seal_step(&self, ctx: &mut StepCtx<'_>) -> StepResult {
+        let id = ctx.id;
+        match &mut *ctx.payload {
+            Payload::Add { clear } => {
+                let Some(key) = clear.take() else {
+                    return Ok(());
+                };
+                match self.seal(id, key).await {
+                    Ok(sealed) => {
+                        let record = {
+                            let mut records = self.records_lock();
+                            let Some(record) = records.get_mut(&id) else {
+                                return Ok(());
+                            };
+                            record.stream_key = sealed;
+                            record.clone()
+                        };
+                        self.emit(EngineEvent::Upserted(record));
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.records_lock().remove(&id);
+                        self.emit(EngineEvent::Removed(id));
+                        Err(at(&ctx.label)(e))
+                    }
+                }
             }
-            Err(e) => {
-                self.records_lock().remove(&id);
-                self.emit(EngineEvent::Removed(id));
-                Err(at(&step)(e))
+            Payload::Edit(change) => {
+                if let StoredKey::Clear(clear) = &change.stream_key {
+                    let sealed = self
+                        .seal(id, clear.clone())
+                        .await
+                        .map_err(at(&ctx.label))?;
+                    *ctx.sealed = Some(sealed);
+                }
+                Ok(())
             }
-        }
-    }
-
-    /// An edit's key: a typed key (or a kept clear one) is sealed when a KMS key is configured;
-    /// a kept sealed key stays as it is, with no KMS call.
-    pub(crate) async fn key_for_edit(
-        &self,
-        id: DestinationId,
-        key: StoredKey,
-        of: u8,
-    ) -> StepResult<StoredKey> {
-        match key {
-            StoredKey::Clear(clear) if self.inner.config.stream_key_kms_key.is_some() => {
-                let step = self.progress(id, OpKind::Edit, 1, of, SEALING);
-                self.seal(id, clear).await.map_err(at(&step))
-            }
-            other => Ok(other),
+            Payload::None => Ok(()),
         }
     }
 }

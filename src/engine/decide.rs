@@ -1,0 +1,350 @@
+//! The reconciler's decision for one record, as a pure function of the record, what AWS showed
+//! of its channel, the time, the configuration and whether an operation is under way. The
+//! async part (`reconcile.rs`) only fetches and applies. Every (status × desired × channel)
+//! combination is matched explicitly — no catch-all arm — so a new status or state can't fall
+//! into a delete by default, and the table test below lists the decision for each.
+
+use super::EngineConfig;
+use super::OpKind;
+use crate::cloud::ChannelState;
+use crate::domain::{Desired, Destination, Status};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// What the reconciler does with one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Leave,
+    /// Resume (or finish) an operation a crash or another box left half-way.
+    Resume(OpKind),
+    /// Bring the record in line with what happened to its channel outside onair.
+    Follow(Drift),
+    /// Delete the idle chain, keep the record.
+    Park,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drift {
+    StoppedOutside,
+    StartedOutside,
+    ChannelVanished,
+}
+
+/// The channel as the decision needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// The record names no channel.
+    NoChannel,
+    /// Named, but not in the listing (or DELETED).
+    Missing,
+    Idle,
+    Running,
+    /// On its way somewhere: creating, starting, stopping, updating, recovering, deleting.
+    Moving,
+    /// CREATE_FAILED or UPDATE_FAILED.
+    Failed,
+}
+
+impl Seen {
+    /// From the record and the listing (`None`: not in it).
+    pub fn of(record: &Destination, listed: Option<ChannelState>) -> Self {
+        if record.media_live_channel_id.is_none() {
+            return Seen::NoChannel;
+        }
+        match listed {
+            None | Some(ChannelState::Deleted) => Seen::Missing,
+            Some(ChannelState::Idle) => Seen::Idle,
+            Some(ChannelState::Running) => Seen::Running,
+            Some(
+                ChannelState::Creating
+                | ChannelState::Starting
+                | ChannelState::Stopping
+                | ChannelState::Updating
+                | ChannelState::Recovering
+                | ChannelState::Deleting,
+            ) => Seen::Moving,
+            Some(ChannelState::CreateFailed | ChannelState::UpdateFailed) => Seen::Failed,
+        }
+    }
+}
+
+/// The timing the decision needs from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub create: Duration,
+    pub start: Duration,
+    pub stop: Duration,
+    pub delete: Duration,
+    pub park_after: Option<Duration>,
+}
+
+impl From<&EngineConfig> for Timing {
+    fn from(c: &EngineConfig) -> Self {
+        Self {
+            create: c.create_timeout,
+            start: c.start_timeout,
+            stop: c.stop_timeout,
+            delete: c.delete_timeout,
+            park_after: c.park_after,
+        }
+    }
+}
+
+/// The decision for `record`. `immediate` (start-up, `r`, `onair reconcile`) resumes a
+/// transitional record at once; the periodic pass waits until it is older than its operation's
+/// timeout, since another control box may be running that operation.
+pub fn decide(
+    record: &Destination,
+    seen: Seen,
+    now: OffsetDateTime,
+    timing: &Timing,
+    in_flight: bool,
+    immediate: bool,
+) -> Decision {
+    if in_flight {
+        return Decision::Leave;
+    }
+    let idle_for = Duration::try_from(now - record.last_modified).unwrap_or_default();
+    let settled = |timeout: Duration| immediate || idle_for > timeout;
+    let resume_if = |timeout: Duration, op: OpKind| {
+        if settled(timeout) {
+            Decision::Resume(op)
+        } else {
+            Decision::Leave
+        }
+    };
+    // Whatever is left of the chain: what parking would remove.
+    let has_chain = record.media_live_channel_id.is_some()
+        || record.media_live_input_id.is_some()
+        || record.input_security_group_id.is_some();
+    let park_due = timing.park_after.is_some_and(|after| idle_for >= after) && has_chain;
+    match (record.status, record.desired, seen) {
+        (Status::Deleting, _, _) => resume_if(timing.delete, OpKind::Delete),
+        (
+            Status::Creating
+            | Status::Idle
+            | Status::Starting
+            | Status::Running
+            | Status::Stopping
+            | Status::Error
+            | Status::Parked,
+            Desired::Absent,
+            _,
+        ) => resume_if(timing.delete, OpKind::Delete),
+        // A start that was re-creating a parked chain goes on to start it; an add finishes idle.
+        (Status::Creating, Desired::Running, _) => resume_if(timing.create, OpKind::Start),
+        (Status::Creating, Desired::Idle, _) => resume_if(timing.create, OpKind::Add),
+        (Status::Starting, Desired::Idle | Desired::Running, _) => {
+            resume_if(timing.start, OpKind::Start)
+        }
+        (Status::Stopping, Desired::Idle | Desired::Running, _) => {
+            resume_if(timing.stop, OpKind::Stop)
+        }
+        (Status::Running, Desired::Idle | Desired::Running, Seen::Idle) => {
+            Decision::Follow(Drift::StoppedOutside)
+        }
+        (
+            Status::Running | Status::Idle | Status::Error,
+            Desired::Idle | Desired::Running,
+            Seen::Missing,
+        ) => Decision::Follow(Drift::ChannelVanished),
+        (
+            Status::Running,
+            Desired::Idle | Desired::Running,
+            Seen::NoChannel | Seen::Running | Seen::Moving | Seen::Failed,
+        ) => Decision::Leave,
+        (Status::Idle, Desired::Idle | Desired::Running, Seen::Running) => {
+            Decision::Follow(Drift::StartedOutside)
+        }
+        (Status::Idle, Desired::Idle | Desired::Running, Seen::Idle | Seen::NoChannel) => {
+            if park_due {
+                Decision::Park
+            } else {
+                Decision::Leave
+            }
+        }
+        (Status::Idle, Desired::Idle | Desired::Running, Seen::Moving | Seen::Failed) => {
+            Decision::Leave
+        }
+        // An error waits for the operator (start re-creates, edit repairs, delete removes).
+        (
+            Status::Error,
+            Desired::Idle | Desired::Running,
+            Seen::NoChannel | Seen::Idle | Seen::Running | Seen::Moving | Seen::Failed,
+        ) => Decision::Leave,
+        (Status::Parked, Desired::Idle | Desired::Running, _) => Decision::Leave,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Platform, StoredKey, StreamKey};
+
+    const STATUSES: [Status; 8] = [
+        Status::Creating,
+        Status::Idle,
+        Status::Starting,
+        Status::Running,
+        Status::Stopping,
+        Status::Deleting,
+        Status::Error,
+        Status::Parked,
+    ];
+    const DESIRED: [Desired; 3] = [Desired::Idle, Desired::Running, Desired::Absent];
+    const SEEN: [Seen; 6] = [
+        Seen::NoChannel,
+        Seen::Missing,
+        Seen::Idle,
+        Seen::Running,
+        Seen::Moving,
+        Seen::Failed,
+    ];
+
+    fn timing() -> Timing {
+        Timing {
+            create: Duration::from_secs(120),
+            start: Duration::from_secs(900),
+            stop: Duration::from_secs(300),
+            delete: Duration::from_secs(300),
+            park_after: Some(Duration::from_secs(1800)),
+        }
+    }
+
+    fn record(status: Status, desired: Desired, seen: Seen) -> Destination {
+        let mut r = Destination::new(
+            "A".into(),
+            Platform::Twitch,
+            "rtmp://live.twitch.tv/app".into(),
+            StoredKey::Clear(StreamKey::new("k")),
+            "720p30".into(),
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        r.status = status;
+        r.desired = desired;
+        if seen != Seen::NoChannel {
+            r.media_live_channel_id = Some("c1".into());
+            r.media_live_input_id = Some("i1".into());
+        }
+        r
+    }
+
+    /// One letter per decision: . leave, A/S/T/D resume add/start/stop/delete, o stopped
+    /// outside, i started outside, v vanished, p park.
+    fn letter(d: Decision) -> char {
+        match d {
+            Decision::Leave => '.',
+            Decision::Resume(OpKind::Add) => 'A',
+            Decision::Resume(OpKind::Start) => 'S',
+            Decision::Resume(OpKind::Stop) => 'T',
+            Decision::Resume(OpKind::Delete) => 'D',
+            Decision::Resume(other) => panic!("resumes {other:?}"),
+            Decision::Follow(Drift::StoppedOutside) => 'o',
+            Decision::Follow(Drift::StartedOutside) => 'i',
+            Decision::Follow(Drift::ChannelVanished) => 'v',
+            Decision::Park => 'p',
+        }
+    }
+
+    /// Rows: status × desired (idle, running, absent); columns: no channel, missing, idle,
+    /// running, moving, failed. Settled records (older than every timeout and than park_after).
+    const SETTLED: [(&str, [&str; 3]); 8] = [
+        ("creating", ["AAAAAA", "SSSSSS", "DDDDDD"]),
+        ("idle", ["pvpi..", "pvpi..", "DDDDDD"]),
+        ("starting", ["SSSSSS", "SSSSSS", "DDDDDD"]),
+        ("running", [".vo...", ".vo...", "DDDDDD"]),
+        ("stopping", ["TTTTTT", "TTTTTT", "DDDDDD"]),
+        ("deleting", ["DDDDDD", "DDDDDD", "DDDDDD"]),
+        ("error", [".v....", ".v....", "DDDDDD"]),
+        ("parked", ["......", "......", "DDDDDD"]),
+    ];
+
+    #[test]
+    fn every_status_desired_and_channel_has_its_settled_decision() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(3600);
+        let mut cases = 0;
+        for (status, (name, rows)) in STATUSES.iter().zip(SETTLED) {
+            assert_eq!(status.as_str(), name);
+            for (desired, row) in DESIRED.iter().zip(rows) {
+                let got: String = SEEN
+                    .iter()
+                    .map(|seen| {
+                        let mut r = record(*status, *desired, *seen);
+                        if *seen == Seen::NoChannel && *status == Status::Idle {
+                            // An idle record whose channel parking already took keeps its input
+                            // only if a park was cancelled: that is what parking finishes.
+                            r.media_live_input_id = Some("i1".into());
+                        }
+                        cases += 1;
+                        letter(decide(&r, *seen, now, &timing(), false, false))
+                    })
+                    .collect();
+                assert_eq!(got, row, "{name} desired {}", desired.as_str());
+            }
+        }
+        assert_eq!(cases, 8 * 3 * 6);
+    }
+
+    #[test]
+    fn a_fresh_transitional_record_is_left_to_whoever_runs_it_unless_immediate() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(10);
+        for status in [
+            Status::Creating,
+            Status::Starting,
+            Status::Stopping,
+            Status::Deleting,
+        ] {
+            let r = record(status, Desired::Idle, Seen::Idle);
+            assert_eq!(
+                decide(&r, Seen::Idle, now, &timing(), false, false),
+                Decision::Leave,
+                "{status}"
+            );
+            assert!(matches!(
+                decide(&r, Seen::Idle, now, &timing(), false, true),
+                Decision::Resume(_)
+            ));
+        }
+    }
+
+    #[test]
+    fn nothing_is_decided_while_an_operation_is_under_way() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(3600);
+        for status in STATUSES {
+            for desired in DESIRED {
+                for seen in SEEN {
+                    let r = record(status, desired, seen);
+                    assert_eq!(
+                        decide(&r, seen, now, &timing(), true, true),
+                        Decision::Leave
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_idle_chain_parks_only_after_park_after_and_never_when_it_is_off() {
+        let r = record(Status::Idle, Desired::Idle, Seen::Idle);
+        let soon = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(60);
+        assert_eq!(
+            decide(&r, Seen::Idle, soon, &timing(), false, false),
+            Decision::Leave
+        );
+        let later = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(3600);
+        let never = Timing {
+            park_after: None,
+            ..timing()
+        };
+        assert_eq!(
+            decide(&r, Seen::Idle, later, &never, false, false),
+            Decision::Leave
+        );
+        // Nothing left to park: a parked-and-cleaned record stays as it is.
+        let bare = record(Status::Idle, Desired::Idle, Seen::NoChannel);
+        assert_eq!(
+            decide(&bare, Seen::NoChannel, later, &timing(), false, false),
+            Decision::Leave
+        );
+    }
+}
