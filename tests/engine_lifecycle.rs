@@ -280,7 +280,9 @@ async fn a_stop_during_a_start_cancels_the_start_and_leaves_the_channel_idle() {
     rig.engine.start(id).unwrap();
     // Let the start reach its wait for RUNNING: the channel is STARTING in AWS.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    rig.engine.stop(id).expect("a stop is accepted while a start runs");
+    rig.engine
+        .stop(id)
+        .expect("a stop is accepted while a start runs");
     rig.engine.settle().await;
     let record = rig.engine.record(id).unwrap();
     assert_eq!(record.status, Status::Idle);
@@ -288,7 +290,12 @@ async fn a_stop_during_a_start_cancels_the_start_and_leaves_the_channel_idle() {
     assert_eq!(record.last_error, None);
     let channel = record.media_live_channel_id.clone().unwrap();
     let snap = rig.sim.snapshot();
-    let state = snap.channels.iter().find(|c| c.id == channel).unwrap().state;
+    let state = snap
+        .channels
+        .iter()
+        .find(|c| c.id == channel)
+        .unwrap()
+        .state;
     assert_eq!(state, ChannelState::Idle);
     let events = rig.drain();
     let finished: Vec<_> = events
@@ -298,13 +305,22 @@ async fn a_stop_during_a_start_cancels_the_start_and_leaves_the_channel_idle() {
             _ => None,
         })
         .collect();
-    assert!(matches!(
-        finished.as_slice(),
-        [
-            (OpKind::Start, Err(onair::engine::OpFailure { kind: onair::engine::FailureKind::Cancelled { by: OpKind::Stop }, .. })),
-            (OpKind::Stop, Ok(()))
-        ]
-    ), "{finished:?}");
+    assert!(
+        matches!(
+            finished.as_slice(),
+            [
+                (
+                    OpKind::Start,
+                    Err(onair::engine::OpFailure {
+                        kind: onair::engine::FailureKind::Cancelled { by: OpKind::Stop },
+                        ..
+                    })
+                ),
+                (OpKind::Stop, Ok(()))
+            ]
+        ),
+        "{finished:?}"
+    );
     rig.assert_consistent();
 }
 
@@ -314,11 +330,16 @@ async fn a_delete_during_a_start_removes_the_whole_chain() {
     let id = rig.add("Main").await;
     rig.engine.start(id).unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    rig.engine.delete(id).expect("a delete is accepted while a start runs");
+    rig.engine
+        .delete(id)
+        .expect("a delete is accepted while a start runs");
     rig.engine.settle().await;
     assert!(rig.engine.record(id).is_none());
     let snap = rig.sim.snapshot();
-    assert!(snap.channels.is_empty() && snap.inputs.is_empty(), "{snap:?}");
+    assert!(
+        snap.channels.is_empty() && snap.inputs.is_empty(),
+        "{snap:?}"
+    );
     rig.assert_consistent();
 }
 

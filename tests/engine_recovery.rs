@@ -324,7 +324,7 @@ async fn the_lost_race_message_says_what_the_other_operator_changed() {
     let mut message = None;
     while let Ok(e) = events.try_recv() {
         if let EngineEvent::Finished { result: Err(m), .. } = e {
-            message = Some(m);
+            message = Some(m.message);
         }
     }
     let message = message.expect("the second start failed");

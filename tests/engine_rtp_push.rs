@@ -79,12 +79,13 @@ async fn add_creates_group_push_input_channel_and_an_rtp_fec_output_to_the_input
     assert_eq!(
         steps,
         [
-            "saving record 1/6",
-            "creating security group 2/6",
-            "creating input 3/6",
-            "creating channel 4/6",
-            "waiting for channel 5/6",
-            "linking flow output 6/6",
+            "saving record 1/7",
+            "creating security group 2/7",
+            "creating input 3/7",
+            "creating channel 4/7",
+            "waiting for channel 5/7",
+            "linking flow output 6/7",
+            "saving 7/7",
         ]
     );
 }

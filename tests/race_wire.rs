@@ -218,7 +218,7 @@ fn finished(events: &mut UnboundedReceiver<EngineEvent>, op: OpKind) -> Vec<Resu
         if let EngineEvent::Finished { op: o, result, .. } = event
             && o == op
         {
-            results.push(result);
+            results.push(result.map_err(|failure| failure.message));
         }
     }
     results

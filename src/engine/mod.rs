@@ -20,14 +20,12 @@ pub use events::*;
 pub use orphans::Orphans;
 pub use reconcile::ReconcileReport;
 pub use steps::PUSH_PROTOCOL;
-pub use steps::record::LOST_RACE;
 use steps::Payload;
+pub use steps::record::LOST_RACE;
 
 use crate::clock::Clock;
 use crate::cloud::{Cloud, CloudError};
-use crate::domain::{
-    Catalog, Destination, DestinationId, FieldError, Status,
-};
+use crate::domain::{Catalog, Destination, DestinationId, FieldError, Status};
 use registry::InFlight;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -98,11 +98,19 @@ impl Engine {
     }
 
     pub fn start(&self, id: DestinationId) -> Result<(), Refusal> {
-        self.operate(id, OpKind::Start, Box::new(|e, r| e.prepare(OpKind::Start, r)))
+        self.operate(
+            id,
+            OpKind::Start,
+            Box::new(|e, r| e.prepare(OpKind::Start, r)),
+        )
     }
 
     pub fn stop(&self, id: DestinationId) -> Result<(), Refusal> {
-        self.operate(id, OpKind::Stop, Box::new(|e, r| e.prepare(OpKind::Stop, r)))
+        self.operate(
+            id,
+            OpKind::Stop,
+            Box::new(|e, r| e.prepare(OpKind::Stop, r)),
+        )
     }
 
     pub fn delete(&self, id: DestinationId) -> Result<(), Refusal> {
@@ -314,6 +322,8 @@ impl Engine {
                 engine.finish(id, op, Ok(())).await;
                 return;
             };
+            // The cancelled operation changed the channel: plan from what it is now.
+            engine.look_at_channel(&record).await;
             match prepare(&engine, &record) {
                 Ok(run) => {
                     let result = engine.execute(claim.cancel(), run).await;
@@ -340,6 +350,23 @@ impl Engine {
             }
             drop(claim);
         });
+    }
+
+    /// Notes the record's channel as DescribeChannel shows it now (best effort: a failed
+    /// look leaves the last listing's word).
+    async fn look_at_channel(&self, record: &Destination) {
+        let Some(channel_id) = &record.media_live_channel_id else {
+            return;
+        };
+        let ml = &self.inner.cloud.medialive;
+        match self
+            .call(record.id(), || ml.describe_channel(channel_id))
+            .await
+        {
+            Ok(c) => self.note_channel(channel_id, Some(c.state)),
+            Err(e) if e.is_not_found() => self.note_channel(channel_id, None),
+            Err(_) => {}
+        }
     }
 
     /// The run for start, stop, delete or unpark from the record's state.
@@ -380,7 +407,10 @@ impl Engine {
                 }
             },
             OpKind::Add | OpKind::Edit | OpKind::Park | OpKind::Reconcile => {
-                return Err(Refusal::NotNow(format!("{} is planned elsewhere", op.verb())));
+                return Err(Refusal::NotNow(format!(
+                    "{} is planned elsewhere",
+                    op.verb()
+                )));
             }
         };
         Ok(Run::new(record.id(), op, planned, Payload::None))

@@ -3,7 +3,9 @@
 //! functions a delete uses (`steps/`), in the order AWS allows.
 
 use super::{Engine, EngineEvent, Level};
-use crate::cloud::{Channel, ChannelState, CloudError, FlowOutput, Input, InputSecurityGroup, InputState};
+use crate::cloud::{
+    Channel, ChannelState, CloudError, FlowOutput, Input, InputSecurityGroup, InputState,
+};
 use crate::domain::naming::{NAME_PREFIX, TAG_MANAGED, resource_name};
 use crate::domain::{Destination, DestinationId, Status, Wiring};
 use std::collections::HashSet;
@@ -39,7 +41,6 @@ impl Orphans {
 fn is_ours(name: &str, tags: &crate::cloud::Tags) -> bool {
     tags.get(TAG_MANAGED).is_some_and(|v| v == "true") || name.starts_with(NAME_PREFIX)
 }
-
 
 impl Engine {
     /// Looks for orphans in the background; the answer arrives as [`EngineEvent::Orphans`].

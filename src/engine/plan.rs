@@ -14,14 +14,19 @@ use crate::domain::{Desired, Destination, Status, StoredKey, Wiring};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     /// A new destination: the record, then its chain. `sealing`: the key is sealed with KMS first.
-    Add { sealing: bool },
+    Add {
+        sealing: bool,
+    },
     /// Finish an add a crash interrupted: the chain, without a new record.
     ResumeAdd,
     Start,
     Stop,
     /// `live`: the channel runs and is stopped, updated and started again. `sealing`: a typed
     /// key is sealed with KMS before anything is stopped.
-    Edit { live: bool, sealing: bool },
+    Edit {
+        live: bool,
+        sealing: bool,
+    },
     Delete,
     /// Remove an idle destination's chain, keep the record.
     Park,
@@ -152,7 +157,13 @@ pub fn plan(
     channel: ChannelSeen,
     wiring: Wiring,
 ) -> Result<Plan, Unplannable> {
-    let has_channel = record.media_live_channel_id.is_some() && channel != ChannelSeen::Missing;
+    // A channel on its way out (a park cancelled after its DeleteChannel) is no channel to
+    // start, stop or update: it is waited out, then built again.
+    let going = matches!(
+        channel,
+        ChannelSeen::Missing | ChannelSeen::State(ChannelState::Deleting | ChannelState::Deleted)
+    );
+    let has_channel = record.media_live_channel_id.is_some() && !going;
     let plan = match op {
         Op::Add { sealing } => {
             let mut steps = Vec::new();
@@ -193,6 +204,9 @@ pub fn plan(
             Plan { intent, steps }
         }
         Op::Stop => {
+            if matches!(record.status, Status::Idle | Status::Parked) {
+                return Err(Unplannable::NotRunning);
+            }
             if has_channel {
                 Plan {
                     intent: None,
@@ -270,10 +284,15 @@ pub fn plan(
 }
 
 fn forget_vanished(record: &Destination, channel: ChannelSeen) -> Vec<Step> {
-    if record.media_live_channel_id.is_some() && channel == ChannelSeen::Missing {
-        vec![Step::ForgetVanishedChannel]
-    } else {
-        Vec::new()
+    if record.media_live_channel_id.is_none() {
+        return Vec::new();
+    }
+    match channel {
+        ChannelSeen::Missing | ChannelSeen::State(ChannelState::Deleted) => {
+            vec![Step::ForgetVanishedChannel]
+        }
+        ChannelSeen::State(ChannelState::Deleting) => vec![Step::AwaitChannelGone],
+        ChannelSeen::Unknown | ChannelSeen::State(_) => Vec::new(),
     }
 }
 
@@ -379,7 +398,9 @@ mod tests {
     }
 
     fn steps(op: Op, r: &Destination, seen: ChannelSeen) -> Vec<Step> {
-        plan(op, r, seen, Wiring::Mediaconnect).expect("plannable").steps
+        plan(op, r, seen, Wiring::Mediaconnect)
+            .expect("plannable")
+            .steps
     }
 
     #[test]
@@ -420,6 +441,23 @@ mod tests {
         let s = steps(Op::Start, &chained(Status::Error), ChannelSeen::Missing);
         assert_eq!(s[0], Step::ForgetVanishedChannel);
         assert!(s.contains(&Step::CreateChannel));
+    }
+
+    #[test]
+    fn a_start_after_a_cancelled_park_waits_out_the_deletion_and_rebuilds() {
+        let s = steps(
+            Op::Start,
+            &chained(Status::Idle),
+            ChannelSeen::State(ChannelState::Deleting),
+        );
+        assert_eq!(
+            &s[..3],
+            &[
+                Step::AwaitChannelGone,
+                Step::CreateInput,
+                Step::CreateChannel
+            ]
+        );
     }
 
     #[test]

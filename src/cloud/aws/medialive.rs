@@ -8,8 +8,7 @@ use super::ratelimit::RateLimiter;
 use crate::cloud::{
     Alert, BatchFailure, BatchResult, Channel, ChannelState, CloudError, CreateChannelRequest,
     CreateInputRequest, CreateInputSecurityGroupRequest, ErrorKind, Input, InputSecurityGroup,
-    InputSource, InputState, MediaLive, SINGLE_PIPELINE_ID, Thumbnail,
-    UpdateChannelRequest,
+    InputSource, InputState, MediaLive, SINGLE_PIPELINE_ID, Thumbnail, UpdateChannelRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_medialive::Client;

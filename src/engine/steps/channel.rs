@@ -9,10 +9,10 @@ use crate::cloud::{
 };
 use crate::domain::naming::{resource_name, tags};
 use crate::domain::{Desired, Destination, DestinationId, Status};
+use crate::engine::Engine;
 use crate::engine::calls::{ChannelWatch, Wanted, wait_for_channel};
 use crate::engine::cost::close_run;
 use crate::engine::executor::GateAnswer;
-use crate::engine::Engine;
 use std::time::Duration;
 
 impl Engine {
@@ -150,7 +150,11 @@ impl Engine {
     {
         match answer {
             GateAnswer::Call(e) => Err(at(step)(e)),
-            GateAnswer::Failed { call, code, message } => single().await.map_err(|mut f| {
+            GateAnswer::Failed {
+                call,
+                code,
+                message,
+            } => single().await.map_err(|mut f| {
                 f.error = CloudError::new(call, ErrorKind::Other, format!("{code}: {message}"));
                 f
             }),
@@ -243,7 +247,10 @@ impl Engine {
             .begin_transition(id, &ctx.label, Status::Stopping, Desired::Idle)
             .await?;
         match ctx.batch {
-            None => self.stop_channel_call(Some(id), &channel_id, &ctx.label).await,
+            None => {
+                self.stop_channel_call(Some(id), &channel_id, &ctx.label)
+                    .await
+            }
             Some(gate) => match gate.arrive(id, channel_id.clone()).await {
                 Ok(()) => Ok(()),
                 Err(answer) => {
@@ -472,12 +479,15 @@ impl Engine {
         self.await_channel_gone_resource(&channel_id)
             .await
             .map_err(at(&ctx.label))?;
+        self.note_channel(&channel_id, None);
         let now = self.inner.clock.now();
         let pricing = self.inner.catalog.pricing.clone();
         self.modify(id, |r| {
             // A run still open (a channel stopped outside onair) is billed up to now.
             close_run(r, now, &pricing);
             r.media_live_channel_id = None;
+            // The next channel (a start after a park) needs a token of its own.
+            r.channel_request_id = Some(uuid::Uuid::new_v4().to_string());
         })
         .await
         .map_err(at(&ctx.label))?;

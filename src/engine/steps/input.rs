@@ -128,6 +128,8 @@ impl Engine {
         self.modify(id, |r| {
             r.media_live_input_id = None;
             r.media_connect_output_arn = None;
+            // The next input (a start after a park) needs a token of its own.
+            r.input_request_id = Some(uuid::Uuid::new_v4().to_string());
         })
         .await
         .map_err(at(step))?;

@@ -93,10 +93,7 @@ impl Engine {
             }
             Payload::Edit(change) => {
                 if let StoredKey::Clear(clear) = &change.stream_key {
-                    let sealed = self
-                        .seal(id, clear.clone())
-                        .await
-                        .map_err(at(&ctx.label))?;
+                    let sealed = self.seal(id, clear.clone()).await.map_err(at(&ctx.label))?;
                     *ctx.sealed = Some(sealed);
                 }
                 Ok(())

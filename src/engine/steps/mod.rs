@@ -13,9 +13,9 @@ mod security_group;
 
 pub use flow_output::PUSH_PROTOCOL;
 
+use super::Engine;
 use super::calls::ChannelWatch;
 use super::plan::Step;
-use super::Engine;
 use crate::cloud::CloudError;
 use crate::domain::validate::ValidDestination;
 use crate::domain::{DestinationId, StoredKey, StreamKey};
@@ -44,7 +44,9 @@ pub(crate) enum Payload {
     #[default]
     None,
     /// An add's clear key, when it is to be sealed with KMS before the record is written.
-    Add { clear: Option<StreamKey> },
+    Add {
+        clear: Option<StreamKey>,
+    },
     Edit(Box<ValidDestination>),
 }
 

@@ -91,7 +91,8 @@ impl Engine {
             .and_then(|r| r.input_security_group_id)
             .into_iter()
             .collect();
-        self.delete_security_groups(ctx.id, groups, &ctx.label).await
+        self.delete_security_groups(ctx.id, groups, &ctx.label)
+            .await
     }
 
     /// Deletes the security groups of a deleted push input (and any still carrying this
