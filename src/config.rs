@@ -2,7 +2,7 @@
 //! set by an environment variable, and command-line flags win over both (BRIEF §4).
 
 use crate::domain::Wiring;
-use crate::domain::presets::{describe_toml_error, line_of};
+use crate::loader::{self, LoadError, line_of};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -37,17 +37,9 @@ pub struct FileConfig {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{file}: cannot read: {reason}")]
-    Unreadable { file: String, reason: String },
-    #[error("{file}: {message}")]
-    Syntax { file: String, message: String },
-    #[error("{file}:{line}: {key}: {rule}")]
-    Invalid {
-        file: String,
-        line: usize,
-        key: String,
-        rule: String,
-    },
+    /// The file itself: unreadable, not TOML of the right shape, or a value breaking a rule.
+    #[error(transparent)]
+    File(#[from] LoadError),
     /// A value from the environment that the file would have refused: the variable is named,
     /// since that is where the operator has to fix it.
     #[error("{env}: {key}: {rule} (set in the environment; it overrides `{key}` in {file})")]
@@ -129,12 +121,7 @@ impl Settings {
             Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
                 FileConfig::default()
             }
-            Err(e) => {
-                return Err(ConfigError::Unreadable {
-                    file: file.display().to_string(),
-                    reason: e.to_string(),
-                });
-            }
+            Err(e) => return Err(LoadError::unreadable(&file.display().to_string(), &e).into()),
         };
         let pick = |flag: &Option<String>, var: &str, from_file: &Option<String>| {
             flag.clone()
@@ -278,18 +265,11 @@ fn kms_key_name(value: &str) -> bool {
 }
 
 /// Parses and checks the text of a config file; `file` is only named in messages.
-pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, ConfigError> {
+pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, LoadError> {
     let name = file.display().to_string();
-    let config: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-        file: name.clone(),
-        message: describe_toml_error(text, &e),
-    })?;
-    let invalid = |key: &str, rule: &str| ConfigError::Invalid {
-        file: name.clone(),
-        line: line_of_key(text, key),
-        key: key.to_string(),
-        rule: rule.to_string(),
-    };
+    let config: FileConfig = loader::parse(text, &name)?;
+    let invalid =
+        |key: &str, rule: &str| LoadError::invalid(&name, line_of_key(text, key), key, rule);
     for (key, value) in [
         ("flow_arn", &config.flow_arn),
         ("medialive_role_arn", &config.medialive_role_arn),
@@ -348,15 +328,8 @@ pub fn parse_park_after(text: &str) -> Result<Option<Duration>, BadDuration> {
     Ok(Some(Duration::from_secs(seconds)))
 }
 
-/// Top-level keys live before any table header, which `line_of` finds with an empty table name.
+/// A config file has only top-level keys.
 fn line_of_key(text: &str, key: &str) -> usize {
-    for (i, line) in text.lines().enumerate() {
-        if let Some((k, _)) = line.split_once('=')
-            && k.trim() == key
-        {
-            return i + 1;
-        }
-    }
     line_of(text, "", key)
 }
 
@@ -423,7 +396,11 @@ mod tests {
                 "region = \"eu-west-1\"\ntabel = \"x\"\n",
                 "tabel",
             ),
-            ("type", "refresh_interval = \"ten\"\n", "line 1"),
+            (
+                "type",
+                "refresh_interval = \"ten\"\n",
+                ":1: refresh_interval: invalid type",
+            ),
             (
                 "arn",
                 "\n\nflow_arn = \"arn:aws:s3:::bucket\"\n",
@@ -508,7 +485,21 @@ mod tests {
     #[test]
     fn an_explicit_config_file_that_does_not_exist_is_an_error() {
         let err = load(PathBuf::from("/nonexistent/onair.toml"), &[]).unwrap_err();
-        assert!(matches!(err, ConfigError::Unreadable { .. }));
+        assert!(
+            matches!(
+                &err,
+                ConfigError::File(LoadError {
+                    what: loader::Problem::Unreadable(_),
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("/nonexistent/onair.toml: cannot read: "),
+            "{err}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod cloud;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod loader;
 pub mod logging;
 pub mod sim;
 pub mod tui;

@@ -1,5 +1,6 @@
 //! Encoder presets and the pricing table, loaded from `presets.toml` (data, not code).
 
+use crate::loader::{self, LoadError, line_of};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -67,22 +68,6 @@ struct PresetsFile {
     pricing: Option<Pricing>,
 }
 
-/// A problem in a presets file, naming the file, the line where known, the key and the rule.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum PresetsError {
-    #[error("{file}: cannot read: {reason}")]
-    Unreadable { file: String, reason: String },
-    #[error("{file}: {message}")]
-    Syntax { file: String, message: String },
-    #[error("{file}:{line}: {key}: {rule}")]
-    Invalid {
-        file: String,
-        line: usize,
-        key: String,
-        rule: String,
-    },
-}
-
 /// Encoder presets by name plus the pricing table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalog {
@@ -99,12 +84,9 @@ impl Catalog {
 
     /// The built-in catalog with a user file laid over it: same-named presets are replaced, and a
     /// `[pricing]` table replaces the built-in rates whole.
-    pub fn load_over_builtin(path: &Path) -> Result<Self, PresetsError> {
+    pub fn load_over_builtin(path: &Path) -> Result<Self, LoadError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| PresetsError::Unreadable {
-            file: file.clone(),
-            reason: e.to_string(),
-        })?;
+        let text = loader::read(path)?;
         let user = parse_file(&text, &file)?;
         let mut catalog = Self::builtin();
         catalog.presets.extend(user.encoder);
@@ -115,13 +97,10 @@ impl Catalog {
         Ok(catalog)
     }
 
-    pub fn parse(text: &str, file: &str) -> Result<Self, PresetsError> {
+    pub fn parse(text: &str, file: &str) -> Result<Self, LoadError> {
         let parsed = parse_file(text, file)?;
-        let pricing = parsed.pricing.ok_or_else(|| PresetsError::Invalid {
-            file: file.to_string(),
-            line: 1,
-            key: "pricing".into(),
-            rule: "a [pricing] table is required".into(),
+        let pricing = parsed.pricing.ok_or_else(|| {
+            LoadError::invalid(file, 1, "pricing", "a [pricing] table is required")
         })?;
         let catalog = Catalog {
             presets: parsed.encoder,
@@ -150,14 +129,16 @@ impl Catalog {
             .unwrap_or(0.0)
     }
 
-    fn check(&self, text: &str, file: &str) -> Result<(), PresetsError> {
+    fn check(&self, text: &str, file: &str) -> Result<(), LoadError> {
         for (name, p) in &self.presets {
             let table = format!("encoder.{name}");
-            let bad = |key: &str, rule: &str| PresetsError::Invalid {
-                file: file.to_string(),
-                line: line_of(text, &table, key),
-                key: format!("{table}.{key}"),
-                rule: rule.to_string(),
+            let bad = |key: &str, rule: &str| {
+                LoadError::invalid(
+                    file,
+                    line_of(text, &table, key),
+                    format!("{table}.{key}"),
+                    rule,
+                )
             };
             if !(16..=4096).contains(&p.width) || p.width % 2 != 0 {
                 return Err(bad(
@@ -232,12 +213,12 @@ impl Catalog {
         });
         for (table, key, rate) in rates.chain(tier_rates) {
             if !rate.is_finite() || rate < 0.0 {
-                return Err(PresetsError::Invalid {
-                    file: file.to_string(),
-                    line: line_of(text, &table, key),
-                    key: format!("{table}.{key}"),
-                    rule: "a rate is a number of currency units, 0 or more".into(),
-                });
+                return Err(LoadError::invalid(
+                    file,
+                    line_of(text, &table, key),
+                    format!("{table}.{key}"),
+                    "a rate is a number of currency units, 0 or more",
+                ));
             }
         }
         Ok(())
@@ -252,74 +233,18 @@ fn is_preset_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn parse_file(text: &str, file: &str) -> Result<PresetsFile, PresetsError> {
-    let mut parsed: PresetsFile = toml::from_str(text).map_err(|e| PresetsError::Syntax {
-        file: file.to_string(),
-        message: describe_toml_error(text, &e),
-    })?;
+fn parse_file(text: &str, file: &str) -> Result<PresetsFile, LoadError> {
+    let mut parsed: PresetsFile = loader::parse(text, file)?;
     for (name, preset) in parsed.encoder.iter_mut() {
         preset.name = name.clone();
     }
     Ok(parsed)
 }
 
-/// "line N: key: message" from a toml error, so every loader reports positions the same way.
-/// toml only prints the key path when it has no input to quote, so ask it for that rendering.
-pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
-    let message = err.message().trim().to_string();
-    let mut bare = err.clone();
-    bare.set_input(None);
-    let rendered = bare.to_string();
-    let key = rendered
-        .lines()
-        .find_map(|l| l.strip_prefix("in `").and_then(|k| k.strip_suffix('`')));
-    let message = match key {
-        Some(key) if !key.is_empty() => format!("{key}: {message}"),
-        _ => message,
-    };
-    match err.span() {
-        Some(span) => {
-            // Bytes, not a str slice: a span need not fall on a character boundary.
-            let end = span.start.min(text.len());
-            let line = text.as_bytes()[..end]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            format!("line {line}: {message}")
-        }
-        None => message,
-    }
-}
-
-/// The line of `key` inside `[table]`, or of the table header, or 1: for error messages only.
-pub fn line_of(text: &str, table: &str, key: &str) -> usize {
-    let header = format!("[{table}]");
-    let mut in_table = false;
-    let mut header_line = 1;
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.starts_with('[') {
-            in_table = trimmed == header;
-            if in_table {
-                header_line = i + 1;
-            }
-            continue;
-        }
-        if in_table
-            && !key.is_empty()
-            && let Some((k, _)) = trimmed.split_once('=')
-            && k.trim() == key
-        {
-            return i + 1;
-        }
-    }
-    header_line
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::loader::Problem;
 
     #[test]
     fn builtin_catalog_loads_with_the_three_standard_presets() {
@@ -336,18 +261,27 @@ mod tests {
     fn syntax_error_names_file_and_line() {
         let err = Catalog::parse("[encoder.x]\nwidth = = 3\n", "my.toml").unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("my.toml: line 2"), "{text}");
+        assert!(text.starts_with("my.toml:2: "), "{text}");
     }
 
     #[test]
     fn bad_value_names_file_line_and_key() {
         let text = BUILTIN_PRESETS.replace("height = 720", "height = 721");
         let err = Catalog::parse(&text, "presets.toml").unwrap_err();
-        let PresetsError::Invalid { line, key, .. } = &err else {
+        let LoadError {
+            line: Some(line),
+            what: Problem::Invalid { key, .. },
+            ..
+        } = &err
+        else {
             panic!("{err}")
         };
         assert_eq!(key, "encoder.720p30.height");
         assert_eq!(text.lines().nth(line - 1).unwrap().trim(), "height = 721");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("presets.toml:{line}: encoder.720p30.height: "))
+        );
     }
 
     #[test]

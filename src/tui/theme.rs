@@ -3,7 +3,7 @@
 //! and reverse only.
 
 use crate::domain::Status;
-use crate::domain::presets::{describe_toml_error, line_of};
+use crate::loader::{self, LoadError, line_of};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::path::Path;
@@ -59,22 +59,6 @@ pub struct Theme {
     pub danger: Style,
     /// The focused button of a dialog.
     pub button_focus: Style,
-}
-
-/// A theme file that can't be used: file, line and key named, as every loader in onair does.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ThemeError {
-    #[error("{file}: cannot read: {reason}")]
-    Unreadable { file: String, reason: String },
-    #[error("{file}: {message}")]
-    Syntax { file: String, message: String },
-    #[error("{file}:{line}: colors.{key}: {rule}")]
-    Invalid {
-        file: String,
-        line: usize,
-        key: String,
-        rule: String,
-    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,7 +185,7 @@ impl Theme {
     }
 
     /// A built-in theme by name (`mono` is the monochrome one).
-    pub fn builtin(name: &str) -> Option<Result<Self, ThemeError>> {
+    pub fn builtin(name: &str) -> Option<Result<Self, LoadError>> {
         if name == MONOCHROME {
             return Some(Ok(Self::monochrome()));
         }
@@ -211,30 +195,25 @@ impl Theme {
             .map(|(n, text)| Self::parse(text, &format!("themes/{n}.toml")))
     }
 
-    pub fn load(path: &Path) -> Result<Self, ThemeError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ThemeError::Unreadable {
-            file: file.clone(),
-            reason: e.to_string(),
-        })?;
-        Self::parse(&text, &file)
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let text = loader::read(path)?;
+        Self::parse(&text, &path.display().to_string())
     }
 
-    pub fn parse(text: &str, file: &str) -> Result<Self, ThemeError> {
-        let parsed: ThemeFile = toml::from_str(text).map_err(|e| ThemeError::Syntax {
-            file: file.to_string(),
-            message: describe_toml_error(text, &e),
-        })?;
+    pub fn parse(text: &str, file: &str) -> Result<Self, LoadError> {
+        let parsed: ThemeFile = loader::parse(text, file)?;
         let c = parsed.colors;
         let colour = |key: &str, value: &str| {
-            parse_colour(value).ok_or_else(|| ThemeError::Invalid {
-                file: file.to_string(),
-                line: line_of(text, "colors", key),
-                key: key.to_string(),
-                rule: format!(
-                    "{value:?} is not a colour: use a name such as \"cyan\", \"#rrggbb\", \
-                     an index 0-255 or \"default\""
-                ),
+            parse_colour(value).ok_or_else(|| {
+                LoadError::invalid(
+                    file,
+                    line_of(text, "colors", key),
+                    format!("colors.{key}"),
+                    format!(
+                        "{value:?} is not a colour: use a name such as \"cyan\", \"#rrggbb\", \
+                         an index 0-255 or \"default\""
+                    ),
+                )
             })
         };
         Ok(Self::from_palette(&Palette {
@@ -358,10 +337,15 @@ mod tests {
     fn a_bad_colour_names_file_line_and_key() {
         let text = BUILTIN_THEME.replace("running = \"green\"", "running = \"#12\"");
         let err = Theme::parse(&text, "mine.toml").unwrap_err();
-        let ThemeError::Invalid { line, key, .. } = &err else {
+        let LoadError {
+            line: Some(line),
+            what: crate::loader::Problem::Invalid { key, .. },
+            ..
+        } = &err
+        else {
             panic!("{err}")
         };
-        assert_eq!(key, "running");
+        assert_eq!(key, "colors.running");
         assert_eq!(
             text.lines().nth(line - 1).unwrap().trim(),
             "running = \"#12\""
@@ -375,7 +359,7 @@ mod tests {
     #[test]
     fn syntax_errors_and_unknown_keys_name_the_line() {
         let err = Theme::parse("[colors]\ntext = = 1\n", "t.toml").unwrap_err();
-        assert!(err.to_string().starts_with("t.toml: line 2"), "{err}");
+        assert!(err.to_string().starts_with("t.toml:2: "), "{err}");
         let text = BUILTIN_THEME.replace("dim = ", "dimm = \"red\"\ndim = ");
         let err = Theme::parse(&text, "t.toml").unwrap_err();
         assert!(err.to_string().contains("dimm"), "{err}");
