@@ -5,30 +5,34 @@
 use super::command;
 use super::confirm::{Confirm, ConfirmOutcome, Pending};
 use super::form::{AddForm, FormOutcome};
-use super::keymap;
+use super::keymap::{self, Resolved, Scope};
 use super::ops;
 use super::stale;
 use super::state::{AppState, Details, FlashLevel, Mode, REVEAL_FOR};
 use crate::domain::{DestinationDraft, DestinationId};
 use crate::engine::Refusal;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
 /// Lines PgUp/PgDn move the event log.
 const LOG_PAGE: usize = 5;
 
+/// What a key can mean. The main table's actions go through [`update`]; the rest belong to the
+/// other modes (the registry says which scope each binding is in) and are handled there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Up,
     Down,
     Top,
     Bottom,
+    /// Main: open the add form. Form: add what it holds.
     Add,
     Start,
     Stop,
     Delete,
     Details,
+    /// Main: open the edit form. Form: save the edit.
     Edit,
     Mark,
     Filter,
@@ -40,7 +44,30 @@ pub enum Action {
     Cost,
     Refresh,
     Quit,
+    /// Leave the mode (main: clear marks, then the filter).
     Close,
+    /// Details: show the stream key for a few seconds.
+    Reveal,
+    /// Orphans view: remove what is listed (asks first).
+    RemoveOrphans,
+    /// Orphans view: scan AWS again.
+    LookAgain,
+    /// Form: next or previous field, by the key's direction.
+    Focus,
+    /// Form: the previous or next platform or preset, by the key's direction.
+    Choose,
+    /// Dialog: yes.
+    Yes,
+    /// Dialog: move focus to the other button.
+    SwitchButton,
+    /// Dialog: press the focused button.
+    Press,
+    /// Filter line: keep the filter and go back to the rows.
+    KeepFilter,
+    /// Command line: complete what is typed.
+    Complete,
+    /// Command line: run it.
+    Run,
 }
 
 /// Work for the shell: each is one engine call (or the fault injector), which returns at once.
@@ -73,10 +100,12 @@ pub enum Effect {
     Theme(String),
 }
 
-/// A key press, routed by mode.
+/// A key press: read-only's refusal (in one place, the registry's rule), then the binding of
+/// the mode that has the keyboard. Keys no binding claims are text for the typing modes.
 pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-    if ctrl_c {
+    if let Resolved::Act(b) = keymap::resolve(Scope::Anywhere, &key, state.readonly)
+        && b.action == Action::Quit
+    {
         // A second Ctrl-C while the quit question is open means it.
         if let Mode::Confirm(Confirm {
             pending: Pending::Quit,
@@ -89,18 +118,19 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         state.mode = Mode::Normal;
         return update(state, Action::Quit);
     }
+    let action = match keymap::resolve(Scope::of(&state.mode), &key, state.readonly) {
+        Resolved::SwitchedOff(b) => {
+            state.flash(
+                FlashLevel::Warn,
+                format!("read-only: {} is switched off", b.help),
+            );
+            return Vec::new();
+        }
+        Resolved::Act(b) => Some(b.action),
+        Resolved::Unbound => None,
+    };
     match std::mem::take(&mut state.mode) {
-        Mode::Normal => match keymap::lookup(&key) {
-            Some(b) if b.dangerous && state.readonly => {
-                state.flash(
-                    FlashLevel::Warn,
-                    format!("read-only: {} is switched off", b.help),
-                );
-                Vec::new()
-            }
-            Some(b) => update(state, b.action),
-            None => Vec::new(),
-        },
+        Mode::Normal => action.map_or_else(Vec::new, |a| update(state, a)),
         Mode::Form(mut form) => match form.handle_key(key, &state.catalog) {
             FormOutcome::Continue => {
                 state.mode = Mode::Form(form);
@@ -124,21 +154,30 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             ConfirmOutcome::No => Vec::new(),
             ConfirmOutcome::Yes(pending) => ops::confirmed(state, pending),
         },
-        Mode::Help => {
-            if !matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
-            ) {
-                state.mode = Mode::Help;
+        Mode::Help { scroll } => {
+            let most = crate::tui::view::help_scroll_limit(state.screen, state.readonly);
+            match action {
+                Some(Action::Close) => {}
+                Some(Action::Down) => {
+                    state.mode = Mode::Help {
+                        scroll: (scroll + 1).min(most),
+                    }
+                }
+                Some(Action::Up) => {
+                    state.mode = Mode::Help {
+                        scroll: scroll.saturating_sub(1),
+                    }
+                }
+                _ => state.mode = Mode::Help { scroll },
             }
             Vec::new()
         }
         Mode::Details(mut details) => {
-            match key.code {
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {}
+            match action {
+                Some(Action::Close) => {}
                 // The only way to see the key in full, for a short while (a stream key leaked
                 // on a shared screen has to be rotated at the platform).
-                KeyCode::Char('v') => {
+                Some(Action::Reveal) => {
                     details.reveal_until = Some(state.now + REVEAL_FOR);
                     state.mode = Mode::Details(details);
                 }
@@ -146,32 +185,29 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Mode::Orphans => {
-            match key.code {
-                KeyCode::Esc | KeyCode::Char('q') => {}
-                KeyCode::Char('d') => return ops::ask_clean_orphans(state),
-                KeyCode::Char('r') => {
-                    state.orphans = None;
-                    state.mode = Mode::Orphans;
-                    return vec![Effect::ScanOrphans];
-                }
-                _ => state.mode = Mode::Orphans,
+        Mode::Orphans => match action {
+            Some(Action::Close) => Vec::new(),
+            Some(Action::RemoveOrphans) => ops::ask_clean_orphans(state),
+            Some(Action::LookAgain) => {
+                state.orphans = None;
+                state.mode = Mode::Orphans;
+                vec![Effect::ScanOrphans]
             }
-            Vec::new()
-        }
+            _ => {
+                state.mode = Mode::Orphans;
+                Vec::new()
+            }
+        },
         Mode::Cost => {
-            if !matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('c')
-            ) {
+            if action != Some(Action::Close) {
                 state.mode = Mode::Cost;
             }
             Vec::new()
         }
         Mode::Filter => {
-            match key.code {
-                KeyCode::Enter => {}
-                KeyCode::Esc => state.filter.reset(),
+            match action {
+                Some(Action::KeepFilter) => {}
+                Some(Action::Close) => state.filter.reset(),
                 _ => {
                     if let Some(request) = to_input_request(&Event::Key(key)) {
                         state.filter.handle(request);
@@ -181,11 +217,11 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Mode::Command(mut input) => match key.code {
-            KeyCode::Enter => command::run(state, input.value()),
-            KeyCode::Esc => Vec::new(),
-            KeyCode::Tab => {
-                if let Some(done) = command::complete(input.value(), state.demo) {
+        Mode::Command(mut input) => match action {
+            Some(Action::Run) => command::run(state, input.value()),
+            Some(Action::Close) => Vec::new(),
+            Some(Action::Complete) => {
+                if let Some(done) = command::complete(input.value(), state) {
                     input = Input::new(done);
                 }
                 state.mode = Mode::Command(input);
@@ -244,7 +280,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::LogUp | Action::LogDown => {
             if !state.show_log {
-                state.flash(FlashLevel::Info, "the event log is hidden: press l");
+                let toggle = keymap::key_for(Scope::Main, Action::ToggleLog, state.readonly)
+                    .unwrap_or_default();
+                state.flash(
+                    FlashLevel::Info,
+                    format!("the event log is hidden: press {toggle}"),
+                );
             } else if action == Action::LogUp {
                 let most = state.log.len().saturating_sub(1);
                 state.log_scroll = (state.log_scroll + LOG_PAGE).min(most);
@@ -254,7 +295,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Help => {
-            state.mode = Mode::Help;
+            state.mode = Mode::Help { scroll: 0 };
             Vec::new()
         }
         Action::Cost => {
@@ -292,6 +333,18 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        // The other modes' actions: the registry binds none of them in the main table.
+        Action::Reveal
+        | Action::RemoveOrphans
+        | Action::LookAgain
+        | Action::Focus
+        | Action::Choose
+        | Action::Yes
+        | Action::SwitchButton
+        | Action::Press
+        | Action::KeepFilter
+        | Action::Complete
+        | Action::Run => Vec::new(),
     }
 }
 
@@ -363,6 +416,7 @@ mod tests {
     use crate::domain::{Platform, Status};
     use crate::engine::OpKind;
     use crate::tui::state::tests::{record, state_with};
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -572,6 +626,85 @@ mod tests {
             assert!(matches!(s.mode, Mode::Normal), "{c}");
         }
         assert!(s.flash.unwrap().text.starts_with("read-only"));
+    }
+
+    #[test]
+    fn read_only_refuses_the_dangerous_keys_of_every_mode_too() {
+        let mut s = two_rows();
+        s.readonly = true;
+        s.orphans = Some(Ok(crate::engine::Orphans {
+            flow_outputs: vec![crate::cloud::FlowOutput {
+                name: "onair-stray".into(),
+                arn: "arn:aws:mediaconnect:us-east-1:111122223333:output:1-x:onair-stray".into(),
+                medialive_input_arn: None,
+                destination: None,
+                port: None,
+                protocol: None,
+            }],
+            ..Default::default()
+        }));
+        s.mode = Mode::Orphans;
+        assert!(press(&mut s, KeyCode::Char('d')).is_empty());
+        assert!(matches!(s.mode, Mode::Orphans), "no question asked");
+        assert!(
+            s.flash
+                .as_ref()
+                .is_some_and(|f| f.text.starts_with("read-only"))
+        );
+        // The look-again key still works: it only reads.
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('r')).as_slice(),
+            [Effect::ScanOrphans]
+        ));
+        // A form opened before (it can't be opened in read-only) can't submit.
+        s.mode = Mode::Form(Box::new(AddForm::new(&s.catalog)));
+        s.flash = None;
+        assert!(press(&mut s, KeyCode::Enter).is_empty());
+        assert!(
+            s.flash
+                .as_ref()
+                .is_some_and(|f| f.text.starts_with("read-only"))
+        );
+        // The quit question stays answerable.
+        s.mode = Mode::Normal;
+        press(&mut s, KeyCode::Char('j'));
+        s.rows[1].requested = Some(crate::engine::OpKind::Stop);
+        press(&mut s, KeyCode::Char('q'));
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('y')).as_slice(),
+            [Effect::Quit]
+        ));
+    }
+
+    #[test]
+    fn main_table_keys_do_nothing_in_the_details_view() {
+        let mut s = two_rows();
+        press(&mut s, KeyCode::Enter);
+        for c in ['x', 's', 'd', 'a'] {
+            assert!(press(&mut s, KeyCode::Char(c)).is_empty(), "{c}");
+            assert!(matches!(s.mode, Mode::Details(_)), "{c}");
+        }
+    }
+
+    #[test]
+    fn the_help_scrolls_only_as_far_as_the_terminal_needs() {
+        let mut s = two_rows();
+        s.screen = (80, 24);
+        let most = crate::tui::view::help_scroll_limit(s.screen, false);
+        assert!(most > 0, "80x24 can't hold every mode's keys");
+        press(&mut s, KeyCode::Char('?'));
+        for _ in 0..most + 10 {
+            press(&mut s, KeyCode::Char('j'));
+        }
+        assert!(matches!(s.mode, Mode::Help { scroll } if scroll == most));
+        press(&mut s, KeyCode::Up);
+        assert!(matches!(s.mode, Mode::Help { scroll } if scroll == most - 1));
+        press(&mut s, KeyCode::Esc);
+        assert!(matches!(s.mode, Mode::Normal));
+        s.screen = (160, 50);
+        press(&mut s, KeyCode::Char('?'));
+        press(&mut s, KeyCode::Char('j'));
+        assert!(matches!(s.mode, Mode::Help { scroll: 0 }), "it all fits");
     }
 
     #[test]

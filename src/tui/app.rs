@@ -78,6 +78,9 @@ async fn run_loop(
     state.demo = options.demo;
     state.readonly = options.readonly;
     state.set_refresh_interval(engine.config().refresh_interval);
+    if let Ok(size) = term.size() {
+        state.screen = (size.width, size.height);
+    }
     // `:theme` swaps it at runtime; the options keep the one onair started with.
     let mut theme = options.theme.clone();
     let mut bells_rung = 0;
@@ -118,7 +121,10 @@ async fn run_loop(
                     want_preview(&engine, &state);
                     dirty = true;
                 }
-                Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(Event::Resize(width, height))) => {
+                    state.screen = (width, height);
+                    dirty = true;
+                }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e.into()),
                 // The terminal is gone (SSH dropped): nothing left to draw on.

@@ -2,18 +2,43 @@
 //! so the completion can't offer something that doesn't run.
 
 use super::action::{Action, Effect, update};
+use super::keymap::{self, Scope};
 use super::ops;
 use super::state::{AppState, FlashLevel};
 use super::theme::theme_names;
 
-/// Commands offered by completion. `fault …` only in demo (see [`candidates`]).
-const COMMANDS: &[&str] = &["add", "start all", "stop all", "gc", "refresh", "q"];
+/// Commands offered by completion, with the main-table action each is a form of: a command is
+/// switched off in read-only mode exactly when that action's key is (the registry decides).
+/// `fault …` only in demo (see [`candidates`]).
+const COMMANDS: &[(&str, Option<Action>)] = &[
+    ("add", Some(Action::Add)),
+    ("start all", Some(Action::Start)),
+    ("stop all", Some(Action::Stop)),
+    ("gc", None),
+    ("refresh", Some(Action::Refresh)),
+    ("q", Some(Action::Quit)),
+];
 
-/// Every full command line that starts with `typed`, in a stable order.
-pub fn candidates(typed: &str, demo: bool) -> Vec<String> {
-    let mut all: Vec<String> = COMMANDS.iter().map(|c| (*c).to_string()).collect();
+/// Whether read-only mode has `command` switched off.
+fn switched_off(command: &str, readonly: bool) -> bool {
+    COMMANDS
+        .iter()
+        .find(|(c, _)| *c == command)
+        .and_then(|(_, action)| *action)
+        .and_then(|action| keymap::binding(Scope::Main, action))
+        .is_some_and(|b| !keymap::permitted(b, readonly))
+}
+
+/// Every full command line that starts with `typed`, in a stable order; none that read-only
+/// mode would refuse.
+pub fn candidates(typed: &str, state: &AppState) -> Vec<String> {
+    let mut all: Vec<String> = COMMANDS
+        .iter()
+        .filter(|(c, _)| !switched_off(c, state.readonly))
+        .map(|(c, _)| (*c).to_string())
+        .collect();
     all.extend(theme_names().into_iter().map(|n| format!("theme {n}")));
-    if demo {
+    if state.demo {
         all.push("fault ".into());
     }
     let typed = typed.trim_start();
@@ -21,8 +46,8 @@ pub fn candidates(typed: &str, demo: bool) -> Vec<String> {
 }
 
 /// Tab: the one candidate, or the longest prefix the candidates share.
-pub fn complete(typed: &str, demo: bool) -> Option<String> {
-    let found = candidates(typed, demo);
+pub fn complete(typed: &str, state: &AppState) -> Option<String> {
+    let found = candidates(typed, state);
     let first = found.first()?;
     let shared = found.iter().fold(first.clone(), |prefix, c| {
         prefix
@@ -38,16 +63,22 @@ pub fn complete(typed: &str, demo: bool) -> Option<String> {
 pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
     let line = line.trim();
     let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let command = match (word, rest.trim()) {
+        ("add", _) => "add",
+        ("start", "all") => "start all",
+        ("stop", "all") => "stop all",
+        _ => "",
+    };
+    if switched_off(command, state.readonly) {
+        state.flash(
+            FlashLevel::Warn,
+            format!("read-only: {line} is switched off"),
+        );
+        return Vec::new();
+    }
     match (word, rest.trim()) {
         ("", _) => Vec::new(),
         ("q" | "quit", _) => update(state, Action::Quit),
-        ("add", _) | ("start" | "stop", "all") if state.readonly => {
-            state.flash(
-                FlashLevel::Warn,
-                format!("read-only: {line} is switched off"),
-            );
-            Vec::new()
-        }
         ("add", _) => update(state, Action::Add),
         ("refresh", _) => update(state, Action::Refresh),
         ("help", _) => update(state, Action::Help),
@@ -79,11 +110,22 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         _ => {
+            let mut known: Vec<&str> = COMMANDS
+                .iter()
+                .filter(|(c, _)| !switched_off(c, state.readonly))
+                .map(|(c, _)| *c)
+                .collect();
+            known.push("theme");
+            if state.demo {
+                known.push("fault");
+            }
+            let tab = keymap::key_for(Scope::Command, Action::Complete, state.readonly)
+                .unwrap_or_default();
             state.flash(
                 FlashLevel::Error,
                 format!(
-                    "unknown command {word:?}: Tab lists them (add, start all, stop all, gc, theme, refresh, q{})",
-                    if state.demo { ", fault" } else { "" }
+                    "unknown command {word:?}: {tab} lists them ({})",
+                    known.join(", ")
                 ),
             );
             Vec::new()
@@ -94,26 +136,64 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::state::tests::state_with;
+
+    fn room(demo: bool, readonly: bool) -> AppState {
+        let mut s = state_with(vec![]);
+        s.demo = demo;
+        s.readonly = readonly;
+        s
+    }
 
     #[test]
     fn tab_completes_a_unique_command_and_the_shared_prefix_of_several() {
-        assert_eq!(complete("sta", false).as_deref(), Some("start all"));
+        let s = room(false, false);
+        assert_eq!(complete("sta", &s).as_deref(), Some("start all"));
         assert_eq!(
-            complete("s", false).as_deref(),
+            complete("s", &s).as_deref(),
             Some("st"),
             "start/stop share st"
         );
-        assert_eq!(complete("st", false).as_deref(), None);
-        assert_eq!(complete("th", false).as_deref(), Some("theme "));
-        assert_eq!(complete("theme l", false).as_deref(), Some("theme light"));
-        assert_eq!(complete("f", true).as_deref(), Some("fault "));
-        assert_eq!(complete("f", false), None, "fault is demo-only");
+        assert_eq!(complete("st", &s).as_deref(), None);
+        assert_eq!(complete("th", &s).as_deref(), Some("theme "));
+        assert_eq!(complete("theme l", &s).as_deref(), Some("theme light"));
+        assert_eq!(complete("f", &room(true, false)).as_deref(), Some("fault "));
+        assert_eq!(complete("f", &s), None, "fault is demo-only");
     }
 
     #[test]
     fn candidates_list_what_matches() {
-        assert_eq!(candidates("st", false), vec!["start all", "stop all"]);
-        assert!(candidates("", true).contains(&"fault ".to_string()));
-        assert!(candidates("theme ", false).contains(&"theme high-contrast".to_string()));
+        let s = room(false, false);
+        assert_eq!(candidates("st", &s), vec!["start all", "stop all"]);
+        assert!(candidates("", &room(true, false)).contains(&"fault ".to_string()));
+        assert!(candidates("theme ", &s).contains(&"theme high-contrast".to_string()));
+    }
+
+    #[test]
+    fn read_only_neither_offers_nor_runs_the_commands_that_change_aws() {
+        let mut s = room(false, true);
+        assert!(
+            candidates("", &s)
+                .iter()
+                .all(|c| !matches!(c.as_str(), "add" | "start all" | "stop all"))
+        );
+        assert_eq!(complete("st", &s), None, "nothing to complete to");
+        assert!(candidates("", &s).contains(&"gc".to_string()));
+        for line in ["add", "start all", "stop all"] {
+            assert!(run(&mut s, line).is_empty(), "{line}");
+            assert!(
+                s.flash
+                    .as_ref()
+                    .is_some_and(|f| f.text.starts_with("read-only")),
+                "{line}"
+            );
+            assert!(matches!(s.mode, crate::tui::state::Mode::Normal));
+        }
+        run(&mut s, "bogus");
+        let text = &s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+        assert!(
+            text.contains("Tab lists them (gc, refresh, q, theme)"),
+            "{text}"
+        );
     }
 }

@@ -2,8 +2,10 @@
 //! starting several at once, restarting a live destination to apply an edit, and quitting while
 //! operations run. Focus starts on Cancel, as k9s does, so a stray Enter is safe.
 
+use super::action::Action;
+use super::keymap::{self, Scope};
 use crate::domain::{DestinationDraft, DestinationId};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 /// What happens on yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,20 +81,21 @@ impl Confirm {
     }
 
     pub fn handle_key(&mut self, key: KeyEvent) -> ConfirmOutcome {
-        match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => ConfirmOutcome::Yes(self.pending.clone()),
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => ConfirmOutcome::No,
-            KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
+        match keymap::lookup(Scope::Confirm, &key).map(|b| b.action) {
+            Some(Action::Yes) => ConfirmOutcome::Yes(self.pending.clone()),
+            Some(Action::Close) => ConfirmOutcome::No,
+            Some(Action::SwitchButton) => {
                 self.focus = match self.focus {
                     Button::Cancel => Button::Confirm,
                     Button::Confirm => Button::Cancel,
                 };
                 ConfirmOutcome::Open
             }
-            KeyCode::Enter => match self.focus {
+            Some(Action::Press) => match self.focus {
                 Button::Confirm => ConfirmOutcome::Yes(self.pending.clone()),
                 Button::Cancel => ConfirmOutcome::No,
             },
+            // Any other key leaves the question open: a stray key must not answer it.
             _ => ConfirmOutcome::Open,
         }
     }
@@ -101,7 +104,7 @@ impl Confirm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

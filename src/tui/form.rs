@@ -1,8 +1,10 @@
 //! The add and edit form: five fields, validated all at once on Enter by the domain's own rules,
-//! so the form and `onair add` refuse exactly the same things. The form owns Tab, Enter and Esc
-//! (tui-input passes them through) and never shows the stream key. Editing prefills every field
+//! so the form and `onair add` refuse exactly the same things. Its keys are the registry's form
+//! bindings (tui-input gets every other key) and it never shows the stream key. Editing prefills every field
 //! but the key: an empty key field keeps the current key, so nobody has to retype a secret.
 
+use super::action::Action;
+use super::keymap::{self, Scope};
 use crate::domain::validate::Field;
 use crate::domain::{
     Catalog, Destination, DestinationDraft, DestinationId, FieldError, Platform, StoredKey,
@@ -12,28 +14,12 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
-/// The form's keys, shown in its footer and in the help overlay.
-pub const KEYS: &[(&str, &str)] = &[
-    ("Tab/S-Tab", "next/prev field"),
-    ("←/→", "choose"),
-    ("Enter", "add"),
-    ("Esc", "cancel"),
-];
-
 pub const FIELDS: [Field; 5] = [
     Field::Name,
     Field::Platform,
     Field::Url,
     Field::StreamKey,
     Field::Preset,
-];
-
-/// The edit form's keys: Enter saves.
-pub const EDIT_KEYS: &[(&str, &str)] = &[
-    ("Tab/S-Tab", "next/prev field"),
-    ("←/→", "choose"),
-    ("Enter", "save"),
-    ("Esc", "cancel"),
 ];
 
 pub const DEFAULT_PRESET: &str = "1080p30";
@@ -125,14 +111,6 @@ impl AddForm {
         }
     }
 
-    pub fn keys(&self) -> &'static [(&'static str, &'static str)] {
-        if self.editing.is_some() {
-            EDIT_KEYS
-        } else {
-            KEYS
-        }
-    }
-
     pub fn preset_name(&self) -> &str {
         self.presets.get(self.preset).map_or("", String::as_str)
     }
@@ -182,22 +160,25 @@ impl AddForm {
         if self.submitted {
             return FormOutcome::Continue;
         }
-        match key.code {
-            KeyCode::Esc => return FormOutcome::Cancel,
-            KeyCode::Enter => return self.submit(catalog),
-            KeyCode::Tab => self.move_focus(1),
-            KeyCode::BackTab => self.move_focus(FIELDS.len() - 1),
-            KeyCode::Down => self.move_focus(1),
-            KeyCode::Up => self.move_focus(FIELDS.len() - 1),
-            KeyCode::Left | KeyCode::Right if self.is_choice(self.focus) => {
+        match keymap::lookup(Scope::Form, &key).map(|b| b.action) {
+            Some(Action::Close) => return FormOutcome::Cancel,
+            // Adding and saving share Enter: what it does is whichever this form is.
+            Some(Action::Add | Action::Edit) => return self.submit(catalog),
+            Some(Action::Focus) => {
+                let back = matches!(key.code, KeyCode::BackTab | KeyCode::Up);
+                self.move_focus(if back { FIELDS.len() - 1 } else { 1 });
+            }
+            Some(Action::Choose) if self.is_choice(self.focus) => {
                 self.cycle(key.code == KeyCode::Right);
             }
+            // ←/→ in a text field move its cursor; every other key is typing.
             _ => self.edit(key),
         }
         FormOutcome::Continue
     }
 
-    fn is_choice(&self, field: Field) -> bool {
+    /// Platform and preset are picked with ←/→, not typed.
+    pub fn is_choice(&self, field: Field) -> bool {
         matches!(field, Field::Platform | Field::Preset)
     }
 

@@ -10,14 +10,16 @@ use crate::domain::{DestinationDraft, DestinationId, Status};
 use crate::engine::{Level, OpKind, Orphans, Refusal};
 
 use super::action::Action;
+use super::keymap::{self, Scope};
 
 /// Carries out a row action on `targets` (already chosen: marked rows or the selected one).
 pub fn act(state: &mut AppState, action: Action, targets: Vec<DestinationId>) -> Vec<Effect> {
     if targets.is_empty() {
-        state.flash(
-            FlashLevel::Warn,
-            "no destination selected: press a to add one",
-        );
+        let text = match keymap::key_for(Scope::Main, Action::Add, state.readonly) {
+            Some(a) => format!("no destination selected: press {a} to add one"),
+            None => "no destination selected".to_string(),
+        };
+        state.flash(FlashLevel::Warn, text);
         return Vec::new();
     }
     match action {

@@ -171,7 +171,10 @@ pub enum Mode {
     Normal,
     Form(Box<AddForm>),
     Confirm(Confirm),
-    Help,
+    /// The key list; `scroll` lines down where it is taller than the terminal.
+    Help {
+        scroll: usize,
+    },
     /// Typing the filter; the filter stays applied after Enter.
     Filter,
     Command(Input),
@@ -231,6 +234,9 @@ pub struct AppState {
     pub demo: bool,
     /// `--readonly`: bindings that change AWS are refused in one place (the key registry).
     pub readonly: bool,
+    /// The terminal's size (columns, rows) as last drawn, so a key can tell how far the help
+    /// scrolls. Set by the app loop, like `now`.
+    pub screen: (u16, u16),
     /// e.g. "demo · us-east-1 (simulated)".
     pub context: String,
     pub catalog: Arc<Catalog>,
@@ -273,6 +279,7 @@ impl AppState {
             now,
             demo: false,
             readonly: false,
+            screen: (80, 24),
             context: context.into(),
             catalog,
             quit: false,

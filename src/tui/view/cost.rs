@@ -44,7 +44,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let block = Block::bordered()
         .border_style(theme.title)
         .title(Span::styled(" Cost ", theme.title))
-        .title_bottom(Span::styled(" Esc close ", theme.dim))
         .padding(Padding::horizontal(1))
         .style(theme.text);
     let inner = block.inner(outer);

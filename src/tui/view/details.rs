@@ -8,6 +8,8 @@ use super::{hms, money, when};
 use crate::domain::{Destination, Status};
 use crate::engine::Level;
 use crate::engine::cost::cost_so_far;
+use crate::tui::action::Action;
+use crate::tui::keymap::{self, Scope};
 use crate::tui::preview::Preview;
 use crate::tui::state::{AppState, Details, Row};
 use crate::tui::theme::Theme;
@@ -29,10 +31,6 @@ pub fn draw(frame: &mut Frame, area: Rect, details: &Details, state: &AppState, 
     let block = Block::bordered()
         .border_style(theme.title)
         .title(Span::styled(title, theme.title))
-        .title_bottom(Span::styled(
-            " Esc close · v show the stream key for 10 s ",
-            theme.dim,
-        ))
         .style(theme.text);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -154,7 +152,10 @@ fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme
         Some(clear) if details.revealed(state.now) => {
             format!("{}  (hidden again in a few seconds)", clear.expose())
         }
-        Some(clear) => format!("{}  (v reveals)", clear.masked()),
+        Some(clear) => match keymap::key_for(Scope::Details, Action::Reveal, state.readonly) {
+            Some(v) => format!("{}  ({v} reveals)", clear.masked()),
+            None => clear.masked(),
+        },
         // Sealed: the TUI never holds the clear text, so there is nothing to reveal.
         None => r.stream_key.masked(),
     };

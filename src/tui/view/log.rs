@@ -1,6 +1,8 @@
 //! The event log panel: follows new lines at the bottom, holds still when scrolled up.
 
 use crate::engine::Level;
+use crate::tui::action::Action;
+use crate::tui::keymap::{self, Scope};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -12,8 +14,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let position = if state.log_scroll == 0 {
         Span::styled(" following ", theme.dim)
     } else {
+        let follow = keymap::key_for(Scope::Main, Action::LogDown, state.readonly)
+            .map(|k| format!(" · {k} to follow"))
+            .unwrap_or_default();
         Span::styled(
-            format!(" ↑ {} newer · PgDn to follow ", state.log_scroll),
+            format!(" ↑ {} newer{follow} ", state.log_scroll),
             theme.warn,
         )
     };

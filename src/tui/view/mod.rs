@@ -12,6 +12,8 @@ mod status;
 mod table;
 mod thumbnail;
 
+pub use overlay::help_scroll_limit;
+
 use super::state::{AppState, Mode};
 use super::theme::Theme;
 use ratatui::Frame;
@@ -40,18 +42,16 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     }
     status::draw(frame, status_area, state, theme);
 
+    // Overlays leave the status line alone: it carries their keys, flashes and alerts.
+    let above_status = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     match &state.mode {
-        Mode::Help => overlay::help(frame, area, state, theme),
+        Mode::Help { scroll } => overlay::help(frame, above_status, *scroll, state, theme),
         Mode::Form(form) => overlay::form(frame, area, form, state, theme),
         Mode::Confirm(dialog) => overlay::confirm(frame, area, dialog, theme),
-        // Everything but the status line, which keeps showing flashes and alerts.
-        Mode::Details(details) => {
-            let above_status = Rect {
-                height: area.height.saturating_sub(1),
-                ..area
-            };
-            details::draw(frame, above_status, details, state, theme);
-        }
+        Mode::Details(details) => details::draw(frame, above_status, details, state, theme),
         Mode::Cost => cost::draw(frame, area, state, theme),
         Mode::Orphans => orphans::draw(frame, area, state, theme),
         Mode::Normal | Mode::Filter | Mode::Command(_) => {}
@@ -164,6 +164,56 @@ mod tests {
         let s = spark_text(&[Some(1.0), Some(2.0), Some(10.0)], 2, 10.0);
         assert_eq!(s.chars().count(), 2);
         assert!(s.ends_with('█'));
+    }
+
+    /// Key names views might write by hand; every one must come from the registry instead.
+    const KEY_WORDS: [&str; 9] = [
+        "Esc", "Enter", "PgDn", "PgUp", "Tab", "Space", "Ctrl-", "y/n", "←/→",
+    ];
+
+    /// The string literals of a source file's non-test code, roughly (enough for views).
+    fn literals(source: &str) -> Vec<String> {
+        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        code.lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .flat_map(|l| {
+                l.split('"')
+                    .skip(1)
+                    .step_by(2)
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_view_writes_a_key_name_by_hand() {
+        let views = [
+            ("cost", include_str!("cost.rs")),
+            ("details", include_str!("details.rs")),
+            ("flow", include_str!("flow.rs")),
+            ("header", include_str!("header.rs")),
+            ("log", include_str!("log.rs")),
+            ("mod", include_str!("mod.rs")),
+            ("orphans", include_str!("orphans.rs")),
+            ("overlay", include_str!("overlay.rs")),
+            ("status", include_str!("status.rs")),
+            ("table", include_str!("table.rs")),
+            ("thumbnail", include_str!("thumbnail.rs")),
+        ];
+        for (name, source) in views {
+            for literal in literals(source) {
+                for word in KEY_WORDS {
+                    assert!(
+                        !literal.contains(word),
+                        "view/{name}.rs writes {word:?} by hand in {literal:?}: take it from the key registry"
+                    );
+                }
+            }
+        }
+        // The check can fail: the footer the orphans view used to write would be caught.
+        let old = "        .title_bottom(Span::styled(\" d remove resources · r look again · Esc close \", theme.dim))";
+        assert!(literals(old).iter().any(|l| l.contains("Esc")));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The orphans view (`:gc`): AWS resources onair made that no record owns, flow outputs whose
 //! input is gone, and records whose resources vanished — what a crash or a console change
-//! leaves behind, and what still bills.
+//! leaves behind, and what still bills. Its keys are on the status line, from the registry.
 
 use super::centered;
+use crate::tui::action::Action;
+use crate::tui::keymap::{self, Scope};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -56,8 +58,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     .find(|r| r.record.destination_id == *id)
                     .map(|r| r.record.name.clone())
                     .unwrap_or_else(|| id.short());
+                // Deleting the row is the cure, where read-only allows it.
+                let cure = keymap::key_for(Scope::Main, Action::Delete, state.readonly)
+                    .map(|d| format!(" ({d} on its row removes it)"))
+                    .unwrap_or_default();
                 lines.push(Line::from(Span::styled(
-                    format!("record   {name}: {why} (d on its row removes it)"),
+                    format!("record   {name}: {why}{cure}"),
                     theme.warn,
                 )));
             }
@@ -69,10 +75,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let block = Block::bordered()
         .border_style(theme.title)
         .title(Span::styled(" Orphans ", theme.title))
-        .title_bottom(Span::styled(
-            " d remove resources · r look again · Esc close ",
-            theme.dim,
-        ))
         .padding(Padding::horizontal(1))
         .style(theme.text);
     frame.render_widget(

@@ -1,11 +1,12 @@
 //! Pop-ups drawn over the main screen: help (from the key registry), the add/edit form and the
-//! confirm dialog.
+//! confirm dialog. Their keys are hinted on the status line, from the same registry.
 
 use super::{centered, fit};
 use crate::domain::validate::Field;
+use crate::tui::action::Action;
 use crate::tui::confirm::{Button, Confirm};
-use crate::tui::form::{self, AddForm, FIELDS};
-use crate::tui::keymap::{self, BINDINGS, Section};
+use crate::tui::form::{AddForm, FIELDS};
+use crate::tui::keymap::{self, Binding, Scope, Section};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -23,68 +24,161 @@ pub(super) fn popup<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
         .style(theme.text)
 }
 
-pub fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let key_width = BINDINGS
-        .iter()
-        .map(|b| keymap::keys_label(b).chars().count())
-        .chain(form::KEYS.iter().map(|(k, _)| k.chars().count()))
-        .max()
-        .unwrap_or(8);
-    let entry = |keys: String, text: &str, dangerous: bool| {
-        let key_style = if dangerous { theme.danger } else { theme.key };
-        let mut text = text.to_string();
-        if dangerous && state.readonly {
-            text.push_str(" (off: read-only)");
-        }
-        Line::from(vec![
-            Span::styled(format!("{keys:<key_width$} "), key_style),
-            Span::styled(text, theme.text),
-        ])
-    };
-    let section = |s: Section| {
-        let mut lines = vec![Line::from(Span::styled(s.title(), theme.title))];
-        lines.extend(
-            BINDINGS
-                .iter()
-                .filter(|b| b.section == s)
-                .map(|b| entry(keymap::keys_label(b), b.help, b.dangerous)),
-        );
-        lines.push(Line::raw(""));
-        lines
-    };
-    let mut left = section(Section::Destinations);
-    left.extend(section(Section::Move));
-    let mut right = section(Section::View);
-    right.push(Line::from(Span::styled("In the add form", theme.title)));
-    right.extend(
-        form::KEYS
-            .iter()
-            .map(|(k, h)| entry((*k).to_string(), h, false)),
-    );
-    right.push(Line::raw(""));
-    right.push(Line::from(Span::styled("In a dialog", theme.title)));
-    right.push(entry("y/n".into(), "confirm / cancel", false));
-    right.push(entry("←/→ Enter".into(), "choose, press", false));
-    let legend = Line::from(vec![
-        Span::styled("red", theme.danger),
-        Span::styled(" keys change AWS", theme.dim),
-        Span::styled("   Esc/? close", theme.dim),
-    ]);
+/// Width of one column of the help.
+const HELP_COLUMN: u16 = 36;
+/// Columns at most: four hold every section at 160 columns.
+const HELP_COLUMNS: u16 = 4;
+/// Key labels are padded to at most this ("Tab/S-Tab"), so a text of 26 still fits a column.
+const HELP_KEY_WIDTH: usize = 9;
 
-    let column_width = 36;
-    let height = left.len().max(right.len()) as u16 + 3;
-    let outer = centered(area, column_width * 2 + 6, height);
+/// One line of the help.
+#[derive(Debug, Clone, Copy)]
+enum HelpLine {
+    Title(Section),
+    /// A binding, its keys padded to the column's key width.
+    Entry(&'static Binding, usize),
+    Blank,
+}
+
+/// The help cut into columns for a `width`×`height` area: every mode's section, whole, the main
+/// table's first; the columns about equally long. Also the box's size and how far it scrolls.
+struct HelpLayout {
+    columns: Vec<Vec<HelpLine>>,
+    width: u16,
+    height: u16,
+    /// Lines of the body that show at once.
+    body: usize,
+    max_scroll: usize,
+}
+
+fn help_layout(width: u16, height: u16, readonly: bool) -> HelpLayout {
+    let n = (width.saturating_sub(2) / (HELP_COLUMN + 2)).clamp(1, HELP_COLUMNS);
+    let sections: Vec<Vec<HelpLine>> = Section::ALL
+        .iter()
+        .filter_map(|s| {
+            let entries: Vec<&'static Binding> = keymap::help_entries(*s, readonly).collect();
+            if entries.is_empty() {
+                return None;
+            }
+            let mut lines = vec![HelpLine::Title(*s)];
+            lines.extend(entries.into_iter().map(|b| HelpLine::Entry(b, 0)));
+            lines.push(HelpLine::Blank);
+            Some(lines)
+        })
+        .collect();
+    let total: usize = sections.iter().map(Vec::len).sum();
+    let target = total.div_ceil(usize::from(n));
+    let mut columns: Vec<Vec<HelpLine>> = vec![Vec::new()];
+    for section in sections {
+        let full = columns
+            .last()
+            .is_some_and(|c| !c.is_empty() && c.len() + section.len() > target);
+        if full && columns.len() < usize::from(n) {
+            columns.push(Vec::new());
+        }
+        if let Some(column) = columns.last_mut() {
+            column.extend(section);
+        }
+    }
+    for column in &mut columns {
+        if matches!(column.last(), Some(HelpLine::Blank)) {
+            column.pop();
+        }
+        // One key width per column keeps its texts aligned; the few longer key lists (Esc/q/
+        // Enter) push their own text along rather than squeeze every other text.
+        let widest = column
+            .iter()
+            .filter_map(|l| match l {
+                HelpLine::Entry(b, _) => Some(keymap::keys_label(b).chars().count()),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+            .min(HELP_KEY_WIDTH);
+        for line in column.iter_mut() {
+            if let HelpLine::Entry(_, width) = line {
+                *width = widest;
+            }
+        }
+    }
+    let longest = columns.iter().map(Vec::len).max().unwrap_or(0);
+    let box_width = (HELP_COLUMN + 2) * columns.len() as u16 + 2;
+    // Borders and the legend line.
+    let box_height = (longest as u16 + 3).min(height);
+    let body = usize::from(box_height.saturating_sub(3));
+    HelpLayout {
+        columns,
+        width: box_width.min(width),
+        height: box_height,
+        body,
+        max_scroll: longest.saturating_sub(body),
+    }
+}
+
+/// How far the help scrolls on a terminal of `screen` (columns, rows): the status line stays.
+pub fn help_scroll_limit(screen: (u16, u16), readonly: bool) -> usize {
+    help_layout(screen.0, screen.1.saturating_sub(1), readonly).max_scroll
+}
+
+/// Every mode's keys from the registry, a section per mode; scrolled `scroll` lines where the
+/// terminal is too short for them all.
+pub fn help(frame: &mut Frame, area: Rect, scroll: usize, state: &AppState, theme: &Theme) {
+    let layout = help_layout(area.width, area.height, state.readonly);
+    let scroll = scroll.min(layout.max_scroll);
+    let line = |l: &HelpLine| match l {
+        HelpLine::Title(s) => Line::from(Span::styled(s.heading(), theme.title)),
+        HelpLine::Entry(b, width) => {
+            let key_style = if b.dangerous { theme.danger } else { theme.key };
+            Line::from(vec![
+                Span::styled(format!("{:<width$} ", keymap::keys_label(b)), key_style),
+                Span::styled(b.help, theme.text),
+            ])
+        }
+        HelpLine::Blank => Line::raw(""),
+    };
+    let mut legend = if state.readonly {
+        vec![Span::styled(
+            "read-only: the keys that change AWS are off and not listed",
+            theme.dim,
+        )]
+    } else {
+        vec![
+            Span::styled("red", theme.danger),
+            Span::styled(" keys change AWS", theme.dim),
+        ]
+    };
+    // Where it scrolls, say so with the registry's keys: more below, or back up.
+    let more = [
+        (Action::Down, scroll < layout.max_scroll),
+        (Action::Up, scroll > 0),
+    ];
+    for (action, applies) in more {
+        if let Some(b) = keymap::binding(Scope::Help, action).filter(|_| applies) {
+            legend.push(Span::styled("   ", theme.dim));
+            legend.push(Span::styled(keymap::keys_label(b), theme.key));
+            legend.push(Span::styled(format!(" {}", b.help), theme.dim));
+        }
+    }
+
+    let outer = centered(area, layout.width, layout.height);
     frame.render_widget(Clear, outer);
     let block = popup("Keys", theme);
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
     let [body, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
+    let columns = Layout::horizontal(vec![Constraint::Fill(1); layout.columns.len()])
         .spacing(2)
-        .areas(body);
-    frame.render_widget(Paragraph::new(left), l);
-    frame.render_widget(Paragraph::new(right), r);
-    frame.render_widget(Paragraph::new(legend), footer);
+        .split(body);
+    for (lines, column_area) in layout.columns.iter().zip(columns.iter()) {
+        let shown: Vec<Line> = lines
+            .iter()
+            .skip(scroll)
+            .take(layout.body)
+            .map(line)
+            .collect();
+        frame.render_widget(Paragraph::new(shown), *column_area);
+    }
+    frame.render_widget(Paragraph::new(Line::from(legend)), footer);
 }
 
 /// Column where values (and their notes) start: a focus marker and the longest label.
@@ -188,28 +282,19 @@ pub fn form(frame: &mut Frame, area: Rect, f: &AddForm, state: &AppState, theme:
             a,
         );
     }
-    let footer = areas[areas.len() - 1];
-    let line = if f.submitted {
+    // While the engine has it the keys do nothing (the status line offers none): say why.
+    if f.submitted {
         let doing = if f.editing.is_some() {
             "saving…"
         } else {
             "adding…"
         };
-        Line::from(Span::styled(doing, theme.transitional))
-    } else {
-        Line::from(
-            f.keys()
-                .iter()
-                .flat_map(|(k, h)| {
-                    [
-                        Span::styled(*k, theme.key),
-                        Span::styled(format!(" {h}   "), theme.dim),
-                    ]
-                })
-                .collect::<Vec<_>>(),
-        )
-    };
-    frame.render_widget(Paragraph::new(line), footer);
+        let footer = areas[areas.len() - 1];
+        frame.render_widget(
+            Paragraph::new(Span::styled(doing, theme.transitional)),
+            footer,
+        );
+    }
 }
 
 fn title(field: Field) -> &'static str {
@@ -313,9 +398,101 @@ pub fn confirm(frame: &mut Frame, area: Rect, dialog: &Confirm, theme: &Theme) {
             button("Cancel", Button::Cancel),
             Span::raw("   "),
             button(dialog.verb, Button::Confirm),
-            Span::styled("   y/n", theme.dim),
         ])
         .centered(),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Platform, Status};
+    use crate::tui::keymap::BINDINGS;
+    use crate::tui::state::Mode;
+    use crate::tui::state::tests::{record, state_with};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn screen(state: &AppState, width: u16, height: u16) -> Vec<String> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|f| crate::tui::view::draw(f, state, &Theme::default_dark()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..height)
+            .map(|y| (0..width).map(|x| buffer[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    /// Every line the help shows at `width`×`height`, scrolled through to its end.
+    fn all_help_lines(readonly: bool, width: u16, height: u16) -> (Vec<String>, usize) {
+        let mut state = state_with(vec![record("Main", Platform::Youtube, Status::Idle, 0)]);
+        state.readonly = readonly;
+        let most = help_scroll_limit((width, height), readonly);
+        let mut lines = Vec::new();
+        for scroll in 0..=most {
+            state.mode = Mode::Help { scroll };
+            lines.extend(screen(&state, width, height));
+        }
+        (lines, most)
+    }
+
+    /// A line with `keys`, then at least one space, then `help`.
+    fn has_entry(lines: &[String], keys: &str, help: &str) -> bool {
+        lines.iter().any(|line| {
+            line.match_indices(keys).any(|(at, _)| {
+                let rest = &line[at + keys.len()..];
+                rest.starts_with(' ') && rest.trim_start().starts_with(help)
+            })
+        })
+    }
+
+    #[test]
+    fn help_lists_every_binding_of_every_mode_under_its_section() {
+        for (width, height) in [(160, 50), (120, 35), (80, 24)] {
+            let (lines, most) = all_help_lines(false, width, height);
+            for section in Section::ALL {
+                assert!(
+                    lines.iter().any(|l| l.contains(&section.heading())),
+                    "{width}x{height}: no {}",
+                    section.heading()
+                );
+            }
+            for b in BINDINGS {
+                assert!(
+                    has_entry(&lines, &keymap::keys_label(b), b.help),
+                    "{width}x{height}: {} {} missing",
+                    keymap::keys_label(b),
+                    b.help
+                );
+            }
+            // Where it all fits nothing scrolls (and no scroll key is offered).
+            let fits = width >= 120;
+            assert_eq!(most == 0, fits, "{width}x{height}: scrolls {most}");
+            let legend_offers_scrolling = lines
+                .iter()
+                .filter(|l| l.contains("keys change AWS"))
+                .any(|l| l.contains("scroll down"));
+            assert_eq!(legend_offers_scrolling, !fits, "{width}x{height}");
+        }
+    }
+
+    #[test]
+    fn read_only_help_lists_no_binding_that_changes_aws() {
+        let (lines, _) = all_help_lines(true, 80, 24);
+        for b in BINDINGS {
+            let listed = has_entry(&lines, &keymap::keys_label(b), b.help);
+            assert_eq!(listed, !b.dangerous, "{} {}", keymap::keys_label(b), b.help);
+        }
+        assert!(lines.iter().any(|l| l.contains("read-only")));
+    }
+
+    #[test]
+    fn the_help_leaves_the_status_line_to_its_keys() {
+        let mut state = state_with(vec![]);
+        state.mode = Mode::Help { scroll: 0 };
+        let lines = screen(&state, 80, 24);
+        assert!(lines[23].contains("close"), "{}", lines[23]);
+    }
 }

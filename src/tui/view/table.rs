@@ -4,7 +4,9 @@
 use super::{fit, hms, mbps, money, spark_text};
 use crate::domain::Status;
 use crate::engine::cost::cost_so_far;
+use crate::tui::action::Action;
 use crate::tui::health::Health;
+use crate::tui::keymap::{self, Scope};
 use crate::tui::state::{AppState, Row};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -132,13 +134,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(block, area);
 
     if visible.is_empty() {
+        // Key names from the registry; in read-only there is no key to add one.
+        let key = |action| keymap::key_for(Scope::Main, action, state.readonly);
         let hint = if state.rows.is_empty() {
-            "No destinations yet — press a to add one".to_string()
+            match key(Action::Add) {
+                Some(a) => format!("No destinations yet — press {a} to add one"),
+                None => "No destinations yet".to_string(),
+            }
         } else {
-            format!(
-                "No destination matches /{} — Esc clears the filter",
-                state.filter.value()
-            )
+            let clear = key(Action::Close)
+                .map(|esc| format!(" — {esc} clears the filter"))
+                .unwrap_or_default();
+            format!("No destination matches /{}{clear}", state.filter.value())
         };
         let y = inner.y + inner.height.saturating_sub(1) / 2;
         let line = Rect {
@@ -295,6 +302,25 @@ mod tests {
 
     fn names(width: u16) -> Vec<Col> {
         layout(width).into_iter().map(|(c, _)| c).collect()
+    }
+
+    fn screen(state: &AppState) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        terminal
+            .draw(|f| crate::tui::view::draw(f, state, &Theme::default_dark()))
+            .unwrap();
+        format!("{:?}", terminal.backend().buffer())
+    }
+
+    #[test]
+    fn the_empty_table_names_the_add_key_only_where_it_works() {
+        let mut state = crate::tui::state::tests::state_with(vec![]);
+        assert!(screen(&state).contains("No destinations yet — press a to add one"));
+        state.readonly = true;
+        let shown = screen(&state);
+        assert!(shown.contains("No destinations yet"), "{shown}");
+        assert!(!shown.contains("press a"), "{shown}");
     }
 
     #[test]
