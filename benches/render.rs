@@ -1,6 +1,6 @@
 //! Full-frame render of the main screen: 50 destinations with 120 refreshes of history each, at
 //! 160×50 on ratatui's `TestBackend` (view, buffer diff and the backend's copy; no terminal I/O).
-//! The state is built the way `tests/tui_snapshots.rs` builds it: records, then observations
+//! The state is built the way `tests/tui/snapshots.rs` builds it: records, then observations
 //! folded in through `AppState::apply`.
 //!
 //! `cargo bench --bench render` (add `-- --quick` for a short run).

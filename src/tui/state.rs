@@ -471,7 +471,9 @@ impl AppState {
         match result {
             Ok(()) => self.flash(FlashLevel::Info, format!("{name}: {} done", op.verb())),
             // Ended by the operator's own later operation: not a failure of the row.
-            Err(failure) if matches!(failure.kind, crate::engine::FailureKind::Cancelled { .. }) => {
+            Err(failure)
+                if matches!(failure.kind, crate::engine::FailureKind::Cancelled { .. }) =>
+            {
                 self.flash(FlashLevel::Info, format!("{name}: {failure}"))
             }
             Err(failure) => {

@@ -5,11 +5,9 @@
 //! where a test needs what AWS does, tests/moto_patches/sitecustomize.py adds it in a named
 //! patch, and the test says what real AWS does.
 
-mod common;
-
-use common::moto::Moto;
-use common::rig::KEYS;
-use common::wire::{
+use crate::common::moto::Moto;
+use crate::common::rig::KEYS;
+use crate::common::wire::{
     FLOW_NAME, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config, succeeded,
 };
 use onair::cloud::aws::{from_sdk_config, init_table, to_item};

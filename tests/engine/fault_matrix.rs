@@ -45,11 +45,9 @@
 //! resource no record named; a delete interrupted while the channel was STOPPING, or after
 //! DeleteInput, could never finish.
 
-mod common;
-
-use common::invariants;
-use common::rig::{self, draft};
-use common::tap::{Action, Tap};
+use crate::common::invariants;
+use crate::common::rig::{self, draft};
+use crate::common::tap::{Action, Tap};
 use onair::clock::Clock;
 use onair::cloud::ErrorKind;
 use onair::domain::{Catalog, Desired, Destination, DestinationId, Status, Wiring};

@@ -1,8 +1,6 @@
 //! The lifecycle engine on the simulator, with realistic AWS delays on tokio's paused clock.
 
-mod common;
-
-use common::rig::{KEYS, Rig, draft, progress_steps};
+use crate::common::rig::{KEYS, Rig, draft, progress_steps};
 use onair::cloud::{ChannelState, ErrorKind, InputState};
 use onair::domain::{Desired, Status};
 use onair::engine::{EngineEvent, OpKind, Refusal};

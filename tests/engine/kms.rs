@@ -2,9 +2,7 @@
 //! clock: what the table and the screen hold, what MediaLive receives, and what a KMS refusal
 //! leaves behind.
 
-mod common;
-
-use common::rig::{KEYS, Rig, draft, progress_steps};
+use crate::common::rig::{KEYS, Rig, draft, progress_steps};
 use onair::clock::Clock;
 use onair::cloud::ErrorKind;
 use onair::cloud::aws::to_item;

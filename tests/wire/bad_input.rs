@@ -9,10 +9,8 @@
 //! path) run against a private moto server, and afterwards DynamoDB, MediaLive's inputs and
 //! its channels are checked to be exactly as before.
 
-mod common;
-
-use common::moto::Moto;
-use common::wire::TempDir;
+use crate::common::moto::Moto;
+use crate::common::wire::TempDir;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use onair::cloud::aws::{from_sdk_config, init_table, to_item};
 use onair::domain::presets::BUILTIN_PRESETS;
@@ -1168,7 +1166,7 @@ fn moto_row(
 }
 
 fn sdk_config(moto: &Moto) -> aws_config::SdkConfig {
-    common::wire::sdk_config(moto)
+    crate::common::wire::sdk_config(moto)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

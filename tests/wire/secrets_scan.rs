@@ -14,10 +14,8 @@
 //! table, an unreachable endpoint); and `Debug`, `Display` and JSON of records, drafts and every
 //! engine event of a lifecycle on the simulator.
 
-mod common;
-
-use common::rig::{self, KEYS, Rig};
-use common::wire::{TempDir, create_flow, onair, onair_env, patched_moto, sdk_config};
+use crate::common::rig::{self, KEYS, Rig};
+use crate::common::wire::{TempDir, create_flow, onair, onair_env, patched_moto, sdk_config};
 use onair::domain::{Destination, Platform, StreamKey};
 use onair::engine::EngineEvent;
 use std::path::{Path, PathBuf};

@@ -3,9 +3,7 @@
 //! open the details, try an edit, read the cost panel, filter the table. No stream key may show
 //! in any capture. Every wait polls with a timeout; nothing asserts after a fixed sleep.
 
-mod common;
-
-use common::tmux::{Tmux, line_with};
+use crate::common::tmux::{Tmux, line_with};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);

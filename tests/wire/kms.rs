@@ -2,11 +2,11 @@
 //! private moto server with a KMS key, no AWS account. Moto's KMS encrypts with the encryption
 //! context as authenticated data, as AWS does, so a wrong context fails to decrypt.
 
-mod common;
-
+use crate::common::rig::KEYS;
+use crate::common::wire::{
+    ROLE_ARN, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config,
+};
 use aws_config::SdkConfig;
-use common::rig::KEYS;
-use common::wire::{ROLE_ARN, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config};
 use onair::clock::Clock;
 use onair::cloud::aws::{CIPHERTEXT, KMS_KEY, from_sdk_config, init_table};
 use onair::cloud::key_context;

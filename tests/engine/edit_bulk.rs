@@ -1,8 +1,6 @@
 //! Edit and bulk start/stop on the simulator, with realistic delays on tokio's paused clock.
 
-mod common;
-
-use common::rig::{Rig, draft};
+use crate::common::rig::{Rig, draft};
 use onair::cloud::{ChannelState, ErrorKind};
 use onair::domain::Status;
 use onair::engine::Refusal;

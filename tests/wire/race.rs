@@ -21,11 +21,11 @@
 //!   itself, and the loser must say so. (Slower, about 25 s: each engine keeps MediaLive's
 //!   5 requests a second, where each new process starts with a fresh burst.)
 
-mod common;
-
+use crate::common::rig::KEYS;
+use crate::common::wire::{
+    ROLE_ARN, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config,
+};
 use aws_config::SdkConfig;
-use common::rig::KEYS;
-use common::wire::{ROLE_ARN, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config};
 use onair::clock::Clock;
 use onair::cloud::aws::from_sdk_config;
 use onair::domain::{Catalog, Destination, DestinationDraft, DestinationId, StreamKey};

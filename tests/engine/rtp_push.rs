@@ -4,11 +4,9 @@
 //! → DeleteInput → DeleteInputSecurityGroup), and records the seed's system wrote (no group id in
 //! them) managed and removed as well. Faults at every step of these chains are in fault_matrix.
 
-mod common;
-
-use common::invariants;
-use common::rig::{KEYS, Rig, draft, progress_steps};
-use common::tap::Tap;
+use crate::common::invariants;
+use crate::common::rig::{KEYS, Rig, draft, progress_steps};
+use crate::common::tap::Tap;
 use onair::clock::Clock;
 use onair::cloud::{
     AddFlowOutputRequest, ChannelConfig, ChannelEncoding, ChannelState, CreateChannelRequest,
@@ -125,7 +123,7 @@ async fn a_running_push_destination_streams_only_while_its_flow_output_feeds_it(
 async fn delete_removes_the_output_then_the_input_then_the_group() {
     let sim = Simulator::new(
         SimConfig::unlimited(),
-        Clock::starting_at(common::rig::start()),
+        Clock::starting_at(crate::common::rig::start()),
     );
     let tap = Tap::new(Arc::clone(&sim));
     let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
@@ -249,7 +247,7 @@ async fn seed_destination(sim: &Arc<Simulator>) -> Destination {
 async fn a_record_the_seed_wrote_is_started_stopped_and_removed_with_its_whole_wiring() {
     let sim = Simulator::new(
         SimConfig::unlimited(),
-        Clock::starting_at(common::rig::start()),
+        Clock::starting_at(crate::common::rig::start()),
     );
     let seed = seed_destination(&sim).await;
     // An operator who never set `wiring`: teardown follows what the input is, not the config.

@@ -2,9 +2,7 @@
 //! would: add a YouTube destination through the form, start it, see it running with a bitrate,
 //! stop it (confirmed), delete it (confirmed), and see the table empty again.
 
-mod common;
-
-use common::tmux::{Tmux, line_with};
+use crate::common::tmux::{Tmux, line_with};
 use std::time::Duration;
 
 const KEY: &str = "e2e-SECRET-key-9876";

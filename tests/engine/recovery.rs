@@ -1,9 +1,7 @@
 //! Convergence after a crash, drift, parking, orphans, several operators and read-only mode,
 //! on the simulator with realistic delays on tokio's paused clock.
 
-mod common;
-
-use common::rig::{KEYS, Rig, draft};
+use crate::common::rig::{KEYS, Rig, draft};
 use onair::clock::Clock;
 use onair::cloud::{ChannelState, CreateInputRequest, InputSource};
 use onair::domain::naming::{resource_name, tags};

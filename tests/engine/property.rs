@@ -15,11 +15,9 @@
 //!   never asked to delete still has its record;
 //! - no panic, in the test or in any engine task.
 
-mod common;
-
-use common::invariants;
-use common::rig::{self, KEYS};
-use common::tap::Tap;
+use crate::common::invariants;
+use crate::common::rig::{self, KEYS};
+use crate::common::tap::Tap;
 use onair::clock::Clock;
 use onair::cloud::ErrorKind;
 use onair::domain::{Catalog, DestinationDraft, DestinationId, Status, StreamKey};
@@ -78,6 +76,9 @@ enum Act {
     Edit(usize, usize, bool),
     StartMany(Vec<usize>),
     StopMany(Vec<usize>),
+    /// A pass of the reconciler: the periodic one (which parks idle chains) or an immediate one.
+    Reconcile(bool),
+    Unpark(usize),
     Restart,
     Advance(u64),
     Settle,
@@ -96,6 +97,8 @@ fn act() -> impl Strategy<Value = Act> {
             .prop_map(|(d, p, r)| Act::Edit(d, p, r)),
         1 => prop::collection::vec(any::<usize>(), 1..4).prop_map(Act::StartMany),
         1 => prop::collection::vec(any::<usize>(), 1..4).prop_map(Act::StopMany),
+        2 => any::<bool>().prop_map(Act::Reconcile),
+        1 => any::<usize>().prop_map(Act::Unpark),
         1 => Just(Act::Restart),
         2 => (1u64..400).prop_map(Act::Advance),
         1 => Just(Act::Settle),
@@ -134,7 +137,8 @@ impl Process {
     fn start(sim: &Arc<Simulator>) -> Self {
         let tap = Tap::new(Arc::clone(sim));
         let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
-        config.park_after = Some(Duration::from_secs(30 * 60));
+        // Short enough that random runs park (and then start, edit, delete parked chains).
+        config.park_after = Some(Duration::from_secs(5 * 60));
         let (engine, events) = Engine::new(
             tap.cloud(),
             Arc::new(Catalog::builtin()),
@@ -235,6 +239,14 @@ async fn run(acts: Vec<Act>) -> Result<(), String> {
                 let ids: Vec<_> = ns.iter().filter_map(|n| pick(e, *n)).collect();
                 let _ = e.stop_many(&ids);
             }
+            Act::Reconcile(immediate) => {
+                let _ = e.reconcile(immediate).await;
+            }
+            Act::Unpark(n) => {
+                if let Some(id) = pick(e, n) {
+                    let _ = e.unpark(id);
+                }
+            }
             Act::Restart => p = restart(&sim, p).await,
             Act::Advance(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
             Act::Settle => settle(e).await?,
@@ -293,7 +305,7 @@ async fn run(acts: Vec<Act>) -> Result<(), String> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: common::proptest_cases(CASES),
+        cases: crate::common::proptest_cases(CASES),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

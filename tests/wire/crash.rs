@@ -15,12 +15,12 @@
 //! request of the named call (`ONAIR_MOTO_SLOW`) and marks it in a file; the test waits for the
 //! mark and checks moto's state and the table before it kills. Nothing waits a fixed time.
 
-mod common;
-
+use crate::common::moto::Moto;
+use crate::common::rig::KEYS;
+use crate::common::wire::{
+    TempDir, create_flow, onair, onair_env, patched_moto, sdk_config, succeeded,
+};
 use aws_config::SdkConfig;
-use common::moto::Moto;
-use common::rig::KEYS;
-use common::wire::{TempDir, create_flow, onair, onair_env, patched_moto, sdk_config, succeeded};
 use onair::cloud::aws::from_sdk_config;
 use onair::domain::{Desired, Destination, Status, StreamKey};
 use serde_json::Value;

@@ -2,9 +2,7 @@
 //! promises — done (with the state it leads to), or refused with a reason before any AWS call —
 //! and never `error` from a state the operation handles.
 
-mod common;
-
-use common::rig::{Rig, draft};
+use crate::common::rig::{Rig, draft};
 use onair::cloud::ErrorKind;
 use onair::domain::{Destination, DestinationDraft, DestinationId, Status};
 use onair::engine::{EngineEvent, FailureKind, OpKind, Refusal};

@@ -3,11 +3,11 @@
 //! Moto is patched as in aws_wire.rs (tests/moto_patches): the flow source's protocol, the flow
 //! outputs of MEDIACONNECT inputs, and CloudWatch's rpcv2Cbor protocol, which the refresh uses.
 
-mod common;
-
-use common::rig::KEYS;
-use common::tmux::{Tmux, line_with};
-use common::wire::{FLOW_NAME, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config};
+use crate::common::rig::KEYS;
+use crate::common::tmux::{Tmux, line_with};
+use crate::common::wire::{
+    FLOW_NAME, TempDir, create_flow, onair, onair_env, patched_moto, sdk_config,
+};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);

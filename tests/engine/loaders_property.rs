@@ -4,8 +4,6 @@
 //! real files with a line changed, cut short or garbled. Each must return Ok or an error that
 //! names the file — never panic.
 
-mod common;
-
 use onair::config::{Overrides, Settings, parse_str};
 use onair::domain::Catalog;
 use onair::domain::presets::BUILTIN_PRESETS;
@@ -177,7 +175,7 @@ fn all_loaders(text: &str) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: common::proptest_cases(512),
+        cases: crate::common::proptest_cases(512),
         ..ProptestConfig::default()
     })]
 

@@ -1,0 +1,16 @@
+//! Tier 1: the engine on the simulator (paused tokio clock, no process, no network), and the loaders.
+//!
+//! One test binary per tier, so the AWS SDK is linked once for the tier instead of once per file.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod edit_bulk;
+mod fault_matrix;
+mod kms;
+mod lifecycle;
+mod loaders_property;
+mod matrix;
+mod property;
+mod recovery;
+mod rtp_push;

@@ -1,0 +1,14 @@
+//! Tier 3: the real AWS SDK over HTTP: request shapes, and the real binary against moto's server.
+//!
+//! One test binary per tier, so the AWS SDK is linked once for the tier instead of once per file.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod aws;
+mod bad_input;
+mod crash;
+mod kms;
+mod race;
+mod request_shape;
+mod secrets_scan;
