@@ -306,8 +306,8 @@ fn stream_keys_never_reach_the_screen() {
 
 #[test]
 fn no_snapshot_file_contains_a_stream_key() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    let entries = std::fs::read_dir(&dir).expect("tests/snapshots exists");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tui/snapshots");
+    let entries = std::fs::read_dir(&dir).expect("tests/tui/snapshots exists");
     let mut scanned = 0;
     for entry in entries {
         let path = entry.expect("readable entry").path();

@@ -141,7 +141,7 @@ fn the_convention_finds_the_suites_keys() {
 fn no_snapshot_holds_a_stream_key() {
     let keys = test_keys();
     let mut texts = Vec::new();
-    for entry in std::fs::read_dir(tests_dir().join("snapshots"))
+    for entry in std::fs::read_dir(tests_dir().join("tui/snapshots"))
         .expect("tests/snapshots")
         .flatten()
     {
