@@ -39,8 +39,11 @@ pub enum Seen {
     Missing,
     Idle,
     Running,
-    /// On its way somewhere: creating, starting, stopping, updating, recovering, deleting.
+    /// On its way somewhere: creating, starting, stopping, updating, recovering.
     Moving,
+    /// DELETING: on its way out (a park or delete under way here or on another control box, or
+    /// one a crash interrupted).
+    Going,
     /// CREATE_FAILED or UPDATE_FAILED.
     Failed,
 }
@@ -60,9 +63,9 @@ impl Seen {
                 | ChannelState::Starting
                 | ChannelState::Stopping
                 | ChannelState::Updating
-                | ChannelState::Recovering
-                | ChannelState::Deleting,
+                | ChannelState::Recovering,
             ) => Seen::Moving,
+            Some(ChannelState::Deleting) => Seen::Going,
             Some(ChannelState::CreateFailed | ChannelState::UpdateFailed) => Seen::Failed,
         }
     }
@@ -143,15 +146,13 @@ pub fn decide(
         (Status::Running, Desired::Idle | Desired::Running, Seen::Idle) => {
             Decision::Follow(Drift::StoppedOutside)
         }
-        (
-            Status::Running | Status::Idle | Status::Error,
-            Desired::Idle | Desired::Running,
-            Seen::Missing,
-        ) => Decision::Follow(Drift::ChannelVanished),
+        (Status::Running, Desired::Idle | Desired::Running, Seen::Missing) => {
+            Decision::Follow(Drift::ChannelVanished)
+        }
         (
             Status::Running,
             Desired::Idle | Desired::Running,
-            Seen::NoChannel | Seen::Running | Seen::Moving | Seen::Failed,
+            Seen::NoChannel | Seen::Running | Seen::Moving | Seen::Failed | Seen::Going,
         ) => Decision::Leave,
         (Status::Idle, Desired::Idle | Desired::Running, Seen::Running) => {
             Decision::Follow(Drift::StartedOutside)
@@ -163,14 +164,33 @@ pub fn decide(
                 Decision::Leave
             }
         }
+        // An idle chain whose channel is gone or going (a park a crash interrupted, or a channel
+        // deleted in the console) can't be started as it is: parking removes the rest at once,
+        // and a start re-creates it. (Another box parking it too is harmless: every step is
+        // idempotent and the second record write loses its race quietly.)
+        (Status::Idle, Desired::Idle | Desired::Running, Seen::Missing | Seen::Going) => {
+            Decision::Park
+        }
         (Status::Idle, Desired::Idle | Desired::Running, Seen::Moving | Seen::Failed) => {
             Decision::Leave
         }
-        // An error waits for the operator (start re-creates, edit repairs, delete removes).
+        // An error that only wanted to be idle, whose channel is gone: the same repair.
+        (Status::Error, Desired::Idle, Seen::Missing) => Decision::Park,
+        // One that wanted to run is an incident: the row says the channel vanished.
+        (Status::Error, Desired::Running, Seen::Missing) => {
+            Decision::Follow(Drift::ChannelVanished)
+        }
+        // Otherwise an error waits for the operator (start re-creates, edit repairs, delete
+        // removes).
         (
             Status::Error,
             Desired::Idle | Desired::Running,
-            Seen::NoChannel | Seen::Idle | Seen::Running | Seen::Moving | Seen::Failed,
+            Seen::NoChannel
+            | Seen::Idle
+            | Seen::Running
+            | Seen::Moving
+            | Seen::Failed
+            | Seen::Going,
         ) => Decision::Leave,
         (Status::Parked, Desired::Idle | Desired::Running, _) => Decision::Leave,
     }
@@ -192,13 +212,14 @@ mod tests {
         Status::Parked,
     ];
     const DESIRED: [Desired; 3] = [Desired::Idle, Desired::Running, Desired::Absent];
-    const SEEN: [Seen; 6] = [
+    const SEEN: [Seen; 7] = [
         Seen::NoChannel,
         Seen::Missing,
         Seen::Idle,
         Seen::Running,
         Seen::Moving,
         Seen::Failed,
+        Seen::Going,
     ];
 
     fn timing() -> Timing {
@@ -247,16 +268,17 @@ mod tests {
     }
 
     /// Rows: status × desired (idle, running, absent); columns: no channel, missing, idle,
-    /// running, moving, failed. Settled records (older than every timeout and than park_after).
+    /// running, moving, failed, going. Settled records (older than every timeout and than
+    /// park_after).
     const SETTLED: [(&str, [&str; 3]); 8] = [
-        ("creating", ["AAAAAA", "SSSSSS", "DDDDDD"]),
-        ("idle", ["pvpi..", "pvpi..", "DDDDDD"]),
-        ("starting", ["SSSSSS", "SSSSSS", "DDDDDD"]),
-        ("running", [".vo...", ".vo...", "DDDDDD"]),
-        ("stopping", ["TTTTTT", "TTTTTT", "DDDDDD"]),
-        ("deleting", ["DDDDDD", "DDDDDD", "DDDDDD"]),
-        ("error", [".v....", ".v....", "DDDDDD"]),
-        ("parked", ["......", "......", "DDDDDD"]),
+        ("creating", ["AAAAAAA", "SSSSSSS", "DDDDDDD"]),
+        ("idle", ["pppi..p", "pppi..p", "DDDDDDD"]),
+        ("starting", ["SSSSSSS", "SSSSSSS", "DDDDDDD"]),
+        ("running", [".vo....", ".vo....", "DDDDDDD"]),
+        ("stopping", ["TTTTTTT", "TTTTTTT", "DDDDDDD"]),
+        ("deleting", ["DDDDDDD", "DDDDDDD", "DDDDDDD"]),
+        ("error", [".p.....", ".v.....", "DDDDDDD"]),
+        ("parked", [".......", ".......", "DDDDDDD"]),
     ];
 
     #[test]
@@ -282,7 +304,7 @@ mod tests {
                 assert_eq!(got, row, "{name} desired {}", desired.as_str());
             }
         }
-        assert_eq!(cases, 8 * 3 * 6);
+        assert_eq!(cases, 8 * 3 * 7);
     }
 
     #[test]

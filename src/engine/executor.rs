@@ -89,9 +89,12 @@ impl Engine {
             .map_err(at(&step))?;
         }
         let mut sealed: Option<StoredKey> = None;
+        // Once a teardown has removed something, it runs to its end: stopped half-way it would
+        // leave a row that looks idle with no channel to start.
+        let mut committed = false;
         for (i, step) in plan.steps.iter().enumerate() {
             let text = label(i, step.label());
-            if cancel.is_cancelled() {
+            if cancel.is_cancelled() && !committed {
                 return Err(Ended::Cancelled { step: text });
             }
             let mut ctx = StepCtx {
@@ -102,7 +105,7 @@ impl Engine {
                 batch: batch.as_ref(),
                 watch: watch.as_ref(),
             };
-            if step.is_wait() {
+            if step.is_wait() && !committed {
                 tokio::select! {
                     done = self.run_step(*step, &mut ctx) => done?,
                     () = cancel.cancelled() => return Err(Ended::Cancelled { step: text }),
@@ -110,6 +113,7 @@ impl Engine {
             } else {
                 self.run_step(*step, &mut ctx).await?;
             }
+            committed |= step.removes();
         }
         Ok(())
     }

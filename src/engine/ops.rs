@@ -19,14 +19,29 @@ use std::sync::Arc;
 /// Builds an operation's run from the record as it is when the operation begins.
 type Prepare = Box<dyn FnOnce(&Engine, &Destination) -> Result<Run, Refusal> + Send>;
 
-/// Whether an operator's `op` may cancel `current` and run after it.
-fn preempts(op: OpKind, current: OpKind) -> bool {
+/// What an operator's `op` does to the operation `current` under way on the same destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Preemption {
+    /// Cancel it at its next step boundary, then run.
+    Cancel,
+    /// Let it finish, then run (planned from what it left).
+    Follow,
+    /// Refuse, naming what is under way.
+    Refuse,
+}
+
+fn preemption(op: OpKind, current: OpKind) -> Preemption {
     match (op, current) {
-        (OpKind::Delete, OpKind::Delete) => false,
-        (OpKind::Delete, _) => true,
-        (OpKind::Start | OpKind::Stop | OpKind::Edit | OpKind::Unpark, OpKind::Park) => true,
-        (OpKind::Stop, OpKind::Start | OpKind::Unpark) => true,
-        _ => false,
+        (OpKind::Delete, OpKind::Delete) => Preemption::Refuse,
+        (OpKind::Delete, _) => Preemption::Cancel,
+        // A start or unpark rebuilds whatever a cancelled park left.
+        (OpKind::Start | OpKind::Unpark, OpKind::Park) => Preemption::Cancel,
+        // A park cancelled between deleting the channel and the input would leave an idle row
+        // without a channel (a stop or an edit builds nothing): the park, seconds long, ends
+        // first, and the stop or edit runs on the parked record.
+        (OpKind::Stop | OpKind::Edit, OpKind::Park) => Preemption::Follow,
+        (OpKind::Stop, OpKind::Start | OpKind::Unpark) => Preemption::Cancel,
+        _ => Preemption::Refuse,
     }
 }
 
@@ -217,8 +232,10 @@ impl Engine {
                 self.writable(op.verb())?;
                 let record = self.known(id)?;
                 if let Some(current) = self.inner.in_flight.get(id) {
-                    if preempts(op, current) {
-                        self.queue(id, op, current, Box::new(move |e, r| e.prepare(op, r)));
+                    let how = preemption(op, current);
+                    if how != Preemption::Refuse {
+                        let prepare: Prepare = Box::new(move |e, r| e.prepare(op, r));
+                        self.queue(id, op, current, how, prepare);
                         return Ok(None);
                     }
                     return Err(Refusal::Busy {
@@ -279,8 +296,9 @@ impl Engine {
         self.writable(op.verb())?;
         let record = self.known(id)?;
         if let Some(current) = self.inner.in_flight.get(id) {
-            if preempts(op, current) {
-                self.queue(id, op, current, prepare);
+            let how = preemption(op, current);
+            if how != Preemption::Refuse {
+                self.queue(id, op, current, how, prepare);
                 return Ok(());
             }
             return Err(Refusal::Busy {
@@ -301,14 +319,28 @@ impl Engine {
         Ok(())
     }
 
-    /// Cancels `current` and runs `op` once it has ended, planned from the record it left.
-    fn queue(&self, id: DestinationId, op: OpKind, current: OpKind, prepare: Prepare) {
-        self.inner.in_flight.preempt(id, op);
+    /// Cancels `current` (or lets it finish) and runs `op` once it has ended, planned from the
+    /// record it left.
+    fn queue(
+        &self,
+        id: DestinationId,
+        op: OpKind,
+        current: OpKind,
+        how: Preemption,
+        prepare: Prepare,
+    ) {
+        let when = if how == Preemption::Cancel {
+            self.inner.in_flight.preempt(id, op);
+            "ends at its next step"
+        } else {
+            self.inner.in_flight.follow(id);
+            "finishes"
+        };
         self.log(
             Level::Info,
             Some(id),
             format!(
-                "{} asked for: the {} under way ends at its next step, then the {} runs",
+                "{} asked for: the {} under way {when}, then the {} runs",
                 op.verb(),
                 current.verb(),
                 op.verb()
@@ -437,15 +469,25 @@ mod tests {
 
     #[test]
     fn operator_intent_preempts_housekeeping_and_a_stop_preempts_a_start() {
-        for op in [OpKind::Start, OpKind::Stop, OpKind::Edit, OpKind::Delete] {
-            assert!(preempts(op, OpKind::Park), "{op:?} over park");
+        for op in [OpKind::Start, OpKind::Unpark, OpKind::Delete] {
+            assert_eq!(preemption(op, OpKind::Park), Preemption::Cancel, "{op:?}");
         }
-        assert!(preempts(OpKind::Stop, OpKind::Start));
-        assert!(preempts(OpKind::Delete, OpKind::Start));
-        assert!(preempts(OpKind::Delete, OpKind::Add));
-        assert!(!preempts(OpKind::Delete, OpKind::Delete));
-        assert!(!preempts(OpKind::Start, OpKind::Start));
-        assert!(!preempts(OpKind::Start, OpKind::Stop));
-        assert!(!preempts(OpKind::Park, OpKind::Start));
+        // Nothing of theirs would rebuild what a cancelled park had removed.
+        for op in [OpKind::Stop, OpKind::Edit] {
+            assert_eq!(preemption(op, OpKind::Park), Preemption::Follow, "{op:?}");
+        }
+        assert_eq!(preemption(OpKind::Stop, OpKind::Start), Preemption::Cancel);
+        assert_eq!(
+            preemption(OpKind::Delete, OpKind::Start),
+            Preemption::Cancel
+        );
+        assert_eq!(preemption(OpKind::Delete, OpKind::Add), Preemption::Cancel);
+        assert_eq!(
+            preemption(OpKind::Delete, OpKind::Delete),
+            Preemption::Refuse
+        );
+        assert_eq!(preemption(OpKind::Start, OpKind::Start), Preemption::Refuse);
+        assert_eq!(preemption(OpKind::Start, OpKind::Stop), Preemption::Refuse);
+        assert_eq!(preemption(OpKind::Park, OpKind::Start), Preemption::Refuse);
     }
 }

@@ -124,6 +124,18 @@ impl Step {
         }
     }
 
+    /// Removes part of a chain: after it, the rest of the teardown is not cancelled.
+    pub fn removes(self) -> bool {
+        matches!(
+            self,
+            Step::DeleteChannel
+                | Step::AwaitChannelGone
+                | Step::RemoveFlowOutput
+                | Step::DeleteInput
+                | Step::DeleteSecurityGroup
+        )
+    }
+
     /// Waits change nothing in AWS: a cancellation may end one at once instead of at its end.
     pub fn is_wait(self) -> bool {
         matches!(

@@ -92,6 +92,15 @@ impl Engine {
                 }
                 Decision::Park => {
                     if self.resume(record.clone(), OpKind::Park, listed) {
+                        if matches!(seen, Seen::Missing | Seen::Going) {
+                            let reason = format!(
+                                "channel {} is gone from AWS (a park cut short, or a delete \
+                                 outside onair): parking what is left; a start re-creates it",
+                                record.media_live_channel_id.as_deref().unwrap_or("?")
+                            );
+                            self.log(Level::Warn, Some(id), reason.clone());
+                            report.corrected.push((id, reason));
+                        }
                         report.resumed.push((id, OpKind::Park));
                     }
                 }

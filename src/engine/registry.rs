@@ -118,6 +118,12 @@ impl InFlight {
         Some(entry.op)
     }
 
+    /// Queues an operation behind the one under way without cancelling it; the caller then
+    /// waits with [`InFlight::claim_queued`].
+    pub(crate) fn follow(&self, id: DestinationId) {
+        self.table().queued.insert(id);
+    }
+
     /// Waits until the destination is free and claims it for the queued `op`.
     pub(crate) async fn claim_queued(self: &Arc<Self>, id: DestinationId, op: OpKind) -> Claim {
         loop {

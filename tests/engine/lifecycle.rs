@@ -504,7 +504,11 @@ async fn refresh_makes_three_calls_for_a_hundred_destinations() {
                 "1080p30".into(),
                 rig.sim.now(),
             );
-            record.status = Status::Idle;
+            // Running, so a channel that doesn't exist is an incident to record (an idle one
+            // would be parked instead, which is not what this test counts).
+            record.status = Status::Running;
+            record.desired = Desired::Running;
+            record.running_since = Some(rig.sim.now());
             record.media_live_channel_id = Some(format!("{}", 1_000_000 + i));
             store.put_if_absent(&record).await.unwrap();
         }

@@ -3,7 +3,7 @@
 
 use crate::common::rig::{KEYS, Rig, draft};
 use onair::clock::Clock;
-use onair::cloud::{ChannelState, CreateInputRequest, InputSource};
+use onair::cloud::{ChannelState, CreateInputRequest, InputSource, InputState};
 use onair::domain::naming::{resource_name, tags};
 use onair::domain::{Catalog, Desired, Destination, Platform, Status, StreamKey};
 use onair::engine::{Engine, EngineConfig, EngineEvent, OpKind, Refusal};
@@ -184,10 +184,22 @@ async fn a_channel_stopped_or_deleted_outside_onair_is_followed() {
     let a = rig.engine.record(a).unwrap();
     assert_eq!(a.status, Status::Idle);
     assert!(a.running_since.is_none() && a.run_seconds > 0);
-    let b = rig.engine.record(b).unwrap();
-    assert_eq!(b.status, Status::Error);
-    assert!(b.last_error.unwrap().contains("vanished"));
-    assert!(b.media_live_channel_id.is_none());
+    // An idle destination whose channel vanished can't start as it is: what is left of its
+    // chain is parked (a start re-creates it), and the log says why.
+    rig.engine.settle().await;
+    let b_record = rig.engine.record(b).unwrap();
+    assert_eq!(b_record.status, Status::Parked);
+    assert!(b_record.media_live_channel_id.is_none() && b_record.media_live_input_id.is_none());
+    let a_input = a.media_live_input_id.clone();
+    let inputs: Vec<Option<String>> = rig
+        .sim
+        .snapshot()
+        .inputs
+        .iter()
+        .filter(|i| i.state != InputState::Deleted)
+        .map(|i| Some(i.id.clone()))
+        .collect();
+    assert_eq!(inputs, vec![a_input], "B's input went with the park");
 }
 
 #[tokio::test(start_paused = true)]
