@@ -33,6 +33,40 @@ pub struct FileConfig {
     /// KMS key (id, ARN, `alias/NAME` or alias ARN) that seals stream keys before they are
     /// written to the table. Unset: keys are stored in clear, as the seed does.
     pub stream_key_kms_key: Option<String>,
+    /// How long to wait for a connection to an AWS endpoint (default "3s").
+    pub aws_connect_timeout: Option<String>,
+    /// How long one attempt of a read (describe, list, get, scan, metrics) may take before it is
+    /// given up (default "10s"); with retries a read ends within three times that.
+    pub aws_read_timeout: Option<String>,
+    /// The same for a change (create, start, stop, update, delete; default "30s"): AWS answers
+    /// those more slowly, and a request id makes a retry after a lost answer harmless.
+    pub aws_write_timeout: Option<String>,
+}
+
+/// Deadlines on every AWS call, so an endpoint that accepts and never answers (or a closed
+/// port) ends in an error naming it instead of a hang.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsTimeouts {
+    pub connect: Duration,
+    /// One attempt of a read; the whole call, retries included, gets three times this.
+    pub read: Duration,
+    /// One attempt of a change; the whole call gets three times this.
+    pub write: Duration,
+}
+
+impl Default for AwsTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(3),
+            read: Duration::from_secs(10),
+            write: Duration::from_secs(30),
+        }
+    }
+}
+
+impl AwsTimeouts {
+    /// How many attempt timeouts a whole call may take, retries and their backoff included.
+    pub const ATTEMPTS_PER_CALL: u32 = 3;
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -87,6 +121,7 @@ pub struct Settings {
     pub park_after: Option<Duration>,
     pub wiring: Wiring,
     pub stream_key_kms_key: Option<String>,
+    pub aws_timeouts: AwsTimeouts,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -175,6 +210,31 @@ impl Settings {
                 None => Some(Duration::from_secs(30 * 60)),
             },
             wiring: parsed.wiring.unwrap_or_default(),
+            aws_timeouts: {
+                let defaults = AwsTimeouts::default();
+                let pick_timeout = |var: &str, from_file: &Option<String>, default: Duration| {
+                    pick(&None, var, from_file)
+                        .and_then(|t| parse_timeout(&t).ok())
+                        .unwrap_or(default)
+                };
+                AwsTimeouts {
+                    connect: pick_timeout(
+                        "ONAIR_AWS_CONNECT_TIMEOUT",
+                        &parsed.aws_connect_timeout,
+                        defaults.connect,
+                    ),
+                    read: pick_timeout(
+                        "ONAIR_AWS_READ_TIMEOUT",
+                        &parsed.aws_read_timeout,
+                        defaults.read,
+                    ),
+                    write: pick_timeout(
+                        "ONAIR_AWS_WRITE_TIMEOUT",
+                        &parsed.aws_write_timeout,
+                        defaults.write,
+                    ),
+                }
+            },
             file,
         })
     }
@@ -197,12 +257,17 @@ impl Settings {
 }
 
 /// The keys whose values can also come from the environment, with their variables.
-const CHECKED_ENV: [(&str, &str); 4] = [
+const CHECKED_ENV: [(&str, &str); 7] = [
     ("flow_arn", "ONAIR_FLOW_ARN"),
     ("medialive_role_arn", "ONAIR_MEDIALIVE_ROLE_ARN"),
     ("table", "ONAIR_TABLE"),
     ("stream_key_kms_key", "ONAIR_STREAM_KEY_KMS_KEY"),
+    ("aws_connect_timeout", "ONAIR_AWS_CONNECT_TIMEOUT"),
+    ("aws_read_timeout", "ONAIR_AWS_READ_TIMEOUT"),
+    ("aws_write_timeout", "ONAIR_AWS_WRITE_TIMEOUT"),
 ];
+
+const TIMEOUT_RULE: &str = "a duration from \"1s\" to \"10m\", such as \"3s\" or \"30s\"";
 
 /// The rule a value of `key` breaks, if any: the one check for the file and the environment.
 fn value_problem(key: &str, value: &str) -> Option<&'static str> {
@@ -221,6 +286,9 @@ fn value_problem(key: &str, value: &str) -> Option<&'static str> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
             (!ok).then_some("a DynamoDB table name is 3 to 255 of a-z, A-Z, 0-9, '_', '-', '.'")
+        }
+        "aws_connect_timeout" | "aws_read_timeout" | "aws_write_timeout" => {
+            parse_timeout(value).is_err().then_some(TIMEOUT_RULE)
         }
         "stream_key_kms_key" => (!kms_key_name(value)).then_some(
             "must be a KMS key id, key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), alias/NAME or alias ARN",
@@ -275,6 +343,9 @@ pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, LoadError> {
         ("medialive_role_arn", &config.medialive_role_arn),
         ("table", &config.table),
         ("stream_key_kms_key", &config.stream_key_kms_key),
+        ("aws_connect_timeout", &config.aws_connect_timeout),
+        ("aws_read_timeout", &config.aws_read_timeout),
+        ("aws_write_timeout", &config.aws_write_timeout),
     ] {
         if let Some(rule) = value.as_deref().and_then(|v| value_problem(key, v)) {
             return Err(invalid(key, rule));
@@ -307,10 +378,28 @@ pub struct BadDuration;
 /// "never" → `None`; "30m", "2h", "90s" → that long (a minute at least: parking sooner would
 /// delete a chain between two songs).
 pub fn parse_park_after(text: &str) -> Result<Option<Duration>, BadDuration> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("never") {
+    if text.trim().eq_ignore_ascii_case("never") {
         return Ok(None);
     }
+    let d = parse_duration(text)?;
+    if d < Duration::from_secs(60) {
+        return Err(BadDuration);
+    }
+    Ok(Some(d))
+}
+
+/// An AWS timeout: "3s", "2m", from a second to ten minutes.
+pub fn parse_timeout(text: &str) -> Result<Duration, BadDuration> {
+    let d = parse_duration(text)?;
+    if !(Duration::from_secs(1)..=Duration::from_secs(600)).contains(&d) {
+        return Err(BadDuration);
+    }
+    Ok(d)
+}
+
+/// "90s", "30m", "2h": a whole number and a unit.
+fn parse_duration(text: &str) -> Result<Duration, BadDuration> {
+    let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
@@ -322,10 +411,7 @@ pub fn parse_park_after(text: &str) -> Result<Option<Duration>, BadDuration> {
         "h" => number.saturating_mul(3600),
         _ => return Err(BadDuration),
     };
-    if seconds < 60 {
-        return Err(BadDuration);
-    }
-    Ok(Some(Duration::from_secs(seconds)))
+    Ok(Duration::from_secs(seconds))
 }
 
 /// A config file has only top-level keys.
@@ -434,6 +520,38 @@ mod tests {
         assert!(err.contains(":1: park_after"), "{err}");
         let s = load(write("park-default", ""), &[]).unwrap();
         assert_eq!(s.park_after, Some(Duration::from_secs(1800)));
+    }
+
+    #[test]
+    fn aws_timeouts_default_per_kind_of_call_and_come_from_file_or_environment() {
+        let s = load(write("timeouts-default", ""), &[]).unwrap();
+        assert_eq!(s.aws_timeouts, AwsTimeouts::default());
+        assert!(s.aws_timeouts.read < s.aws_timeouts.write);
+        let s = load(
+            write(
+                "timeouts",
+                "aws_connect_timeout = \"2s\"\naws_read_timeout = \"5s\"\n",
+            ),
+            &[
+                ("ONAIR_AWS_READ_TIMEOUT", "7s"),
+                ("ONAIR_AWS_WRITE_TIMEOUT", "1m"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.aws_timeouts.connect, Duration::from_secs(2));
+        assert_eq!(s.aws_timeouts.read, Duration::from_secs(7));
+        assert_eq!(s.aws_timeouts.write, Duration::from_secs(60));
+        let err = load(write("timeouts-bad", "\naws_read_timeout = \"0s\"\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2: aws_read_timeout"), "{err}");
+        let err = load(
+            write("timeouts-env", ""),
+            &[("ONAIR_AWS_CONNECT_TIMEOUT", "forever")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("ONAIR_AWS_CONNECT_TIMEOUT"), "{err}");
     }
 
     #[test]

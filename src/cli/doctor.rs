@@ -53,6 +53,7 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
         region: settings.region.clone(),
         profile: settings.profile.clone(),
         table: table.clone().unwrap_or_default(),
+        timeouts: settings.aws_timeouts,
     })
     .await;
     let where_ = settings.file.display().to_string();

@@ -6,6 +6,7 @@ pub mod args;
 mod commands;
 mod demo;
 mod doctor;
+mod key_source;
 
 pub use args::Cli;
 
@@ -61,12 +62,18 @@ impl From<color_eyre::Report> for CliError {
 
 /// Runs the parsed command line to its exit code.
 pub async fn run(cli: Cli) -> ExitCode {
+    // The profile asked for, to name it when its credentials are missing.
+    let profile = cli
+        .global
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok());
     match dispatch(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("onair: {e}");
             if let CliError::Failed(message) = &e
-                && let Some(hint) = unreachable_hint(message, |k| std::env::var(k).ok())
+                && let Some(hint) = hint(message, profile.as_deref(), |k| std::env::var(k).ok())
             {
                 eprintln!("onair: {hint}");
             }
@@ -75,10 +82,27 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// When a call never reached AWS (the SDK's "dispatch failure": refused, DNS, TLS), the SDK's
-/// message names neither the endpoint nor where it came from; say so, since a stale
-/// `AWS_ENDPOINT_URL` (left over from an emulator) is the usual cause.
-fn unreachable_hint(message: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+/// What to do about a call that never reached AWS, told apart by cause: no credentials (for
+/// which profile), or no connection (to which endpoint, and where that came from). The SDK's
+/// own words ("dispatch failure") name neither.
+fn hint(
+    message: &str,
+    profile: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    if message.contains("no AWS credentials") {
+        return Some(match profile.filter(|p| !p.is_empty()) {
+            Some(p) => format!(
+                "no credentials for profile {p:?}: check that it exists \
+                 (`aws configure list-profiles`) and that its login is current \
+                 (`aws sso login --profile {p}`)"
+            ),
+            None => "no AWS credentials found: name a profile (--profile, AWS_PROFILE or \
+                     `profile` in config.toml), run `aws sso login`, or set \
+                     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                .to_string(),
+        });
+    }
     if !message.contains("dispatch failure") {
         return None;
     }
@@ -175,5 +199,37 @@ fn print_all(bytes: &[u8]) -> Result<(), CliError> {
             Err(CliError::Failed(e.to_string()))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn missing_credentials_are_not_called_unreachable_and_name_the_profile() {
+        let message = "Scan: access denied: no AWS credentials (dispatch failure: other: \
+                       no providers in chain provided credentials)";
+        let named = hint(message, Some("nosuch"), no_env).unwrap();
+        assert!(
+            named.contains("\"nosuch\"") && !named.contains("reached"),
+            "{named}"
+        );
+        let unnamed = hint(message, None, no_env).unwrap();
+        assert!(unnamed.contains("AWS_PROFILE"), "{unnamed}");
+    }
+
+    #[test]
+    fn an_unreachable_endpoint_names_where_it_came_from() {
+        let message = "Scan: service unavailable: http://127.0.0.1:9 could not be reached \
+                       (dispatch failure: io error: Connection refused)";
+        let from_env = |k: &str| (k == "AWS_ENDPOINT_URL").then(|| "http://127.0.0.1:9".into());
+        let h = hint(message, None, from_env).unwrap();
+        assert!(h.contains("AWS_ENDPOINT_URL=http://127.0.0.1:9"), "{h}");
+        assert!(hint("Scan: throttled", None, no_env).is_none());
     }
 }

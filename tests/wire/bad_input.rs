@@ -1441,3 +1441,86 @@ fn an_endpoint_where_nothing_listens_fails_naming_the_call_and_the_endpoint() {
         ran.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// An endpoint that accepts and never answers, and a closed port, for every command
+
+/// A loopback listener that accepts every connection and never answers: the black hole a hung
+/// proxy or a firewalled emulator makes. Connections are held until the test ends.
+fn black_hole() -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let handle = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let started = Instant::now();
+        // Bounded: the commands below end long before this.
+        while started.elapsed() < TIMEOUT {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    (url, handle)
+}
+
+#[test]
+fn every_command_ends_within_its_deadline_naming_the_endpoint_that_did_not_answer() {
+    let dir = TempDir::new("black-hole");
+    let (hole, _holder) = black_hole();
+    let commands: [&[&str]; 12] = [
+        &["list"],
+        &["list", "--json"],
+        &["add", "--name", "Main", "--platform", "youtube"],
+        &["start", "Main"],
+        &["stop", "Main"],
+        &["rm", "--yes", "Main"],
+        &["edit", "Main", "--name", "Other"],
+        &["flow"],
+        &["reconcile"],
+        &["gc"],
+        &["init"],
+        &["doctor"],
+    ];
+    // Short deadlines so the whole matrix takes seconds: one attempt of a read 1 s, of a
+    // change 2 s, three attempts a call at most.
+    let mut cases = Vec::new();
+    for (endpoint, what) in [
+        (hole.as_str(), "black hole"),
+        ("http://127.0.0.1:9", "closed"),
+    ] {
+        for (i, args) in commands.iter().enumerate() {
+            let sub = dir.path().join(format!("{}-{i}", what.replace(' ', "-")));
+            std::fs::create_dir_all(&sub).expect("case dir");
+            let mut env = base_env(&sub, endpoint);
+            env.push(("ONAIR_AWS_CONNECT_TIMEOUT".into(), "1s".into()));
+            env.push(("ONAIR_AWS_READ_TIMEOUT".into(), "1s".into()));
+            env.push(("ONAIR_AWS_WRITE_TIMEOUT".into(), "2s".into()));
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            let endpoint = endpoint.to_string();
+            cases.push(std::thread::spawn(move || {
+                let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+                let ran = run(&sub, &argv, &env);
+                (what, args.join(" "), endpoint, ran)
+            }));
+        }
+    }
+    let mut failures = Vec::new();
+    for case in cases {
+        let (what, args, endpoint, ran) = case.join().expect("case thread");
+        let text = format!("{}{}", ran.stdout, ran.stderr);
+        if ran.code.is_none() {
+            failures.push(format!(
+                "{what}: `{args}` was still running after {TIMEOUT:?}"
+            ));
+        } else if ran.code == Some(0) && args != "doctor" {
+            failures.push(format!(
+                "{what}: `{args}` succeeded against nothing: {text}"
+            ));
+        } else if !text.contains(&endpoint) {
+            failures.push(format!("{what}: `{args}` never names {endpoint}: {text}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

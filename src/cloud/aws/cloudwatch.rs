@@ -1,7 +1,7 @@
 //! CloudWatch over the SDK: every series of a refresh in one GetMetricData call (more pages only
 //! past what one answer holds).
 
-use super::errors::map;
+use super::errors::Endpoint;
 use crate::cloud::{CloudError, CloudWatch, MetricDataRequest, MetricPoint, MetricSeries};
 use async_trait::async_trait;
 use aws_sdk_cloudwatch::Client;
@@ -12,11 +12,12 @@ use time::OffsetDateTime;
 
 pub struct SdkCloudWatch {
     client: Client,
+    endpoint: Endpoint,
 }
 
 impl SdkCloudWatch {
-    pub fn new(client: Client) -> Self {
-        Self { client }
+    pub(crate) fn new(client: Client, endpoint: Endpoint) -> Self {
+        Self { client, endpoint }
     }
 }
 
@@ -76,7 +77,7 @@ impl CloudWatch for SdkCloudWatch {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| map("GetMetricData", e))?;
+                .map_err(|e| self.endpoint.map("GetMetricData", e))?;
             for result in out.metric_data_results() {
                 let id = result.id().unwrap_or_default().to_string();
                 let series = points.entry(id).or_default();

@@ -2,7 +2,7 @@
 //! conditional on `version` (optimistic locking); records the seed wrote have no `version`
 //! and count as version 0.
 
-use super::errors::map;
+use super::errors::Endpoint;
 use crate::cloud::keys::refuse_unsealed;
 use crate::cloud::{CloudError, ErrorKind, RecordStore};
 use crate::domain::{
@@ -24,13 +24,15 @@ pub const KMS_KEY: &str = "streamKeyKmsKey";
 pub struct SdkRecordStore {
     client: Client,
     table: String,
+    endpoint: Endpoint,
 }
 
 impl SdkRecordStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub(crate) fn new(client: Client, table: impl Into<String>, endpoint: Endpoint) -> Self {
         Self {
             client,
             table: table.into(),
+            endpoint,
         }
     }
 }
@@ -211,7 +213,7 @@ impl RecordStore for SdkRecordStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| map("GetItem", e))?;
+            .map_err(|e| self.endpoint.map("GetItem", e))?;
         out.item()
             .map(from_item)
             .transpose()
@@ -227,7 +229,7 @@ impl RecordStore for SdkRecordStore {
             .condition_expression("attribute_not_exists(destinationId)")
             .send()
             .await
-            .map_err(|e| map("PutItem", e))?;
+            .map_err(|e| self.endpoint.map("PutItem", e))?;
         Ok(())
     }
 
@@ -246,7 +248,7 @@ impl RecordStore for SdkRecordStore {
             .expression_attribute_values(":expected", n(expected))
             .send()
             .await
-            .map_err(|e| map("PutItem", e))?;
+            .map_err(|e| self.endpoint.map("PutItem", e))?;
         Ok(())
     }
 
@@ -260,7 +262,7 @@ impl RecordStore for SdkRecordStore {
             .expression_attribute_values(":expected", n(expected))
             .send()
             .await
-            .map_err(|e| map("DeleteItem", e))?;
+            .map_err(|e| self.endpoint.map("DeleteItem", e))?;
         Ok(())
     }
 
@@ -276,7 +278,7 @@ impl RecordStore for SdkRecordStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| map("Scan", e))?;
+                .map_err(|e| self.endpoint.map("Scan", e))?;
             for item in out.items() {
                 match from_item(item) {
                     Ok(r) => records.push(r),
@@ -306,10 +308,11 @@ pub async fn init_table(
         PointInTimeRecoverySpecification, ScalarAttributeType,
     };
     let client = Client::new(sdk_config);
+    let endpoint = Endpoint::of(sdk_config, "dynamodb");
     let exists = match client.describe_table().table_name(table).send().await {
         Ok(_) => true,
         Err(e) => {
-            let e = map("DescribeTable", e);
+            let e = endpoint.map("DescribeTable", e);
             if !e.is_not_found() {
                 return Err(e);
             }
@@ -335,7 +338,7 @@ pub async fn init_table(
             .key_schema(key)
             .send()
             .await
-            .map_err(|e| map("CreateTable", e))?;
+            .map_err(|e| endpoint.map("CreateTable", e))?;
         client
             .wait_until_table_exists()
             .table_name(table)
@@ -359,7 +362,7 @@ pub async fn init_table(
         .point_in_time_recovery_specification(pitr)
         .send()
         .await
-        .map_err(|e| map("UpdateContinuousBackups", e))?;
+        .map_err(|e| endpoint.map("UpdateContinuousBackups", e))?;
     Ok(!exists)
 }
 

@@ -6,6 +6,7 @@ use crate::domain::StreamKey;
 use aws_sdk_medialive::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_medialive::types::error::UnprocessableEntityException;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use std::sync::Arc;
 
 pub(crate) fn map<E>(call: &'static str, err: SdkError<E, HttpResponse>) -> CloudError
 where
@@ -14,7 +15,12 @@ where
     let status = err.raw_response().map(|r| r.status().as_u16());
     let code = err.code().unwrap_or_default().to_string();
     let message = err.message().unwrap_or_default().to_string();
+    // The SDK reports "no credentials" as a dispatch failure, like a refused connection: it
+    // is neither "unreachable" nor worth a retry.
+    let no_credentials =
+        matches!(&err, SdkError::DispatchFailure(_)) && describe_chain(&err).contains("credential");
     let kind = match &err {
+        _ if no_credentials => ErrorKind::AccessDenied,
         SdkError::TimeoutError(_) => ErrorKind::Timeout,
         SdkError::DispatchFailure(d) if d.is_timeout() => ErrorKind::Timeout,
         SdkError::DispatchFailure(_) => ErrorKind::Unavailable,
@@ -28,10 +34,60 @@ where
         // No service answer at all (connection refused, DNS): say what the SDK said.
         (true, true) => match status {
             Some(s) => format!("HTTP {s}"),
+            None if no_credentials => format!("no AWS credentials ({})", describe_chain(&err)),
             None => describe_chain(&err),
         },
     };
     CloudError::new(call, kind, text)
+}
+
+/// The endpoint a client talks to, named in the errors of calls that got no answer: the SDK's
+/// own text ("dispatch failure", "timeout") names neither the host nor where it came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint(Arc<str>);
+
+impl Endpoint {
+    /// The configured endpoint (`AWS_ENDPOINT_URL`, or one set in code), else AWS's own for
+    /// `service` in the config's region.
+    pub(crate) fn of(config: &aws_config::SdkConfig, service: &str) -> Self {
+        let region = config.region().map(|r| r.to_string());
+        Self::resolve(config.endpoint_url(), service, region.as_deref())
+    }
+
+    pub(crate) fn resolve(url: Option<&str>, service: &str, region: Option<&str>) -> Self {
+        let text = match (url, region) {
+            (Some(url), _) => url.to_string(),
+            (None, Some(region)) => format!("https://{service}.{region}.amazonaws.com"),
+            (None, None) => format!("{service} (no region set)"),
+        };
+        Self(text.into())
+    }
+
+    /// [`map`], naming the endpoint when the call got no answer from it.
+    pub(crate) fn map<E>(&self, call: &'static str, err: SdkError<E, HttpResponse>) -> CloudError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let answered = err.raw_response().is_some();
+        self.name(answered, map(call, err))
+    }
+
+    /// Adds the endpoint to an unanswered call's error.
+    pub(crate) fn name(&self, answered: bool, mut error: CloudError) -> CloudError {
+        if answered {
+            return error;
+        }
+        match error.kind {
+            ErrorKind::Timeout => {
+                error.message = format!("no answer from {} in time ({})", self.0, error.message);
+            }
+            ErrorKind::Unavailable => {
+                error.message = format!("{} could not be reached ({})", self.0, error.message);
+            }
+            _ => {}
+        }
+        error
+    }
 }
 
 /// [`map`] for CreateChannel and UpdateChannel, the two calls that send a whole channel. A 422's
@@ -39,6 +95,7 @@ where
 /// `ElementPath: ErrorMessage` is appended. AWS's text may quote the offending value, and for
 /// the destination that value is the stream key: it is replaced by its masked form.
 pub(crate) fn map_channel<E>(
+    endpoint: &Endpoint,
     call: &'static str,
     err: SdkError<E, HttpResponse>,
     unprocessable: fn(&E) -> Option<&UnprocessableEntityException>,
@@ -63,7 +120,8 @@ where
                 .collect()
         })
         .unwrap_or_default();
-    let mut error = map(call, err);
+    let answered = err.raw_response().is_some();
+    let mut error = endpoint.name(answered, map(call, err));
     if !details.is_empty() {
         error.message = format!("{} ({})", error.message, details.join("; "));
     }
@@ -146,6 +204,41 @@ mod tests {
         assert_eq!(
             classify(Some(400), "ResourceNotFoundException"),
             ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn no_credentials_is_access_denied_and_an_unanswered_call_names_its_endpoint() {
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let no_creds: SdkError<UnprocessableEntityException, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::other(
+                "the credential provider was not enabled".into(),
+                None,
+            ));
+        let endpoint = Endpoint::resolve(None, "dynamodb", Some("eu-west-1"));
+        let e = endpoint.map("Scan", no_creds);
+        assert_eq!(e.kind, ErrorKind::AccessDenied);
+        assert!(e.message.starts_with("no AWS credentials"), "{}", e.message);
+        assert!(!e.message.contains("reached"), "{}", e.message);
+        let refused: SdkError<UnprocessableEntityException, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::io("Connection refused".into()));
+        let e = endpoint.map("Scan", refused);
+        assert_eq!(e.kind, ErrorKind::Unavailable);
+        assert!(
+            e.message
+                .contains("https://dynamodb.eu-west-1.amazonaws.com could not be reached"),
+            "{}",
+            e.message
+        );
+        let timed_out: SdkError<UnprocessableEntityException, HttpResponse> =
+            SdkError::timeout_error("operation timeout");
+        let e = Endpoint::resolve(Some("http://127.0.0.1:4566"), "medialive", None)
+            .map("ListChannels", timed_out);
+        assert_eq!(e.kind, ErrorKind::Timeout);
+        assert!(
+            e.message.contains("no answer from http://127.0.0.1:4566"),
+            "{}",
+            e.message
         );
     }
 

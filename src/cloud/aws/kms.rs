@@ -1,7 +1,7 @@
 //! KMS through the SDK. The plaintext goes out in exactly one request (Encrypt) and comes back in
 //! one answer (Decrypt); neither is ever put into an error: KMS's errors carry codes and ARNs.
 
-use super::errors::map;
+use super::errors::Endpoint;
 use crate::cloud::{CloudError, ErrorKind, KeyContext, KeyInfo, KeyVault};
 use crate::domain::{SealedKey, StreamKey};
 use async_trait::async_trait;
@@ -11,11 +11,12 @@ use std::collections::HashMap;
 
 pub struct SdkKeyVault {
     client: Client,
+    endpoint: Endpoint,
 }
 
 impl SdkKeyVault {
-    pub fn new(client: Client) -> Self {
-        Self { client }
+    pub(crate) fn new(client: Client, endpoint: Endpoint) -> Self {
+        Self { client, endpoint }
     }
 }
 
@@ -43,7 +44,7 @@ impl KeyVault for SdkKeyVault {
             .set_encryption_context(Some(context_map(context)))
             .send()
             .await
-            .map_err(|e| map(CALL, e))?;
+            .map_err(|e| self.endpoint.map(CALL, e))?;
         let ciphertext = out
             .ciphertext_blob()
             .map(|b| b.as_ref().to_vec())
@@ -72,7 +73,10 @@ impl KeyVault for SdkKeyVault {
         if !sealed.key_id.is_empty() {
             request = request.key_id(&sealed.key_id);
         }
-        let out = request.send().await.map_err(|e| map(CALL, e))?;
+        let out = request
+            .send()
+            .await
+            .map_err(|e| self.endpoint.map(CALL, e))?;
         let bytes = out
             .plaintext()
             .ok_or_else(|| CloudError::new(CALL, ErrorKind::Other, "KMS returned no plaintext"))?;
@@ -93,7 +97,7 @@ impl KeyVault for SdkKeyVault {
             .key_id(key)
             .send()
             .await
-            .map_err(|e| map("DescribeKey", e))?;
+            .map_err(|e| self.endpoint.map("DescribeKey", e))?;
         let meta = out.key_metadata().ok_or_else(|| {
             CloudError::new(
                 "DescribeKey",

@@ -1,6 +1,6 @@
 //! MediaConnect over the SDK: the flow onair reads, and the outputs of the seed's RTP wiring.
 
-use super::errors::map;
+use super::errors::Endpoint;
 use super::ratelimit::RateLimiter;
 use crate::cloud::{
     AddFlowOutputRequest, CloudError, ErrorKind, Flow, FlowOutput, FlowSource, FlowStatus,
@@ -12,13 +12,27 @@ use aws_sdk_mediaconnect::types::{AddOutputRequest, Output, Protocol};
 use std::sync::Arc;
 
 pub struct SdkMediaConnect {
+    /// For DescribeFlow: the shorter deadline.
     client: Client,
+    /// For adding and removing outputs: the longer deadline.
+    writes: Client,
     limiter: Arc<RateLimiter>,
+    endpoint: Endpoint,
 }
 
 impl SdkMediaConnect {
-    pub fn new(client: Client, limiter: Arc<RateLimiter>) -> Self {
-        Self { client, limiter }
+    pub(crate) fn new(
+        client: Client,
+        writes: Client,
+        limiter: Arc<RateLimiter>,
+        endpoint: Endpoint,
+    ) -> Self {
+        Self {
+            client,
+            writes,
+            limiter,
+            endpoint,
+        }
     }
 }
 
@@ -46,7 +60,7 @@ impl MediaConnect for SdkMediaConnect {
             .flow_arn(flow_arn)
             .send()
             .await
-            .map_err(|e| map("DescribeFlow", e))?;
+            .map_err(|e| self.endpoint.map("DescribeFlow", e))?;
         let flow = out.flow().ok_or_else(|| {
             CloudError::new(
                 "DescribeFlow",
@@ -98,13 +112,13 @@ impl MediaConnect for SdkMediaConnect {
             .description(&output.description)
             .build();
         let out = self
-            .client
+            .writes
             .add_flow_outputs()
             .flow_arn(flow_arn)
             .outputs(request)
             .send()
             .await
-            .map_err(|e| map("AddFlowOutputs", e))?;
+            .map_err(|e| self.endpoint.map("AddFlowOutputs", e))?;
         out.outputs()
             .iter()
             .find(|o| o.name() == Some(output.name.as_str()))
@@ -121,13 +135,13 @@ impl MediaConnect for SdkMediaConnect {
 
     async fn remove_flow_output(&self, flow_arn: &str, output_arn: &str) -> Result<(), CloudError> {
         self.limiter.acquire().await;
-        self.client
+        self.writes
             .remove_flow_output()
             .flow_arn(flow_arn)
             .output_arn(output_arn)
             .send()
             .await
-            .map_err(|e| map("RemoveFlowOutput", e))?;
+            .map_err(|e| self.endpoint.map("RemoveFlowOutput", e))?;
         Ok(())
     }
 }

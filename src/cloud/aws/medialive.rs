@@ -3,7 +3,7 @@
 use super::channel_request::{
     destination, encoder_settings, input_attachment, input_specification,
 };
-use super::errors::{map, map_channel};
+use super::errors::{Endpoint, map_channel};
 use super::ratelimit::RateLimiter;
 use crate::cloud::{
     Alert, BatchFailure, BatchResult, Channel, ChannelState, CloudError, CreateChannelRequest,
@@ -23,13 +23,34 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct SdkMediaLive {
+    /// For describes and lists: the shorter deadline.
     client: Client,
+    /// For creates, starts, stops, updates and deletes: the longer deadline.
+    writes: Client,
     limiter: Arc<RateLimiter>,
+    endpoint: Endpoint,
 }
 
 impl SdkMediaLive {
+    /// One client for every call (the request-shape tests use this).
     pub fn new(client: Client, limiter: Arc<RateLimiter>) -> Self {
-        Self { client, limiter }
+        let region = client.config().region().map(|r| r.to_string());
+        let endpoint = Endpoint::resolve(None, "medialive", region.as_deref());
+        Self::split(client.clone(), client, limiter, endpoint)
+    }
+
+    pub(crate) fn split(
+        client: Client,
+        writes: Client,
+        limiter: Arc<RateLimiter>,
+        endpoint: Endpoint,
+    ) -> Self {
+        Self {
+            client,
+            writes,
+            limiter,
+            endpoint,
+        }
     }
 }
 
@@ -167,7 +188,7 @@ impl MediaLive for SdkMediaLive {
     async fn create_input(&self, req: CreateInputRequest) -> Result<Input, CloudError> {
         self.limiter.acquire().await;
         let mut call = self
-            .client
+            .writes
             .create_input()
             .name(&req.name)
             .request_id(&req.request_id)
@@ -187,7 +208,10 @@ impl MediaLive for SdkMediaLive {
         if let Some(role) = &req.role_arn {
             call = call.role_arn(role);
         }
-        let out = call.send().await.map_err(|e| map("CreateInput", e))?;
+        let out = call
+            .send()
+            .await
+            .map_err(|e| self.endpoint.map("CreateInput", e))?;
         let input = out.input().ok_or_else(|| {
             CloudError::new("CreateInput", ErrorKind::Other, "the answer has no input")
         })?;
@@ -202,7 +226,7 @@ impl MediaLive for SdkMediaLive {
             .input_id(input_id)
             .send()
             .await
-            .map_err(|e| map("DescribeInput", e))?;
+            .map_err(|e| self.endpoint.map("DescribeInput", e))?;
         input_from!("DescribeInput", &out)
     }
 
@@ -217,7 +241,7 @@ impl MediaLive for SdkMediaLive {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| map("ListInputs", e))?;
+                .map_err(|e| self.endpoint.map("ListInputs", e))?;
             for i in out.inputs() {
                 inputs.push(input_from!("ListInputs", i)?);
             }
@@ -230,12 +254,12 @@ impl MediaLive for SdkMediaLive {
 
     async fn delete_input(&self, input_id: &str) -> Result<(), CloudError> {
         self.limiter.acquire().await;
-        self.client
+        self.writes
             .delete_input()
             .input_id(input_id)
             .send()
             .await
-            .map_err(|e| map("DeleteInput", e))?;
+            .map_err(|e| self.endpoint.map("DeleteInput", e))?;
         Ok(())
     }
 
@@ -243,7 +267,7 @@ impl MediaLive for SdkMediaLive {
         self.limiter.acquire().await;
         let config = &req.config;
         let out = self
-            .client
+            .writes
             .create_channel()
             .name(&config.name)
             .request_id(&req.request_id)
@@ -258,6 +282,7 @@ impl MediaLive for SdkMediaLive {
             .await
             .map_err(|e| {
                 map_channel(
+                    &self.endpoint,
                     "CreateChannel",
                     e,
                     create_unprocessable,
@@ -282,7 +307,7 @@ impl MediaLive for SdkMediaLive {
             .channel_id(channel_id)
             .send()
             .await
-            .map_err(|e| map("DescribeChannel", e))?;
+            .map_err(|e| self.endpoint.map("DescribeChannel", e))?;
         channel_from!("DescribeChannel", &out)
     }
 
@@ -297,7 +322,7 @@ impl MediaLive for SdkMediaLive {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| map("ListChannels", e))?;
+                .map_err(|e| self.endpoint.map("ListChannels", e))?;
             for c in out.channels() {
                 channels.push(channel_from!("ListChannels", c)?);
             }
@@ -311,24 +336,24 @@ impl MediaLive for SdkMediaLive {
     async fn start_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
         self.limiter.acquire().await;
         let out = self
-            .client
+            .writes
             .start_channel()
             .channel_id(channel_id)
             .send()
             .await
-            .map_err(|e| map("StartChannel", e))?;
+            .map_err(|e| self.endpoint.map("StartChannel", e))?;
         channel_from!("StartChannel", &out)
     }
 
     async fn stop_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
         self.limiter.acquire().await;
         let out = self
-            .client
+            .writes
             .stop_channel()
             .channel_id(channel_id)
             .send()
             .await
-            .map_err(|e| map("StopChannel", e))?;
+            .map_err(|e| self.endpoint.map("StopChannel", e))?;
         channel_from!("StopChannel", &out)
     }
 
@@ -337,7 +362,7 @@ impl MediaLive for SdkMediaLive {
         let config = &req.config;
         // UpdateChannel replaces the configuration whole: send all of it.
         let out = self
-            .client
+            .writes
             .update_channel()
             .channel_id(&req.channel_id)
             .name(&config.name)
@@ -350,6 +375,7 @@ impl MediaLive for SdkMediaLive {
             .await
             .map_err(|e| {
                 map_channel(
+                    &self.endpoint,
                     "UpdateChannel",
                     e,
                     update_unprocessable,
@@ -369,24 +395,24 @@ impl MediaLive for SdkMediaLive {
     async fn delete_channel(&self, channel_id: &str) -> Result<Channel, CloudError> {
         self.limiter.acquire().await;
         let out = self
-            .client
+            .writes
             .delete_channel()
             .channel_id(channel_id)
             .send()
             .await
-            .map_err(|e| map("DeleteChannel", e))?;
+            .map_err(|e| self.endpoint.map("DeleteChannel", e))?;
         channel_from!("DeleteChannel", &out)
     }
 
     async fn batch_start(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError> {
         self.limiter.acquire().await;
         let out = self
-            .client
+            .writes
             .batch_start()
             .set_channel_ids(Some(channel_ids.to_vec()))
             .send()
             .await
-            .map_err(|e| map("BatchStart", e))?;
+            .map_err(|e| self.endpoint.map("BatchStart", e))?;
         Ok(batch_result!(out))
     }
 
@@ -403,7 +429,7 @@ impl MediaLive for SdkMediaLive {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| map("ListAlerts", e))?;
+                .map_err(|e| self.endpoint.map("ListAlerts", e))?;
             for a in out.alerts() {
                 alerts.push(Alert {
                     alert_type: a.alert_type().unwrap_or_default().to_string(),
@@ -423,12 +449,12 @@ impl MediaLive for SdkMediaLive {
     async fn batch_stop(&self, channel_ids: &[String]) -> Result<BatchResult, CloudError> {
         self.limiter.acquire().await;
         let out = self
-            .client
+            .writes
             .batch_stop()
             .set_channel_ids(Some(channel_ids.to_vec()))
             .send()
             .await
-            .map_err(|e| map("BatchStop", e))?;
+            .map_err(|e| self.endpoint.map("BatchStop", e))?;
         Ok(batch_result!(out))
     }
 
@@ -444,13 +470,13 @@ impl MediaLive for SdkMediaLive {
             .map(|cidr| InputWhitelistRuleCidr::builder().cidr(cidr).build())
             .collect();
         let out = self
-            .client
+            .writes
             .create_input_security_group()
             .set_whitelist_rules(Some(rules))
             .set_tags(Some(req.tags.into_iter().collect()))
             .send()
             .await
-            .map_err(|e| map(CALL, e))?;
+            .map_err(|e| self.endpoint.map(CALL, e))?;
         let group = out.security_group().ok_or_else(|| {
             CloudError::new(CALL, ErrorKind::Other, "the answer has no security group")
         })?;
@@ -468,7 +494,7 @@ impl MediaLive for SdkMediaLive {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| map("ListInputSecurityGroups", e))?;
+                .map_err(|e| self.endpoint.map("ListInputSecurityGroups", e))?;
             groups.extend(out.input_security_groups().iter().map(security_group_from));
             token = out.next_token().map(str::to_string);
             if token.is_none() {
@@ -479,12 +505,12 @@ impl MediaLive for SdkMediaLive {
 
     async fn delete_input_security_group(&self, group_id: &str) -> Result<(), CloudError> {
         self.limiter.acquire().await;
-        self.client
+        self.writes
             .delete_input_security_group()
             .input_security_group_id(group_id)
             .send()
             .await
-            .map_err(|e| map("DeleteInputSecurityGroup", e))?;
+            .map_err(|e| self.endpoint.map("DeleteInputSecurityGroup", e))?;
         Ok(())
     }
 
@@ -512,7 +538,7 @@ impl MediaLive for SdkMediaLive {
             {
                 return Ok(None);
             }
-            Err(e) => return Err(map(CALL, e)),
+            Err(e) => return Err(self.endpoint.map(CALL, e)),
         };
         // Thumbnails switched off answer `{"ThumbnailDetails": []}`.
         let Some(thumbnail) = out

@@ -2,7 +2,7 @@
 //! the table exists with point-in-time recovery, and whether the MediaLive role exists and may be
 //! passed by these credentials (the `iam:PassRole` the seed learned about the hard way).
 
-use super::errors::map;
+use super::errors::Endpoint;
 use crate::cloud::CloudError;
 
 /// The account and principal behind the credentials.
@@ -12,11 +12,12 @@ pub struct Identity {
 }
 
 pub async fn identity(config: &aws_config::SdkConfig) -> Result<Identity, CloudError> {
+    let endpoint = Endpoint::of(config, "sts");
     let out = aws_sdk_sts::Client::new(config)
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| map("GetCallerIdentity", e))?;
+        .map_err(|e| endpoint.map("GetCallerIdentity", e))?;
     Ok(Identity {
         account: out.account().unwrap_or_default().to_string(),
         arn: out.arn().unwrap_or_default().to_string(),
@@ -29,10 +30,11 @@ pub async fn table_pitr(
     table: &str,
 ) -> Result<Option<bool>, CloudError> {
     let client = aws_sdk_dynamodb::Client::new(config);
+    let endpoint = Endpoint::of(config, "dynamodb");
     match client.describe_table().table_name(table).send().await {
         Ok(_) => {}
         Err(e) => {
-            let e = map("DescribeTable", e);
+            let e = endpoint.map("DescribeTable", e);
             return if e.is_not_found() { Ok(None) } else { Err(e) };
         }
     }
@@ -41,7 +43,7 @@ pub async fn table_pitr(
         .table_name(table)
         .send()
         .await
-        .map_err(|e| map("DescribeContinuousBackups", e))?;
+        .map_err(|e| endpoint.map("DescribeContinuousBackups", e))?;
     let on = backups
         .continuous_backups_description()
         .and_then(|d| d.point_in_time_recovery_description())
@@ -57,11 +59,12 @@ pub async fn role_passable(
     caller: &str,
 ) -> Result<(bool, Option<bool>), CloudError> {
     let iam = aws_sdk_iam::Client::new(config);
+    let endpoint = Endpoint::of(config, "iam");
     let role_name = role_arn.rsplit('/').next().unwrap_or(role_arn);
     let exists = match iam.get_role().role_name(role_name).send().await {
         Ok(_) => true,
         Err(e) => {
-            let e = map("GetRole", e);
+            let e = endpoint.map("GetRole", e);
             if e.is_not_found() {
                 false
             } else {

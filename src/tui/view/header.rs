@@ -112,7 +112,15 @@ fn freshness<'a>(state: &AppState, theme: &Theme) -> Vec<Span<'a>> {
         return vec![Span::styled(text, theme.header.patch(theme.error))];
     }
     match state.data_age() {
-        None => vec![Span::styled("no data yet", theme.header.patch(theme.warn))],
+        // The first answer hasn't come: say how long onair has been waiting for it (every AWS
+        // call has a deadline, so this ends in data or in an error naming the endpoint).
+        None => vec![Span::styled(
+            format!(
+                "waiting for AWS ({})",
+                age((state.now - state.started_at).whole_seconds().max(0))
+            ),
+            theme.header.patch(theme.warn),
+        )],
         // Older than two refresh intervals: the screen may no longer be the truth.
         Some(s) if state.is_stale() => vec![Span::styled(
             format!("stale · data {} old", age(s)),
