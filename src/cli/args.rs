@@ -109,14 +109,13 @@ pub struct AddArgs {
     /// RTMP(S) ingest URL (default: the platform's; required for linkedin and custom).
     #[arg(long, value_name = "U")]
     pub url: Option<String>,
-    /// Stream key (prefer ONAIR_STREAM_KEY: a flag shows in the process list).
-    #[arg(
-        long,
-        value_name = "K",
-        env = "ONAIR_STREAM_KEY",
-        hide_env_values = true
-    )]
-    pub key: String,
+    /// Stream key. A flag shows in the process list: prefer --key-file, or ONAIR_STREAM_KEY,
+    /// which add reads when neither --key nor --key-file is given.
+    #[arg(long, value_name = "K", conflicts_with = "key_file")]
+    pub key: Option<String>,
+    /// Read the stream key from FILE's first line (`-`: standard input).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<std::path::PathBuf>,
     /// 720p30, 1080p30, 1080p60 or a preset from presets.toml.
     #[arg(long, value_name = "P", default_value = "1080p30")]
     pub preset: String,
@@ -147,14 +146,17 @@ pub struct EditArgs {
     pub platform: Option<String>,
     #[arg(long, value_name = "U")]
     pub url: Option<String>,
-    /// New stream key (prefer ONAIR_STREAM_KEY).
-    #[arg(
-        long,
-        value_name = "K",
-        env = "ONAIR_STREAM_KEY",
-        hide_env_values = true
-    )]
+    /// New stream key. A flag shows in the process list: prefer --key-file or --key-from-env.
+    /// Without one of the three the key is left as it is.
+    #[arg(long, value_name = "K", conflicts_with_all = ["key_file", "key_from_env"])]
     pub key: Option<String>,
+    /// Read the new stream key from FILE's first line (`-`: standard input).
+    #[arg(long, value_name = "FILE", conflicts_with = "key_from_env")]
+    pub key_file: Option<std::path::PathBuf>,
+    /// Take the new stream key from ONAIR_STREAM_KEY (edit never reads it unasked, so a key
+    /// left in the environment by an add can't move onto another destination).
+    #[arg(long)]
+    pub key_from_env: bool,
     #[arg(long, value_name = "P")]
     pub preset: Option<String>,
     /// Apply to a live destination by restarting its channel.

@@ -70,6 +70,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
         region: settings.region.clone(),
         profile: settings.profile.clone(),
         table,
+        timeouts: settings.aws_timeouts,
     })
     .await;
     if backend.region.is_none() {
@@ -227,7 +228,12 @@ pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
         name: args.name,
         platform: args.platform,
         url: args.url.unwrap_or_default(),
-        stream_key: StreamKey::new(args.key).into(),
+        stream_key: StreamKey::new(super::key_source::for_add(
+            args.key,
+            args.key_file.as_deref(),
+            |k| std::env::var(k).ok(),
+        )?)
+        .into(),
         preset: args.preset,
     };
     let valid = draft
@@ -441,6 +447,7 @@ pub async fn init(settings: &Settings) -> Result<(), CliError> {
         region: settings.region.clone(),
         profile: settings.profile.clone(),
         table: table.clone(),
+        timeouts: settings.aws_timeouts,
     })
     .await;
     let created = aws::init_table(&backend.sdk_config, &table).await?;
@@ -538,6 +545,20 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
 
 pub async fn edit(settings: &Settings, args: super::args::EditArgs) -> Result<(), CliError> {
     refuse_if_readonly(settings, "edit")?;
+    let env = |k: &str| std::env::var(k).ok();
+    if super::key_source::ignored_by_edit(
+        &args.key,
+        args.key_file.as_deref(),
+        args.key_from_env,
+        env,
+    ) {
+        eprintln!(
+            "onair: note: {} is set and not used: the key stays as it is (--key-from-env takes it)",
+            super::key_source::ENV
+        );
+    }
+    let new_key =
+        super::key_source::for_edit(args.key, args.key_file.as_deref(), args.key_from_env, env)?;
     let mut aws = connect(settings, true).await?;
     aws.engine.load().await?;
     let id = aws.engine.resolve(&args.target)?;
@@ -560,8 +581,7 @@ pub async fn edit(settings: &Settings, args: super::args::EditArgs) -> Result<()
             }
         }),
         // Kept as the record holds it (perhaps sealed): keeping a key needs no clear text.
-        stream_key: args
-            .key
+        stream_key: new_key
             .map(|k| StreamKey::new(k).into())
             .unwrap_or_else(|| current.stream_key.clone()),
         preset: args.preset.unwrap_or_else(|| current.preset.clone()),
