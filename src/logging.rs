@@ -59,3 +59,33 @@ pub fn init(level: Option<&str>) -> Result<PathBuf, String> {
         .map_err(|e| e.to_string())?;
     Ok(path)
 }
+
+/// A panic's message: its payload when it is text (`panic!("…")`, `expect`), else a placeholder.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_string()
+    }
+}
+
+/// Keeps stream keys out of core dumps: the process is marked not dumpable (no core file, and
+/// no ptrace attach by other processes of the same user) and its core size limit is zero. A
+/// failure is logged, not fatal: onair still runs on a kernel that refuses.
+pub fn forbid_core_dumps() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+    {
+        tracing::warn!("could not mark the process not dumpable: {e}");
+    }
+    let zero = rustix::process::Rlimit {
+        current: Some(0),
+        maximum: Some(0),
+    };
+    if let Err(e) = rustix::process::setrlimit(rustix::process::Resource::Core, zero) {
+        tracing::warn!("could not set the core size limit to 0: {e}");
+    }
+}

@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("onair: {e}");
     }
+    // Before anything holds a stream key.
+    onair::logging::forbid_core_dumps();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -61,7 +61,33 @@ impl Engine {
         });
     }
 
+    /// Runs the plan's steps. A panic in one (a bug) ends the run as a failure of that
+    /// operation — logged, and on the row as its error — instead of killing the task silently
+    /// and leaving the row busy for ever.
     pub(crate) async fn execute(&self, cancel: &Cancel, run: Run) -> Result<(), Ended> {
+        use futures::FutureExt;
+        let op = run.op;
+        match std::panic::AssertUnwindSafe(self.execute_steps(cancel, run))
+            .catch_unwind()
+            .await
+        {
+            Ok(result) => result,
+            Err(panic) => {
+                let what = crate::logging::panic_text(panic.as_ref());
+                tracing::error!(op = op.verb(), "a {} panicked: {what}", op.verb());
+                Err(Ended::Failed(StepFailure {
+                    step: "onair itself".into(),
+                    error: CloudError::new(
+                        "onair",
+                        ErrorKind::Other,
+                        format!("internal error (a bug, please report it): {what}"),
+                    ),
+                }))
+            }
+        }
+    }
+
+    async fn execute_steps(&self, cancel: &Cancel, run: Run) -> Result<(), Ended> {
         let Run {
             id,
             op,

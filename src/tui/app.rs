@@ -57,7 +57,13 @@ pub async fn run(
     events: UnboundedReceiver<EngineEvent>,
     options: TuiOptions,
 ) -> color_eyre::Result<()> {
-    let mut term = terminal::init();
+    let mut term = match terminal::init() {
+        Ok(term) => term,
+        Err(e) => {
+            terminal::restore();
+            return Err(e.into());
+        }
+    };
     let result = run_loop(&mut term, engine, events, options).await;
     terminal::restore();
     result
@@ -90,10 +96,14 @@ async fn run_loop(
     let refresh_loop = engine.spawn_refresh_loop();
 
     let mut keys = EventStream::new();
-    // SIGHUP is what an SSH drop sends; SIGTERM is a service manager's stop. Both end the loop the
-    // normal way, so the terminal is restored and the log says why.
+    // SIGHUP is what an SSH drop sends; SIGTERM is a service manager's stop; SIGINT and SIGQUIT
+    // come from `kill` (in raw mode Ctrl-C and Ctrl-\ are keys, not signals). Each ends the loop
+    // the normal way, so the terminal is restored and the log says why (and SIGQUIT dumps no
+    // core, which would hold stream keys).
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut events_open = true;
@@ -156,6 +166,14 @@ async fn run_loop(
             }
             _ = terminate.recv() => {
                 tracing::warn!("SIGTERM: leaving");
+                break;
+            }
+            _ = interrupt.recv() => {
+                tracing::warn!("SIGINT: leaving");
+                break;
+            }
+            _ = quit.recv() => {
+                tracing::warn!("SIGQUIT: leaving");
                 break;
             }
             _ = tick.tick() => {

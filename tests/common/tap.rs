@@ -24,6 +24,8 @@ pub enum Action {
     KillBefore,
     /// The process dies just after the call: AWS did it, nobody heard the answer.
     KillAfter,
+    /// A bug: the task making the call panics instead.
+    Panic,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +49,7 @@ enum Gate {
     Pass,
     Dead,
     DieAfter,
+    Panic,
 }
 
 pub struct Tap {
@@ -146,6 +149,7 @@ impl Tap {
                 s.dead = true;
                 Gate::DieAfter
             }
+            Action::Panic => Gate::Panic,
         }
     }
 
@@ -161,6 +165,7 @@ impl Tap {
                 let _ = f.await;
                 std::future::pending().await
             }
+            Gate::Panic => panic!("a bug injected at {call}"),
         }
     }
 }

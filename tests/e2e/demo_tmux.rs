@@ -128,8 +128,10 @@ fn a_bad_form_names_the_field_and_creates_nothing() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal_and_exit_cleanly() {
-    for signal in ["-TERM", "-HUP"] {
+fn every_signal_that_ends_it_restores_the_terminal_and_exits_cleanly() {
+    // SIGINT and SIGQUIT from `kill` (in raw mode Ctrl-C is a key, not a signal) used to leave
+    // the terminal in the alternate screen, raw, cursor hidden; SIGQUIT also dumped core.
+    for signal in ["-TERM", "-HUP", "-INT", "-QUIT"] {
         let (t, _state) = demo(&format!("signal{signal}"));
         t.wait_text("No destinations yet", WAIT);
         let status = std::process::Command::new("kill")
@@ -145,4 +147,19 @@ fn sigterm_and_sighup_restore_the_terminal_and_exit_cleanly() {
             "{signal}: the TUI is still drawn:\n{after}"
         );
     }
+}
+
+#[test]
+fn the_control_room_dumps_no_core_that_could_hold_stream_keys() {
+    let (t, _state) = demo("no-core");
+    t.wait_text("No destinations yet", WAIT);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", t.pid())).expect("limits");
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .expect("a core size line");
+    let numbers: Vec<&str> = core.split_whitespace().skip(4).take(2).collect();
+    // The other half, PR_SET_DUMPABLE 0, can't be read from outside as root; the limit can.
+    assert_eq!(numbers, ["0", "0"], "{core}");
+    t.keys(&["q"]);
 }

@@ -386,3 +386,42 @@ async fn read_only_mode_refuses_every_change_and_reconciles_nothing() {
     );
     let _ = ChannelState::Idle;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_an_operation_is_an_error_on_its_row_and_the_engine_goes_on() {
+    let rig = Rig::new();
+    let tap = crate::common::tap::Tap::new(Arc::clone(&rig.sim));
+    let (engine, mut events) = Engine::new(
+        tap.cloud(),
+        Arc::new(Catalog::builtin()),
+        EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN),
+        Clock::starting_at(rig.sim.now()),
+    );
+    let a = engine.add(draft("A", "twitch", 0)).unwrap();
+    let b = engine.add(draft("B", "youtube", 1)).unwrap();
+    engine.settle().await;
+    tap.arm("StartChannel", 1, crate::common::tap::Action::Panic);
+    engine.start(a).unwrap();
+    engine.settle().await;
+    let failed = engine.record(a).unwrap();
+    assert_eq!(failed.status, Status::Error);
+    let error = failed.last_error.unwrap_or_default();
+    assert!(
+        error.contains("internal error") && error.contains("StartChannel"),
+        "{error}"
+    );
+    let mut finished = None;
+    while let Ok(event) = events.try_recv() {
+        if let EngineEvent::Finished { id, result, .. } = event
+            && id == a
+        {
+            finished = Some(result);
+        }
+    }
+    assert!(matches!(finished, Some(Err(_))), "{finished:?}");
+    // The destination is free again and the engine still works.
+    assert_eq!(engine.in_flight(a), None);
+    engine.start(b).unwrap();
+    engine.settle().await;
+    assert_eq!(engine.record(b).unwrap().status, Status::Running);
+}
