@@ -17,7 +17,7 @@ use crate::domain::naming::{
     NAME_PREFIX, TAG_DESTINATION_ID, TAG_MANAGED, TAG_TABLE, output_owner,
 };
 use crate::domain::{Destination, DestinationId, Status, Wiring};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// AWS resources of this table that no item owns, records whose resources vanished, and the
 /// onair-looking resources left alone because they aren't provably this table's.
@@ -161,6 +161,41 @@ fn output_owner_of(table: &str, output: &FlowOutput) -> Owner {
     )
 }
 
+/// Who owns what in this table, read after AWS was listed: the one judge of "orphan", for the
+/// look and again for the delete.
+struct Ownership {
+    /// Every item's destination id (lower case), readable or not.
+    owners: HashSet<String>,
+    /// Readable records with no operation under way (idle, running, parked): destination id →
+    /// the channel and input they name.
+    settled: HashMap<String, (Option<String>, Option<String>)>,
+}
+
+impl Ownership {
+    /// Whether a resource of `kind` whose owner is `owner` is an orphan: this table's, and
+    /// either its destination id names no item, or (channels and inputs) the item is a settled,
+    /// readable record that names another one — the duplicate a lost answer left, which that
+    /// record proves isn't its own. An item that can't be read, or is mid-operation, proves
+    /// nothing of the sort: its resources are left.
+    fn orphan(&self, kind: ResourceKind, id: &str, owner: &Owner) -> bool {
+        let Owner::Ours(destination) = owner else {
+            return false;
+        };
+        if !self.owners.contains(destination) {
+            return true;
+        }
+        let named = self
+            .settled
+            .get(destination)
+            .and_then(|(channel, input)| match kind {
+                ResourceKind::Channel => channel.as_deref(),
+                ResourceKind::Input => input.as_deref(),
+                ResourceKind::FlowOutput | ResourceKind::SecurityGroup => None,
+            });
+        named.is_some_and(|named| named != id)
+    }
+}
+
 impl Engine {
     /// Looks for orphans in the background; the answer arrives as [`EngineEvent::Orphans`].
     pub fn scan_orphans(&self) {
@@ -199,6 +234,27 @@ impl Engine {
         Ok(ids.into_iter().map(|id| id.to_ascii_lowercase()).collect())
     }
 
+    /// Reads the table (records, then every item's id) and says who owns what.
+    async fn ownership(&self) -> Result<(Vec<Destination>, Ownership), CloudError> {
+        let records = self.load().await?;
+        let owners = self.owner_ids().await?;
+        let settled = records
+            .iter()
+            .filter(|r| self.inner.in_flight.get(r.id()).is_none())
+            .filter(|r| matches!(r.status, Status::Idle | Status::Running | Status::Parked))
+            .map(|r| {
+                (
+                    r.id().to_string(),
+                    (
+                        r.media_live_channel_id.clone(),
+                        r.media_live_input_id.clone(),
+                    ),
+                )
+            })
+            .collect();
+        Ok((records, Ownership { owners, settled }))
+    }
+
     /// Resources of this table whose destination id names no item in it, flow outputs whose
     /// MediaLive input is gone, records whose resources vanished, and (listed apart, never
     /// deleted) the onair-looking resources that are not this table's.
@@ -229,8 +285,7 @@ impl Engine {
         } else {
             None
         };
-        let records = self.load().await?;
-        let owners = self.owner_ids().await?;
+        let (records, ownership) = self.ownership().await?;
         // Security groups exist only with the seed's wiring: don't ask for them otherwise.
         let groups = match groups {
             Some(groups) => groups,
@@ -251,7 +306,7 @@ impl Engine {
         };
         // Ours and owned by no item: the one test every kind of resource passes to be an orphan.
         let mut unowned = |kind: ResourceKind, id: &str, name: &str, owner: Owner| match owner {
-            Owner::Ours(destination) => !owners.contains(&destination),
+            Owner::Ours(_) => ownership.orphan(kind, id, &owner),
             Owner::NotOurs(reason) => {
                 not_ours(kind, id, name, reason);
                 false
@@ -363,12 +418,6 @@ impl Engine {
         Ok(orphans)
     }
 
-    /// Whether `gc` may delete a resource with these tags: this table's, and its destination id
-    /// names no item now. Checked again at the delete, whoever made the list.
-    fn deletable(&self, owner: Owner, owners: &HashSet<String>) -> bool {
-        matches!(owner, Owner::Ours(destination) if !owners.contains(&destination))
-    }
-
     /// Removes orphaned resources in the order AWS allows: stop running channels, delete the
     /// channels, then the inputs (which takes their flow outputs with them), then flow outputs
     /// left without an input, then security groups (free once their inputs are gone). Drifted
@@ -382,37 +431,49 @@ impl Engine {
         let table = config.table.as_str();
         // Whoever made the list, and however long ago: only this table's resources whose
         // destination id names no item *now* are removed (an item may have appeared since).
-        let owners = self.owner_ids().await?;
+        let (_, ownership) = self.ownership().await?;
         let mut left = Vec::new();
-        let mut keep = |kind: &str, id: &str, owner: Owner| {
-            let ok = self.deletable(owner, &owners);
+        let mut keep = |kind: ResourceKind, id: &str, owner: Owner| {
+            let ok = ownership.orphan(kind, id, &owner);
             if !ok {
-                left.push(format!("{kind} {id}"));
+                left.push(format!("{} {id}", kind.as_str()));
             }
             ok
         };
         let channels: Vec<&Channel> = orphans
             .channels
             .iter()
-            .filter(|c| keep("channel", &c.id, owner_of(table, &c.name, &c.tags)))
+            .filter(|c| {
+                let owner = owner_of(table, &c.name, &c.tags);
+                keep(ResourceKind::Channel, &c.id, owner)
+            })
             .collect();
         let inputs: Vec<&Input> = orphans
             .inputs
             .iter()
-            .filter(|i| keep("input", &i.id, owner_of(table, &i.name, &i.tags)))
+            .filter(|i| {
+                keep(
+                    ResourceKind::Input,
+                    &i.id,
+                    owner_of(table, &i.name, &i.tags),
+                )
+            })
             .collect();
         let outputs: Vec<&FlowOutput> = orphans
             .flow_outputs
             .iter()
             .filter(|o| {
                 o.medialive_input_arn.is_some()
-                    || keep("flow output", &o.name, output_owner_of(table, o))
+                    || keep(ResourceKind::FlowOutput, &o.name, output_owner_of(table, o))
             })
             .collect();
         let groups: Vec<&InputSecurityGroup> = orphans
             .security_groups
             .iter()
-            .filter(|g| keep("input security group", &g.id, owner_of(table, "", &g.tags)))
+            .filter(|g| {
+                let owner = owner_of(table, "", &g.tags);
+                keep(ResourceKind::SecurityGroup, &g.id, owner)
+            })
             .collect();
         for what in &left {
             self.log(

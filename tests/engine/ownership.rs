@@ -226,15 +226,20 @@ async fn a_list_naming_another_tables_resources_still_deletes_none_of_them() {
 /// A channel and an input named and tagged the way an older onair (or the seed's system) made
 /// them: `onair:managed` and a destination id, no `onair:table`.
 async fn legacy_chain(sim: &Arc<Simulator>) -> (String, String) {
-    let ml = sim.cloud().medialive;
     let id = DestinationId::new();
-    let name = resource_name("Legacy", &id);
     let legacy_tags: Tags = [
         (TAG_MANAGED.to_string(), "true".to_string()),
         (TAG_DESTINATION_ID.to_string(), id.to_string()),
     ]
     .into_iter()
     .collect();
+    chain_tagged(sim, &resource_name("Legacy", &id), legacy_tags).await
+}
+
+/// A channel and its input made straight in the account with these tags.
+async fn chain_tagged(sim: &Arc<Simulator>, name: &str, legacy_tags: Tags) -> (String, String) {
+    let ml = sim.cloud().medialive;
+    let name = name.to_string();
     let input = ml
         .create_input(CreateInputRequest {
             name: name.clone(),
@@ -436,4 +441,53 @@ async fn with_the_seeds_wiring_the_other_tables_group_and_push_output_are_left_a
     b.settle().await;
     let r = b.record(theirs).unwrap();
     assert_eq!(r.status, Status::Running, "{:?}", r.last_error);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_duplicate_its_settled_record_doesnt_name_is_an_orphan_but_one_a_failed_add_may_adopt_is_not()
+ {
+    let (sim, clock) = account();
+    let (a, _ea) = onair(&sim, &clock, A, Wiring::Mediaconnect);
+    // A lost answer without idempotency: the record (idle, readable) took another chain, and
+    // this one, tagged for it, is proven not its own.
+    let settled = add(&a, "Settled").await;
+    let name = resource_name("Settled", &settled);
+    let (dup_channel, dup_input) =
+        chain_tagged(&sim, &name, tags(A, &settled).into_iter().collect()).await;
+    // A failed add whose CreateChannel answer was lost: the record names no channel yet, and a
+    // start or reconcile adopts the tagged one, so it is not gc's to take.
+    let mut failed = onair::domain::Destination::new(
+        "Failed".into(),
+        onair::domain::Platform::Youtube,
+        "rtmp://a.rtmp.youtube.com/live2".into(),
+        StreamKey::new("live-KEY-aaaa-1111"),
+        "1080p30".into(),
+        sim.now(),
+    );
+    failed.status = Status::Error;
+    sim.cloud_with_table(A)
+        .store
+        .put_if_absent(&failed)
+        .await
+        .unwrap();
+    let failed_id = failed.id();
+    let (kept_channel, kept_input) = chain_tagged(
+        &sim,
+        &resource_name("Failed", &failed_id),
+        tags(A, &failed_id).into_iter().collect(),
+    )
+    .await;
+
+    let found = a.find_orphans().await.unwrap();
+    let channels: Vec<&str> = found.channels.iter().map(|c| c.id.as_str()).collect();
+    let inputs: Vec<&str> = found.inputs.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(channels, [dup_channel.as_str()], "{found:?}");
+    assert_eq!(inputs, [dup_input.as_str()], "{found:?}");
+    a.delete_orphans(&found).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let left = tagged_with(&sim, A);
+    let mut expected = chain_of(&a, settled);
+    expected.insert(format!("channel {kept_channel}"));
+    expected.insert(format!("input {kept_input}"));
+    assert_eq!(left, expected);
 }
