@@ -215,3 +215,110 @@ async fn gc_delete_of_table_a_leaves_table_bs_chain_an_unreadable_items_and_unta
         "{seen_by_b:#}"
     );
 }
+
+#[tokio::test]
+async fn the_seeds_wiring_of_table_b_names_its_table_and_gc_of_table_a_leaves_its_group_and_output()
+{
+    // Table b builds the seed's way: an input security group (tagged like every resource) and a
+    // flow output onair adds, whose owner only its description can say (MediaConnect shows no
+    // tags for outputs). Moto keeps what AddFlowOutputs sent (patched, see sitecustomize.py).
+    let moto = patched_moto(&[]);
+    let config = sdk_config(&moto);
+    let flow_arn = create_flow(&config).await;
+    let ml = aws_sdk_medialive::Client::new(&config);
+    let mc = aws_sdk_mediaconnect::Client::new(&config);
+    let dir_a = TempDir::new("ownership-rtp-a");
+    let dir_b = TempDir::new("ownership-rtp-b");
+    let config_b = dir_b.path().join("config/onair");
+    std::fs::create_dir_all(&config_b).expect("config dir");
+    std::fs::write(config_b.join("config.toml"), "wiring = \"rtp-push\"\n").expect("config");
+    let a = Table {
+        env: onair_env(&moto, A, &flow_arn, dir_a.path()),
+    };
+    let b = Table {
+        env: onair_env(&moto, B, &flow_arn, dir_b.path()),
+    };
+    a.ok(&["init"]);
+    b.ok(&["init"]);
+    let theirs = b.add("B seed", KEYS[1]);
+    let id = text(&theirs["destinationId"]);
+    let output_arn = text(&theirs["mediaConnectOutputArn"]);
+
+    // The SDK sent the owner in the output's description, and DescribeFlow gives it back.
+    let flow = mc
+        .describe_flow()
+        .flow_arn(&flow_arn)
+        .send()
+        .await
+        .expect("DescribeFlow");
+    let outputs = flow.flow().map(|f| f.outputs()).unwrap_or_default();
+    let output = outputs
+        .iter()
+        .find(|o| o.output_arn() == Some(output_arn.as_str()))
+        .unwrap_or_else(|| panic!("{output_arn} in {outputs:?}"));
+    let description = output.description().unwrap_or_default();
+    assert!(
+        description.contains(&format!("onair:table={B}"))
+            && description.contains(&format!("onair:destination-id={id}")),
+        "{description:?}"
+    );
+    let groups = ml
+        .list_input_security_groups()
+        .send()
+        .await
+        .expect("ListInputSecurityGroups");
+    let [group] = groups.input_security_groups() else {
+        panic!("one group: {groups:?}");
+    };
+    let group_id = group.id().unwrap_or_default().to_string();
+    assert_eq!(
+        group
+            .tags()
+            .and_then(|t| t.get("onair:table"))
+            .map(String::as_str),
+        Some(B)
+    );
+
+    let seen = a.json(&["gc", "--json"]);
+    let left_alone = not_ours(&seen);
+    let table_b = format!("table {B}");
+    for expected in [
+        ("group".to_string(), group_id.clone(), table_b.clone()),
+        ("output".to_string(), output_arn.clone(), table_b.clone()),
+        ("input".to_string(), input_of(&theirs), table_b.clone()),
+    ] {
+        assert!(left_alone.contains(&expected), "{expected:?} in {seen:#}");
+    }
+    for kind in ["channels", "inputs", "flowOutputs", "securityGroups"] {
+        assert_eq!(seen[kind], Value::Array(vec![]), "{kind} in {seen:#}");
+    }
+    a.ok(&["gc", "--delete"]);
+
+    // Checked with the SDK: b's group and output are still there, and b still streams.
+    let groups = ml
+        .list_input_security_groups()
+        .send()
+        .await
+        .expect("ListInputSecurityGroups");
+    assert_eq!(groups.input_security_groups().len(), 1, "{groups:?}");
+    let flow = mc
+        .describe_flow()
+        .flow_arn(&flow_arn)
+        .send()
+        .await
+        .expect("DescribeFlow");
+    assert!(
+        flow.flow()
+            .map(|f| f.outputs())
+            .unwrap_or_default()
+            .iter()
+            .any(|o| o.output_arn() == Some(output_arn.as_str())),
+        "{flow:?}"
+    );
+    let out = b.ok(&["start", "B seed"]);
+    assert!(out.contains("B seed is running"), "{out}");
+}
+
+fn input_of(r: &Value) -> String {
+    text(&r["mediaLiveInputId"])
+}
