@@ -69,7 +69,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     let backend = aws::connect(&AwsOptions {
         region: settings.region.clone(),
         profile: settings.profile.clone(),
-        table,
+        table: table.clone(),
         timeouts: settings.aws_timeouts,
     })
     .await;
@@ -80,6 +80,8 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
         )));
     }
     let mut config = EngineConfig::new(flow_arn, role_arn);
+    // Every resource is tagged with the table, and gc deletes only this table's.
+    config.table = table;
     config.refresh_interval = settings.refresh_interval;
     config.channel_quota = settings.channel_quota;
     config.input_quota = settings.input_quota;
@@ -509,10 +511,15 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
             "flowOutputs": orphans.flow_outputs.iter().map(|o| serde_json::json!({"arn": o.arn, "name": o.name, "mediaLiveInputArn": o.medialive_input_arn})).collect::<Vec<_>>(),
             "securityGroups": orphans.security_groups.iter().map(|g| serde_json::json!({"id": g.id, "arn": g.arn, "allowedCidrs": g.allowed_cidrs})).collect::<Vec<_>>(),
             "drifted": orphans.drifted.iter().map(|(id, why)| serde_json::json!({"destinationId": id.to_string(), "problem": why})).collect::<Vec<_>>(),
+            "table": aws.engine.config().table,
+            "notOurs": orphans.not_ours.iter().map(|n| serde_json::json!({"kind": n.kind.as_str(), "id": n.id, "name": n.name, "reason": n.reason})).collect::<Vec<_>>(),
         });
         println!("{value:#}");
     } else if orphans.is_empty() {
-        println!("no orphans: every onair resource belongs to a record");
+        println!(
+            "no orphans: every resource of table {} belongs to an item",
+            aws.engine.config().table
+        );
     } else {
         for c in &orphans.channels {
             println!("orphan channel  {}  {}  {}", c.id, c.name, c.state.as_aws());
@@ -532,6 +539,12 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
                 "drifted record  {}  {name}: {why} (onair rm removes it)",
                 id.short()
             );
+        }
+    }
+    if !json && !orphans.not_ours.is_empty() {
+        println!("not ours, left alone (gc never deletes these):");
+        for n in &orphans.not_ours {
+            println!("  {n}");
         }
     }
     if delete && orphans.resources() > 0 {

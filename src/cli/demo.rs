@@ -32,6 +32,11 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     let sim = Simulator::new(sim_config, clock.clone());
     let catalog = super::commands::catalog(settings)?;
     let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
+    // The configured table's name is the simulated table's too: the resources show the tag a
+    // real run would give them.
+    if let Some(table) = &settings.table {
+        config.table = table.clone();
+    }
     // The simulator publishes a datapoint a second: refresh often enough to watch it move.
     config.refresh_interval = Duration::from_secs(2);
     config.metric_period = Duration::from_secs(2);
@@ -46,7 +51,8 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     // Demo time runs ~30× fast: park after a demo minute, as a show would after half an hour.
     config.park_after = settings.park_after.map(|d| d.mul_f64(sim_speed));
     config.wiring = settings.wiring;
-    let (engine, events) = Engine::new(sim.cloud(), Arc::new(catalog), config, clock);
+    let cloud = sim.cloud_with_table(&config.table);
+    let (engine, events) = Engine::new(cloud, Arc::new(catalog), config, clock);
 
     if args.sample {
         tokio::spawn(load_sample_show(engine.clone()));

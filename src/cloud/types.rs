@@ -358,6 +358,9 @@ pub struct FlowOutput {
     pub destination: Option<String>,
     pub port: Option<u16>,
     pub protocol: Option<String>,
+    /// What the output's adder wrote; onair's own push outputs name their table and destination
+    /// here (see [`crate::domain::naming::output_description`]), as outputs show no tags.
+    pub description: Option<String>,
 }
 
 impl FlowOutput {

@@ -17,7 +17,7 @@ mod steps;
 mod thumbnail;
 
 pub use events::*;
-pub use orphans::Orphans;
+pub use orphans::{NotOurs, Orphans, ResourceKind};
 pub use reconcile::ReconcileReport;
 pub use steps::PUSH_PROTOCOL;
 use steps::Payload;
@@ -35,6 +35,9 @@ use tokio::sync::mpsc;
 /// Settings the engine needs from the configuration.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
+    /// The DynamoDB table the records live in. Every resource onair creates is tagged with it,
+    /// and `gc` treats as orphans only resources tagged with this table.
+    pub table: String,
     pub flow_arn: String,
     pub medialive_role_arn: String,
     pub refresh_interval: Duration,
@@ -67,6 +70,7 @@ pub struct EngineConfig {
 impl EngineConfig {
     pub fn new(flow_arn: impl Into<String>, medialive_role_arn: impl Into<String>) -> Self {
         Self {
+            table: crate::domain::naming::DEFAULT_TABLE.to_string(),
             flow_arn: flow_arn.into(),
             medialive_role_arn: medialive_role_arn.into(),
             refresh_interval: Duration::from_secs(10),

@@ -1,31 +1,44 @@
-//! Orphans: AWS resources onair made that no record owns, flow outputs whose input is gone, and
-//! records whose resources vanished. `delete_orphans` removes them with the same resource
-//! functions a delete uses (`steps/`), in the order AWS allows.
+//! Orphans: AWS resources of this table that no item in it owns, flow outputs whose input is
+//! gone, and records whose resources vanished. `delete_orphans` removes them with the same
+//! resource functions a delete uses (`steps/`), in the order AWS allows.
+//!
+//! Ownership is proven, not guessed: a resource is this onair's only when it carries
+//! `onair:table=<this table>` (a tag; for the push outputs of the seed's wiring, which MediaConnect
+//! shows no tags for, the output's description), and an orphan only when its
+//! `onair:destination-id` names no item in the table — readable or not. onair-looking resources
+//! of another table, or without the table tag (an older onair's, the seed's), are listed as not
+//! ours and never deleted.
 
 use super::{Engine, EngineEvent, Level};
 use crate::cloud::{
-    Channel, ChannelState, CloudError, FlowOutput, Input, InputSecurityGroup, InputState,
+    Channel, ChannelState, CloudError, FlowOutput, Input, InputSecurityGroup, InputState, Tags,
 };
-use crate::domain::naming::{NAME_PREFIX, TAG_MANAGED, resource_name};
+use crate::domain::naming::{
+    NAME_PREFIX, TAG_DESTINATION_ID, TAG_MANAGED, TAG_TABLE, output_owner,
+};
 use crate::domain::{Destination, DestinationId, Status, Wiring};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-/// AWS resources onair made that no record owns, and records whose resources vanished.
+/// AWS resources of this table that no item owns, records whose resources vanished, and the
+/// onair-looking resources left alone because they aren't provably this table's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Orphans {
     pub channels: Vec<Channel>,
     pub inputs: Vec<Input>,
-    /// Flow outputs for a MediaLive input that no longer exists, and `onair-*` push outputs
+    /// Flow outputs for a MediaLive input that no longer exists, and this table's push outputs
     /// (the seed's wiring) that feed no input.
     pub flow_outputs: Vec<FlowOutput>,
-    /// Input security groups onair made that no input uses and no record names.
+    /// This table's input security groups that no input uses and no item owns.
     pub security_groups: Vec<InputSecurityGroup>,
     /// Records whose channel or input is gone from AWS, with what is missing.
     pub drifted: Vec<(DestinationId, String)>,
+    /// onair-looking resources that are not this table's: listed, never deleted.
+    pub not_ours: Vec<NotOurs>,
 }
 
 impl Orphans {
-    /// How many AWS resources `gc --delete` would remove (drifted records are not resources).
+    /// How many AWS resources `gc --delete` would remove (drifted records are not resources,
+    /// and what is not ours is never removed).
     pub fn resources(&self) -> usize {
         self.channels.len()
             + self.inputs.len()
@@ -33,13 +46,154 @@ impl Orphans {
             + self.security_groups.len()
     }
 
+    /// Nothing to remove and nothing drifted (resources left alone may still be listed).
     pub fn is_empty(&self) -> bool {
         self.resources() == 0 && self.drifted.is_empty()
     }
 }
 
-fn is_ours(name: &str, tags: &crate::cloud::Tags) -> bool {
-    tags.get(TAG_MANAGED).is_some_and(|v| v == "true") || name.starts_with(NAME_PREFIX)
+/// What kind of AWS resource a [`NotOurs`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResourceKind {
+    Channel,
+    Input,
+    FlowOutput,
+    SecurityGroup,
+}
+
+impl ResourceKind {
+    /// One word, as `gc` lists it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Channel => "channel",
+            ResourceKind::Input => "input",
+            ResourceKind::FlowOutput => "output",
+            ResourceKind::SecurityGroup => "group",
+        }
+    }
+}
+
+/// An onair-looking resource (tagged `onair:managed`, named `onair-*`, or tagged with a table)
+/// that is not provably this table's: another table's, or one with no `onair:table` tag (an
+/// older onair's, the seed's). `gc` lists it and never deletes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotOurs {
+    pub kind: ResourceKind,
+    /// The channel, input or group id; a flow output's ARN.
+    pub id: String,
+    /// The resource's name (a group's allowed CIDRs: groups have no name).
+    pub name: String,
+    /// Why it is left alone: "table b", "no onair:table tag", …
+    pub reason: String,
+}
+
+/// `channel  1234567  onair-show-1a2b3c4d  (table b)`: a flow output by its name (its ARN is
+/// long), a group by its id and allowed CIDRs, each with why it is left alone.
+impl std::fmt::Display for NotOurs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = self.kind.as_str();
+        match self.kind {
+            ResourceKind::FlowOutput => write!(f, "{kind:<8} {}", self.name)?,
+            _ if self.name.is_empty() => write!(f, "{kind:<8} {}", self.id)?,
+            _ => write!(f, "{kind:<8} {}  {}", self.id, self.name)?,
+        }
+        write!(f, "  ({})", self.reason)
+    }
+}
+
+/// Whose a resource is, from its tags (or an output's description).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Owner {
+    /// This table's, made for this destination id.
+    Ours(String),
+    /// onair-looking but not provably this table's: why.
+    NotOurs(String),
+    /// Not onair's at all: not listed.
+    Foreign,
+}
+
+const NO_TABLE_TAG: &str = "no onair:table tag";
+
+fn owner_of(table: &str, name: &str, tags: &Tags) -> Owner {
+    let looks_ours = tags.get(TAG_MANAGED).is_some_and(|v| v == "true")
+        || tags.contains_key(TAG_TABLE)
+        || name.starts_with(NAME_PREFIX);
+    if !looks_ours {
+        return Owner::Foreign;
+    }
+    owner_from(
+        table,
+        tags.get(TAG_TABLE).map(String::as_str),
+        tags.get(TAG_DESTINATION_ID).map(String::as_str),
+        NO_TABLE_TAG,
+    )
+}
+
+fn owner_from(
+    table: &str,
+    owner_table: Option<&str>,
+    destination: Option<&str>,
+    no_table: &str,
+) -> Owner {
+    match (owner_table, destination) {
+        (None, _) => Owner::NotOurs(no_table.to_string()),
+        (Some(t), _) if t != table => Owner::NotOurs(format!("table {t}")),
+        (Some(_), None) => Owner::NotOurs(format!("no {TAG_DESTINATION_ID} tag")),
+        (Some(_), Some(d)) => Owner::Ours(d.to_ascii_lowercase()),
+    }
+}
+
+/// A push output's owner, from its description; MediaLive's own outputs (MEDIACONNECT inputs)
+/// belong to their input and are judged with it.
+fn output_owner_of(table: &str, output: &FlowOutput) -> Owner {
+    if output.medialive_input_arn.is_some() {
+        return Owner::Foreign;
+    }
+    let (owner_table, destination) = output_owner(output.description.as_deref().unwrap_or(""));
+    if owner_table.is_none() && !output.name.starts_with(NAME_PREFIX) {
+        return Owner::Foreign;
+    }
+    owner_from(
+        table,
+        owner_table,
+        destination,
+        "no onair:table in its description",
+    )
+}
+
+/// Who owns what in this table, read after AWS was listed: the one judge of "orphan", for the
+/// look and again for the delete.
+struct Ownership {
+    /// Every item's destination id (lower case), readable or not.
+    owners: HashSet<String>,
+    /// Readable records with no operation under way (idle, running, parked): destination id →
+    /// the channel and input they name.
+    settled: HashMap<String, (Option<String>, Option<String>)>,
+}
+
+impl Ownership {
+    /// Whether a resource of `kind` whose owner is `owner` is an orphan: this table's, and
+    /// either its destination id names no item, or (channels and inputs) the item is a settled,
+    /// readable record that names another one — the duplicate a lost answer left, which that
+    /// record proves isn't its own. An item that can't be read, or is mid-operation, proves
+    /// nothing of the sort: its resources are left.
+    fn orphan(&self, kind: ResourceKind, id: &str, owner: &Owner) -> bool {
+        let Owner::Ours(destination) = owner else {
+            return false;
+        };
+        if !self.owners.contains(destination) {
+            return true;
+        }
+        let named = self
+            .settled
+            .get(destination)
+            .and_then(|(channel, input)| match kind {
+                ResourceKind::Channel => channel.as_deref(),
+                ResourceKind::Input => input.as_deref(),
+                ResourceKind::FlowOutput | ResourceKind::SecurityGroup => None,
+            });
+        named.is_some_and(|named| named != id)
+    }
 }
 
 impl Engine {
@@ -66,12 +220,50 @@ impl Engine {
         Ok(())
     }
 
-    /// Resources tagged as onair's (or named `onair-*`) that no record owns, flow outputs whose
-    /// MediaLive input is gone, and records whose resources vanished.
-    pub async fn find_orphans(&self) -> Result<Orphans, CloudError> {
+    /// The destination ids (lower case) that own resources: every item in the table, whether
+    /// or not onair can read it, and the records this engine holds (an add's record is written
+    /// before its first resource). The one place `gc` learns who owns what.
+    pub async fn owner_ids(&self) -> Result<HashSet<String>, CloudError> {
+        let mut ids: HashSet<String> = self.records().iter().map(|r| r.id().to_string()).collect();
+        // Items that don't read as records own their resources too: a key-only Scan gives
+        // every item's id. (When `scan` reports unreadable items with their raw `destinationId`,
+        // their ids can be added here instead, in one line.)
+        let store = &self.inner.cloud.store;
+        let attempts = self.inner.config.call_attempts;
+        ids.extend(super::calls::retrying_n(attempts, || store.item_ids(), |_, _| {}).await?);
+        Ok(ids.into_iter().map(|id| id.to_ascii_lowercase()).collect())
+    }
+
+    /// Reads the table (records, then every item's id) and says who owns what.
+    async fn ownership(&self) -> Result<(Vec<Destination>, Ownership), CloudError> {
         let records = self.load().await?;
+        let owners = self.owner_ids().await?;
+        let settled = records
+            .iter()
+            .filter(|r| self.inner.in_flight.get(r.id()).is_none())
+            .filter(|r| matches!(r.status, Status::Idle | Status::Running | Status::Parked))
+            .map(|r| {
+                (
+                    r.id().to_string(),
+                    (
+                        r.media_live_channel_id.clone(),
+                        r.media_live_input_id.clone(),
+                    ),
+                )
+            })
+            .collect();
+        Ok((records, Ownership { owners, settled }))
+    }
+
+    /// Resources of this table whose destination id names no item in it, flow outputs whose
+    /// MediaLive input is gone, records whose resources vanished, and (listed apart, never
+    /// deleted) the onair-looking resources that are not this table's.
+    pub async fn find_orphans(&self) -> Result<Orphans, CloudError> {
+        let table = self.inner.config.table.clone();
         let ml = &self.inner.cloud.medialive;
         let flow_arn = self.inner.config.flow_arn.clone();
+        // AWS first, the table after: a resource listed here was made after its record was
+        // written, so the table read next names it (an add racing this `gc` is not an orphan).
         let (channels, inputs, flow) = tokio::join!(
             ml.list_channels(),
             ml.list_inputs(),
@@ -86,65 +278,91 @@ impl Engine {
             .filter(|i| i.state != InputState::Deleted)
             .collect();
         let flow = flow?;
-        let busy = |r: &Destination| {
-            self.inner.in_flight.get(r.id()).is_some()
-                || matches!(r.status, Status::Creating | Status::Deleting)
+        let push_listed = self.inner.config.wiring == Wiring::RtpPush
+            || inputs.iter().any(|i| i.input_type.is_push());
+        let groups = if push_listed {
+            Some(ml.list_input_security_groups().await?)
+        } else {
+            None
         };
-        let owned_channels: HashSet<&str> = records
+        let (records, ownership) = self.ownership().await?;
+        // Security groups exist only with the seed's wiring: don't ask for them otherwise.
+        let groups = match groups {
+            Some(groups) => groups,
+            None if records.iter().any(|r| r.input_security_group_id.is_some()) => {
+                ml.list_input_security_groups().await?
+            }
+            None => Vec::new(),
+        };
+
+        let mut orphans = Orphans::default();
+        let mut not_ours = |kind: ResourceKind, id: &str, name: &str, reason: String| {
+            orphans.not_ours.push(NotOurs {
+                kind,
+                id: id.to_string(),
+                name: name.to_string(),
+                reason,
+            });
+        };
+        // Ours and owned by no item: the one test every kind of resource passes to be an orphan.
+        let mut unowned = |kind: ResourceKind, id: &str, name: &str, owner: Owner| match owner {
+            Owner::Ours(_) => ownership.orphan(kind, id, &owner),
+            Owner::NotOurs(reason) => {
+                not_ours(kind, id, name, reason);
+                false
+            }
+            Owner::Foreign => false,
+        };
+        let named_channels: HashSet<&str> = records
             .iter()
             .filter_map(|r| r.media_live_channel_id.as_deref())
             .collect();
-        let owned_inputs: HashSet<&str> = records
+        let named_inputs: HashSet<&str> = records
             .iter()
             .filter_map(|r| r.media_live_input_id.as_deref())
             .collect();
-        // A record being created may own a resource it hasn't written down yet: its tag says so.
-        let creating: HashSet<String> = records
-            .iter()
-            .filter(|r| busy(r))
-            .map(|r| r.id().to_string())
-            .collect();
-        let claimed_by_busy = |tags: &crate::cloud::Tags| {
-            tags.get(crate::domain::naming::TAG_DESTINATION_ID)
-                .is_some_and(|d| creating.contains(d))
-        };
-        let mut orphans = Orphans {
-            channels: channels
-                .iter()
-                .filter(|c| is_ours(&c.name, &c.tags))
-                .filter(|c| !owned_channels.contains(c.id.as_str()) && !claimed_by_busy(&c.tags))
-                .cloned()
-                .collect(),
-            inputs: inputs
-                .iter()
-                .filter(|i| is_ours(&i.name, &i.tags))
-                .filter(|i| !owned_inputs.contains(i.id.as_str()) && !claimed_by_busy(&i.tags))
-                .cloned()
-                .collect(),
-            ..Orphans::default()
-        };
-        let input_arns: HashSet<&str> = inputs.iter().map(|i| i.arn.as_str()).collect();
-        let endpoints: HashSet<(String, u16)> =
-            inputs.iter().filter_map(Input::first_endpoint).collect();
-        let owned_outputs: HashSet<&str> = records
+        let named_outputs: HashSet<&str> = records
             .iter()
             .filter_map(|r| r.media_connect_output_arn.as_deref())
             .collect();
-        let busy_names: HashSet<String> = records
+        let named_groups: HashSet<&str> = records
             .iter()
-            .filter(|r| busy(r))
-            .map(|r| resource_name(&r.name, &r.id()))
+            .filter_map(|r| r.input_security_group_id.as_deref())
             .collect();
-        orphans.flow_outputs = flow
+        let orphan_channels: Vec<Channel> = channels
+            .iter()
+            .filter(|c| {
+                let owner = owner_of(&table, &c.name, &c.tags);
+                unowned(ResourceKind::Channel, &c.id, &c.name, owner)
+                    && !named_channels.contains(c.id.as_str())
+            })
+            .cloned()
+            .collect();
+        let orphan_inputs: Vec<Input> = inputs
+            .iter()
+            .filter(|i| {
+                let owner = owner_of(&table, &i.name, &i.tags);
+                unowned(ResourceKind::Input, &i.id, &i.name, owner)
+                    && !named_inputs.contains(i.id.as_str())
+            })
+            .cloned()
+            .collect();
+        let input_arns: HashSet<&str> = inputs.iter().map(|i| i.arn.as_str()).collect();
+        let endpoints: HashSet<(String, u16)> =
+            inputs.iter().filter_map(Input::first_endpoint).collect();
+        let orphan_outputs: Vec<FlowOutput> = flow
             .outputs
             .iter()
             .filter(|o| match o.medialive_input_arn.as_deref() {
+                // MediaLive's own output belongs to its input; once the input is gone it feeds
+                // nothing and no chain can use it again (MediaLive removes it itself, normally).
                 Some(arn) => !input_arns.contains(arn),
-                // A push output of the seed's wiring: ours by name, feeding no input.
+                // A push output of the seed's wiring: this table's, owned by no item, feeding
+                // no input.
                 None => {
-                    o.name.starts_with(NAME_PREFIX)
-                        && !owned_outputs.contains(o.arn.as_str())
-                        && !busy_names.contains(&o.name)
+                    let owner = output_owner_of(&table, o);
+                    unowned(ResourceKind::FlowOutput, &o.arn, &o.name, owner)
+                        && !named_outputs.contains(o.arn.as_str())
                         && !o
                             .destination
                             .as_ref()
@@ -154,24 +372,28 @@ impl Engine {
             })
             .cloned()
             .collect();
-        // Security groups exist only with the seed's wiring: don't ask for them otherwise.
-        let push_in_use = self.inner.config.wiring == Wiring::RtpPush
-            || records.iter().any(|r| r.input_security_group_id.is_some())
-            || inputs.iter().any(|i| i.input_type.is_push());
-        if push_in_use {
-            let owned_groups: HashSet<&str> = records
-                .iter()
-                .filter_map(|r| r.input_security_group_id.as_deref())
-                .collect();
-            orphans.security_groups = ml
-                .list_input_security_groups()
-                .await?
-                .into_iter()
-                .filter(|g| g.tags.get(TAG_MANAGED).is_some_and(|v| v == "true"))
-                .filter(|g| g.inputs.is_empty() && !owned_groups.contains(g.id.as_str()))
-                .filter(|g| !claimed_by_busy(&g.tags))
-                .collect();
-        }
+        let orphan_groups: Vec<InputSecurityGroup> = groups
+            .into_iter()
+            .filter(|g| {
+                let owner = owner_of(&table, "", &g.tags);
+                unowned(
+                    ResourceKind::SecurityGroup,
+                    &g.id,
+                    &g.allowed_cidrs.join(", "),
+                    owner,
+                ) && g.inputs.is_empty()
+                    && !named_groups.contains(g.id.as_str())
+            })
+            .collect();
+        orphans.channels = orphan_channels;
+        orphans.inputs = orphan_inputs;
+        orphans.flow_outputs = orphan_outputs;
+        orphans.security_groups = orphan_groups;
+
+        let busy = |r: &Destination| {
+            self.inner.in_flight.get(r.id()).is_some()
+                || matches!(r.status, Status::Creating | Status::Deleting)
+        };
         let live_channels: HashSet<&str> = channels.iter().map(|c| c.id.as_str()).collect();
         let live_inputs: HashSet<&str> = inputs.iter().map(|i| i.id.as_str()).collect();
         for r in records.iter().filter(|r| !busy(r)) {
@@ -206,14 +428,68 @@ impl Engine {
         })?;
         let ml = &self.inner.cloud.medialive;
         let config = &self.inner.config;
+        let table = config.table.as_str();
+        // Whoever made the list, and however long ago: only this table's resources whose
+        // destination id names no item *now* are removed (an item may have appeared since).
+        let (_, ownership) = self.ownership().await?;
+        let mut left = Vec::new();
+        let mut keep = |kind: ResourceKind, id: &str, owner: Owner| {
+            let ok = ownership.orphan(kind, id, &owner);
+            if !ok {
+                left.push(format!("{} {id}", kind.as_str()));
+            }
+            ok
+        };
+        let channels: Vec<&Channel> = orphans
+            .channels
+            .iter()
+            .filter(|c| {
+                let owner = owner_of(table, &c.name, &c.tags);
+                keep(ResourceKind::Channel, &c.id, owner)
+            })
+            .collect();
+        let inputs: Vec<&Input> = orphans
+            .inputs
+            .iter()
+            .filter(|i| {
+                keep(
+                    ResourceKind::Input,
+                    &i.id,
+                    owner_of(table, &i.name, &i.tags),
+                )
+            })
+            .collect();
+        let outputs: Vec<&FlowOutput> = orphans
+            .flow_outputs
+            .iter()
+            .filter(|o| {
+                o.medialive_input_arn.is_some()
+                    || keep(ResourceKind::FlowOutput, &o.name, output_owner_of(table, o))
+            })
+            .collect();
+        let groups: Vec<&InputSecurityGroup> = orphans
+            .security_groups
+            .iter()
+            .filter(|g| {
+                let owner = owner_of(table, "", &g.tags);
+                keep(ResourceKind::SecurityGroup, &g.id, owner)
+            })
+            .collect();
+        for what in &left {
+            self.log(
+                Level::Warn,
+                None,
+                format!("gc: left {what}: not this table's, or an item owns it now"),
+            );
+        }
         let mut removed = Vec::new();
-        for c in &orphans.channels {
+        for c in channels {
             self.stop_channel_resource(None, &c.id).await?;
             self.delete_channel_resource(None, &c.id).await?;
             self.await_channel_gone_resource(&c.id).await?;
             removed.push(format!("channel {} ({})", c.id, c.name));
         }
-        for i in &orphans.inputs {
+        for i in inputs {
             // Its state now: the channel deletions above detach it.
             let state = match self.call(None, || ml.describe_input(&i.id)).await {
                 Ok(now) => Some(now.state),
@@ -224,7 +500,7 @@ impl Engine {
             removed.push(format!("input {} ({})", i.id, i.name));
         }
         let mc = &self.inner.cloud.mediaconnect;
-        for o in &orphans.flow_outputs {
+        for o in outputs {
             match self
                 .call(None, || mc.remove_flow_output(&config.flow_arn, &o.arn))
                 .await
@@ -235,7 +511,7 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
-        for g in &orphans.security_groups {
+        for g in groups {
             match self
                 .call(None, || ml.delete_input_security_group(&g.id))
                 .await

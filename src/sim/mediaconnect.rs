@@ -53,6 +53,7 @@ impl World {
             destination: Some(req.destination),
             port: Some(req.port),
             protocol: Some(req.protocol),
+            description: Some(req.description),
         };
         self.flow.outputs.push(output.clone());
         Ok(output)

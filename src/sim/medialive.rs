@@ -112,6 +112,7 @@ impl World {
                 destination: None,
                 port: None,
                 protocol: None,
+                description: None,
             });
         }
         let input = Input {

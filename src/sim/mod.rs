@@ -34,6 +34,7 @@ mod world;
 
 pub use faults::{CALLS, FAULT_USAGE, Service};
 pub use ratelimit::RateLimit;
+pub use store::SimTable;
 
 use crate::clock::Clock;
 use crate::cloud::{
@@ -109,6 +110,8 @@ impl Simulator {
     pub const REGION: &'static str = "us-east-1";
     /// The one MediaConnect flow that exists from the start.
     pub const FLOW_ARN: &'static str = "arn:aws:mediaconnect:us-east-1:111122223333:flow:1-AwYHAQ8BBgcPDg4E-7c3b9a1d2e4f:onair-show";
+    /// The table [`Simulator::cloud`]'s store is (the name an engine is given by default).
+    pub const TABLE: &'static str = crate::domain::naming::DEFAULT_TABLE;
     /// The MediaLive service role channels and inputs are created with.
     pub const ROLE_ARN: &'static str = "arn:aws:iam::111122223333:role/MediaLiveAccessRole";
 
@@ -128,6 +131,15 @@ impl Simulator {
             cloudwatch: Arc::clone(self) as Arc<dyn CloudWatch>,
             store: Arc::clone(self) as Arc<dyn RecordStore>,
             kms: Arc::clone(self) as Arc<dyn KeyVault>,
+        }
+    }
+
+    /// The four services as [`Simulator::cloud`], with the record store the table named `table`
+    /// (its own records; [`Simulator::TABLE`] is the default table).
+    pub fn cloud_with_table(self: &Arc<Self>, table: &str) -> Cloud {
+        Cloud {
+            store: Arc::new(SimTable::new(Arc::clone(self), table)),
+            ..self.cloud()
         }
     }
 

@@ -4,38 +4,61 @@
 use super::Simulator;
 use super::errors::condition_failed;
 use super::faults::Service;
+use super::world::World;
 use crate::cloud::keys::refuse_unsealed;
 use crate::cloud::{CloudError, RecordStore};
 use crate::domain::{Destination, DestinationId};
 use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-#[async_trait]
-impl RecordStore for Simulator {
-    async fn get(&self, id: DestinationId) -> Result<Option<Destination>, CloudError> {
-        self.call("GetItem", Service::DynamoDb, |w| {
-            Ok(w.records.get(&id).cloned())
-        })
+impl World {
+    /// The records of the table named `table` (created empty on first use, as if `onair init`
+    /// had made it): [`Simulator::TABLE`] is the default one.
+    fn table(&mut self, table: &str) -> &mut BTreeMap<DestinationId, Destination> {
+        if table == Simulator::TABLE {
+            &mut self.records
+        } else {
+            self.other_tables.entry(table.to_string()).or_default()
+        }
+    }
+}
+
+/// The table calls, on the table named `table`.
+impl Simulator {
+    fn on_table<T>(
+        &self,
+        table: &str,
+        call: &'static str,
+        f: impl FnOnce(&mut BTreeMap<DestinationId, Destination>) -> Result<T, CloudError>,
+    ) -> Result<T, CloudError> {
+        self.call(call, Service::DynamoDb, |w| f(w.table(table)))
     }
 
-    async fn put_if_absent(&self, record: &Destination) -> Result<(), CloudError> {
-        self.call("PutItem", Service::DynamoDb, |w| {
+    fn get_in(&self, table: &str, id: DestinationId) -> Result<Option<Destination>, CloudError> {
+        self.on_table(table, "GetItem", |t| Ok(t.get(&id).cloned()))
+    }
+
+    fn put_if_absent_in(&self, table: &str, record: &Destination) -> Result<(), CloudError> {
+        self.on_table(table, "PutItem", |t| {
             refuse_unsealed("PutItem", record)?;
-            if w.records.contains_key(&record.destination_id) {
+            if t.contains_key(&record.destination_id) {
                 return Err(condition_failed("PutItem"));
             }
-            w.records.insert(record.destination_id, record.clone());
+            t.insert(record.destination_id, record.clone());
             Ok(())
         })
     }
 
-    async fn update_if_version(
+    fn update_if_version_in(
         &self,
+        table: &str,
         record: &Destination,
         expected: u64,
     ) -> Result<(), CloudError> {
-        self.call("UpdateItem", Service::DynamoDb, |w| {
+        self.on_table(table, "UpdateItem", |t| {
             refuse_unsealed("UpdateItem", record)?;
-            match w.records.get_mut(&record.destination_id) {
+            match t.get_mut(&record.destination_id) {
                 Some(stored) if stored.version == expected => {
                     *stored = record.clone();
                     Ok(())
@@ -45,24 +68,98 @@ impl RecordStore for Simulator {
         })
     }
 
-    async fn delete_if_version(&self, id: DestinationId, expected: u64) -> Result<(), CloudError> {
-        self.call("DeleteItem", Service::DynamoDb, |w| {
-            match w.records.get(&id) {
-                Some(stored) if stored.version == expected => {
-                    w.records.remove(&id);
-                    Ok(())
-                }
-                _ => Err(condition_failed("DeleteItem")),
+    fn delete_if_version_in(
+        &self,
+        table: &str,
+        id: DestinationId,
+        expected: u64,
+    ) -> Result<(), CloudError> {
+        self.on_table(table, "DeleteItem", |t| match t.get(&id) {
+            Some(stored) if stored.version == expected => {
+                t.remove(&id);
+                Ok(())
             }
+            _ => Err(condition_failed("DeleteItem")),
         })
     }
 
-    async fn scan(&self) -> Result<Vec<Destination>, CloudError> {
-        self.call("Scan", Service::DynamoDb, |w| {
-            let mut all: Vec<Destination> = w.records.values().cloned().collect();
+    fn scan_in(&self, table: &str) -> Result<Vec<Destination>, CloudError> {
+        self.on_table(table, "Scan", |t| {
+            let mut all: Vec<Destination> = t.values().cloned().collect();
             all.sort_by_key(|d| (d.created_at, d.destination_id));
             Ok(all)
         })
+    }
+}
+
+/// The default table, [`Simulator::TABLE`].
+#[async_trait]
+impl RecordStore for Simulator {
+    async fn get(&self, id: DestinationId) -> Result<Option<Destination>, CloudError> {
+        self.get_in(Simulator::TABLE, id)
+    }
+
+    async fn put_if_absent(&self, record: &Destination) -> Result<(), CloudError> {
+        self.put_if_absent_in(Simulator::TABLE, record)
+    }
+
+    async fn update_if_version(
+        &self,
+        record: &Destination,
+        expected: u64,
+    ) -> Result<(), CloudError> {
+        self.update_if_version_in(Simulator::TABLE, record, expected)
+    }
+
+    async fn delete_if_version(&self, id: DestinationId, expected: u64) -> Result<(), CloudError> {
+        self.delete_if_version_in(Simulator::TABLE, id, expected)
+    }
+
+    async fn scan(&self) -> Result<Vec<Destination>, CloudError> {
+        self.scan_in(Simulator::TABLE)
+    }
+}
+
+/// Another table of the simulated account ([`Simulator::cloud_with_table`]), so two engines
+/// with different tables share one account's MediaLive and MediaConnect.
+pub struct SimTable {
+    sim: Arc<Simulator>,
+    name: String,
+}
+
+impl SimTable {
+    pub fn new(sim: Arc<Simulator>, name: impl Into<String>) -> Self {
+        Self {
+            sim,
+            name: name.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl RecordStore for SimTable {
+    async fn get(&self, id: DestinationId) -> Result<Option<Destination>, CloudError> {
+        self.sim.get_in(&self.name, id)
+    }
+
+    async fn put_if_absent(&self, record: &Destination) -> Result<(), CloudError> {
+        self.sim.put_if_absent_in(&self.name, record)
+    }
+
+    async fn update_if_version(
+        &self,
+        record: &Destination,
+        expected: u64,
+    ) -> Result<(), CloudError> {
+        self.sim.update_if_version_in(&self.name, record, expected)
+    }
+
+    async fn delete_if_version(&self, id: DestinationId, expected: u64) -> Result<(), CloudError> {
+        self.sim.delete_if_version_in(&self.name, id, expected)
+    }
+
+    async fn scan(&self) -> Result<Vec<Destination>, CloudError> {
+        self.sim.scan_in(&self.name)
     }
 }
 
@@ -144,5 +241,35 @@ mod tests {
         let err = sim.put_if_absent(&r).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Validation);
         assert_eq!(sim.get(r.id()).await.unwrap(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn two_tables_in_one_account_hold_their_own_records() {
+        let sim = sim();
+        let a = sim.cloud().store;
+        let b = sim.cloud_with_table("shows-b").store;
+        a.put_if_absent(&record("in a", 0)).await.unwrap();
+        b.put_if_absent(&record("in b", 1)).await.unwrap();
+        let names = |records: Vec<Destination>| -> Vec<String> {
+            records.into_iter().map(|d| d.name).collect()
+        };
+        assert_eq!(names(a.scan().await.unwrap()), ["in a"]);
+        assert_eq!(names(b.scan().await.unwrap()), ["in b"]);
+        assert_eq!(
+            names(
+                sim.cloud_with_table(Simulator::TABLE)
+                    .store
+                    .scan()
+                    .await
+                    .unwrap()
+            ),
+            ["in a"],
+            "the default table by its name"
+        );
+        assert_eq!(
+            sim.snapshot().records.len(),
+            1,
+            "the snapshot is the default table"
+        );
     }
 }

@@ -126,7 +126,10 @@ pub(crate) struct World {
     /// Idempotency tokens already used, and what they made.
     pub channel_requests: HashMap<String, String>,
     pub input_requests: HashMap<String, String>,
+    /// The default table's records ([`Simulator::TABLE`]).
     pub records: BTreeMap<DestinationId, Destination>,
+    /// Every other table in the account, by name (two onairs, `ONAIR_TABLE=a` and `b`).
+    pub other_tables: BTreeMap<String, BTreeMap<DestinationId, Destination>>,
     pub calls: BTreeMap<String, u64>,
     pub faults: FaultState,
     pub kms: super::kms::Kms,
@@ -178,6 +181,7 @@ impl World {
             channel_requests: HashMap::new(),
             input_requests: HashMap::new(),
             records: BTreeMap::new(),
+            other_tables: BTreeMap::new(),
             calls: BTreeMap::new(),
             faults: FaultState::default(),
             kms: super::kms::Kms::new(config.seed),

@@ -640,6 +640,7 @@ mod tests {
                 destination: None,
                 port: None,
                 protocol: None,
+                description: None,
             }],
             ..Default::default()
         }));

@@ -250,7 +250,10 @@ pub fn ask_clean_orphans(state: &mut AppState) -> Vec<Effect> {
     state.mode = Mode::Confirm(Confirm::new(
         "Remove",
         format!("Remove {} that no destination owns?", orphan_counts(&found)),
-        "Running orphan channels are stopped first.".into(),
+        match found.not_ours.len() {
+            0 => "Running orphan channels are stopped first.".into(),
+            n => format!("Running orphan channels are stopped first; {n} not ours are left alone."),
+        },
         Pending::CleanOrphans(Box::new(found)),
     ));
     Vec::new()

@@ -11,6 +11,7 @@ mod kms;
 mod lifecycle;
 mod loaders_property;
 mod matrix;
+mod ownership;
 mod property;
 mod recovery;
 mod rtp_push;

@@ -57,7 +57,9 @@ async fn an_add_killed_after_create_input_is_finished_without_a_duplicate_input(
                 flow_arn: Simulator::FLOW_ARN.into(),
             },
             role_arn: Some(Simulator::ROLE_ARN.into()),
-            tags: tags(&r.destination_id).into_iter().collect(),
+            tags: tags(Simulator::TABLE, &r.destination_id)
+                .into_iter()
+                .collect(),
         })
         .await
         .unwrap();

@@ -299,7 +299,7 @@ async fn an_add_killed_after_creating_the_group_reuses_it_and_gc_finds_a_stray_o
     r.channel_request_id = Some(uuid::Uuid::new_v4().to_string());
     let cloud = rig.sim.cloud();
     cloud.store.put_if_absent(&r).await.unwrap();
-    let tags = onair::domain::naming::tags(&r.destination_id);
+    let tags = onair::domain::naming::tags(Simulator::TABLE, &r.destination_id);
     let made = cloud
         .medialive
         .create_input_security_group(CreateInputSecurityGroupRequest {
@@ -313,9 +313,12 @@ async fn an_add_killed_after_creating_the_group_reuses_it_and_gc_finds_a_stray_o
         .medialive
         .create_input_security_group(CreateInputSecurityGroupRequest {
             allowed_cidrs: vec!["3.224.17.99/32".into()],
-            tags: onair::domain::naming::tags(&onair::domain::DestinationId::new())
-                .into_iter()
-                .collect(),
+            tags: onair::domain::naming::tags(
+                Simulator::TABLE,
+                &onair::domain::DestinationId::new(),
+            )
+            .into_iter()
+            .collect(),
         })
         .await
         .unwrap();

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use onair::cloud::{Channel, ChannelState, InputSecurityGroup};
 use onair::domain::Catalog;
-use onair::engine::{EngineEvent, Orphans};
+use onair::engine::{EngineEvent, NotOurs, Orphans, ResourceKind};
 use onair::tui::Theme;
 use onair::tui::action::{Effect, handle_key};
 use onair::tui::state::{AppState, Mode};
@@ -23,11 +23,55 @@ fn typed(state: &mut AppState, text: &str) {
 }
 
 fn screen(state: &AppState) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    screen_of(state, 120, 30)
+}
+
+fn screen_of(state: &AppState, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|f| onair::tui::view::draw(f, state, &Theme::default_dark()))
         .unwrap();
     format!("{:?}", terminal.backend().buffer())
+}
+
+/// The screen's rows as plain text, one string per row.
+fn rows_of(state: &AppState, width: u16, height: u16) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| onair::tui::view::draw(f, state, &Theme::default_dark()))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..height)
+        .map(|y| {
+            (0..width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// Another table's channel and input, and an older onair's input with no table tag.
+fn left_alone() -> Vec<NotOurs> {
+    vec![
+        NotOurs {
+            kind: ResourceKind::Channel,
+            id: "2345678".into(),
+            name: "onair-b-main-9f8e7d6c".into(),
+            reason: "table shows-b".into(),
+        },
+        NotOurs {
+            kind: ResourceKind::Input,
+            id: "3456789".into(),
+            name: "onair-b-main-9f8e7d6c".into(),
+            reason: "table shows-b".into(),
+        },
+        NotOurs {
+            kind: ResourceKind::Input,
+            id: "4567890".into(),
+            name: "onair-legacy-0badc0de".into(),
+            reason: "no onair:table tag".into(),
+        },
+    ]
 }
 
 fn orphan_channel() -> Channel {
@@ -38,7 +82,12 @@ fn orphan_channel() -> Channel {
         state: ChannelState::Idle,
         input_ids: vec![],
         destination_url: None,
-        tags: Default::default(),
+        tags: onair::domain::naming::tags(
+            onair::domain::naming::DEFAULT_TABLE,
+            &onair::domain::DestinationId::new(),
+        )
+        .into_iter()
+        .collect(),
     }
 }
 
@@ -102,4 +151,56 @@ fn gc_lists_orphans_and_removes_them_after_one_confirmation() {
     assert!(screen(&state).contains("no orphans"));
     press(&mut state, KeyCode::Esc);
     assert!(matches!(state.mode, Mode::Normal));
+}
+
+#[test]
+fn what_is_not_ours_is_listed_apart_readable_at_80_columns_and_never_offered_for_removal() {
+    let mut state = AppState::new(
+        Arc::new(Catalog::builtin()),
+        time::macros::datetime!(2026-11-25 18:00 UTC),
+        "demo",
+    );
+    press(&mut state, KeyCode::Char(':'));
+    typed(&mut state, "gc");
+    press(&mut state, KeyCode::Enter);
+
+    // Nothing of this table to remove: "no orphans", and what is left alone below it.
+    state.apply(EngineEvent::Orphans(Ok(Orphans {
+        not_ours: left_alone(),
+        ..Orphans::default()
+    })));
+    let rows = rows_of(&state, 80, 24);
+    let shown = rows.join("\n");
+    assert!(shown.contains("no orphans"), "{shown}");
+    assert!(shown.contains("not ours, left alone"), "{shown}");
+    for expected in [
+        "channel  2345678  onair-b-main-9f8e7d6c  (table shows-b)",
+        "input    3456789  onair-b-main-9f8e7d6c  (table shows-b)",
+        "input    4567890  onair-legacy-0badc0de  (no onair:table tag)",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.contains(expected)),
+            "{expected:?} on one row at 80 columns:\n{shown}"
+        );
+    }
+    assert!(press(&mut state, KeyCode::Char('d')).is_empty());
+    assert!(
+        matches!(state.mode, Mode::Orphans),
+        "nothing to remove: no question"
+    );
+
+    // With an orphan too: the question names only it, and says what is left alone.
+    state.apply(EngineEvent::Orphans(Ok(Orphans {
+        channels: vec![orphan_channel()],
+        not_ours: left_alone(),
+        ..Orphans::default()
+    })));
+    let shown = rows_of(&state, 80, 24).join("\n");
+    assert!(shown.contains("7654321"), "{shown}");
+    assert!(shown.contains("(table shows-b)"), "{shown}");
+    press(&mut state, KeyCode::Char('d'));
+    assert!(matches!(state.mode, Mode::Confirm(_)), "asks first");
+    let asked = screen_of(&state, 80, 24);
+    assert!(asked.contains("Remove 1 channel(s)"), "{asked}");
+    assert!(asked.contains("3 not ours are left alone"), "{asked}");
 }

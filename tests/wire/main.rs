@@ -9,6 +9,7 @@ mod aws;
 mod bad_input;
 mod crash;
 mod kms;
+mod ownership;
 mod race;
 mod request_shape;
 mod secrets_scan;

@@ -37,6 +37,8 @@ const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/MediaLiveAccessRole";
 const FLOW_ARN: &str =
     "arn:aws:mediaconnect:us-east-1:111122223333:flow:1-AwYHAQ8BBgcPDg4E-7c3b9a1d2e4f:onair-show";
 const CHANNEL_ID: &str = "1234567";
+/// The table the directly built requests name (the engine's own requests name its table).
+const TABLE: &str = "shows-a";
 const INPUT_ID: &str = "7654321";
 
 // ---------------------------------------------------------------------------------------------
@@ -210,7 +212,7 @@ fn channel_request(id: &DestinationId, display_name: &str) -> CreateChannelReque
             encoding: encoding_1080p30(),
         },
         request_id: uuid::Uuid::new_v4().to_string(),
-        tags: tags(id).into_iter().collect(),
+        tags: tags(TABLE, id).into_iter().collect(),
     }
 }
 
@@ -250,12 +252,15 @@ fn assert_medialive_name(name: &str) {
     );
 }
 
-fn assert_onair_tags(body: &Value, id: &DestinationId) {
+/// Managed, the table the resource belongs to (`gc` of another table leaves it alone), and the
+/// destination id (`gc` of this table removes it only when no item has that id).
+fn assert_onair_tags(body: &Value, table: &str, id: &DestinationId) {
     let tags = at(body, "/tags").as_object().expect("tags object");
     assert_eq!(
         tags.get("onair:managed").and_then(Value::as_str),
         Some("true")
     );
+    assert_eq!(tags.get("onair:table").and_then(Value::as_str), Some(table));
     assert_eq!(
         tags.get("onair:destination-id").and_then(Value::as_str),
         Some(id.to_string().as_str())
@@ -263,13 +268,13 @@ fn assert_onair_tags(body: &Value, id: &DestinationId) {
 }
 
 /// Every rule of BRIEF §3 and aws-facts.md about the channel, on the JSON sent to CreateChannel.
-fn assert_channel_shape(body: &Value, id: &DestinationId, encoding: &ChannelEncoding) {
+fn assert_channel_shape(body: &Value, table: &str, id: &DestinationId, encoding: &ChannelEncoding) {
     assert_eq!(str_at(body, "/channelClass"), "SINGLE_PIPELINE");
     assert_eq!(str_at(body, "/roleArn"), ROLE_ARN);
     let request_id = str_at(body, "/requestId");
     assert!(uuid::Uuid::parse_str(request_id).is_ok(), "{request_id:?}");
     assert_medialive_name(str_at(body, "/name"));
-    assert_onair_tags(body, id);
+    assert_onair_tags(body, table, id);
 
     // Exactly one destination with exactly one setting: URL + stream name (the key).
     let destinations = array_at(body, "/destinations");
@@ -394,7 +399,7 @@ async fn create_channel_sends_the_single_pipeline_channel_the_seed_learned_to_bu
     let sent = wire.create_channels();
     assert_eq!(sent.len(), 1, "{:#?}", wire.all());
     let body = &sent[0];
-    assert_channel_shape(body, &id, &request.config.encoding);
+    assert_channel_shape(body, TABLE, &id, &request.config.encoding);
     assert_eq!(str_at(body, "/requestId"), request.request_id);
     assert_eq!(str_at(body, "/name"), resource_name("Main YouTube", &id));
 }
@@ -417,7 +422,7 @@ async fn every_builtin_preset_gives_its_own_frame_rate_and_bitrate() {
     assert_eq!(sent.len(), names.len());
     for (name, body) in names.iter().zip(&sent) {
         let encoding = ChannelEncoding::from(catalog.get(name).unwrap());
-        assert_channel_shape(body, &id, &encoding);
+        assert_channel_shape(body, TABLE, &id, &encoding);
     }
 }
 
@@ -434,7 +439,7 @@ async fn create_input_sends_a_mediaconnect_input_on_the_flow() {
             flow_arn: FLOW_ARN.to_string(),
         },
         role_arn: Some(ROLE_ARN.to_string()),
-        tags: tags(&id).into_iter().collect(),
+        tags: tags(TABLE, &id).into_iter().collect(),
     };
 
     let input = ml.create_input(request.clone()).await.expect("created");
@@ -452,7 +457,7 @@ async fn create_input_sends_a_mediaconnect_input_on_the_flow() {
     let name = str_at(body, "/name");
     assert_medialive_name(name);
     assert_eq!(name, request.name);
-    assert_onair_tags(body, &id);
+    assert_onair_tags(body, TABLE, &id);
     // MediaLive adds the flow output itself: no push-input plumbing in the request.
     assert!(body.get("inputSecurityGroups").is_none(), "{body:#}");
     assert!(body.get("destinations").is_none(), "{body:#}");
@@ -531,7 +536,7 @@ async fn the_seeds_wiring_sends_a_group_for_the_egress_ip_and_a_push_input_behin
     let made = ml
         .create_input_security_group(CreateInputSecurityGroupRequest {
             allowed_cidrs: vec!["3.224.17.99/32".into()],
-            tags: tags(&id).into_iter().collect(),
+            tags: tags(TABLE, &id).into_iter().collect(),
         })
         .await
         .expect("group");
@@ -543,7 +548,7 @@ async fn the_seeds_wiring_sends_a_group_for_the_egress_ip_and_a_push_input_behin
     let rules = array_at(&sent[0].body, "/whitelistRules");
     assert_eq!(rules.len(), 1);
     assert_eq!(str_at(&rules[0], "/cidr"), "3.224.17.99/32");
-    assert_onair_tags(&sent[0].body, &id);
+    assert_onair_tags(&sent[0].body, TABLE, &id);
 
     let input = ml
         .create_input(CreateInputRequest {
@@ -553,7 +558,7 @@ async fn the_seeds_wiring_sends_a_group_for_the_egress_ip_and_a_push_input_behin
                 security_group_ids: vec![GROUP.into()],
             },
             role_arn: None,
-            tags: tags(&id).into_iter().collect(),
+            tags: tags(TABLE, &id).into_iter().collect(),
         })
         .await
         .expect("input");
@@ -729,7 +734,7 @@ async fn the_engine_retries_create_channel_with_the_persisted_request_id() {
     }
     assert_eq!(channels[0], channels[1]);
     let encoding = encoding_1080p30();
-    assert_channel_shape(&channels[0], &id, &encoding);
+    assert_channel_shape(&channels[0], Simulator::TABLE, &id, &encoding);
     assert_eq!(str_at(&channels[0], "/roleArn"), Simulator::ROLE_ARN);
 
     let inputs = wire.create_inputs();
@@ -743,7 +748,7 @@ async fn the_engine_retries_create_channel_with_the_persisted_request_id() {
         str_at(&inputs[0], "/mediaConnectFlows/0/flowArn"),
         Simulator::FLOW_ARN
     );
-    assert_onair_tags(&inputs[0], &id);
+    assert_onair_tags(&inputs[0], Simulator::TABLE, &id);
     // The channel and the input share the destination's hyphen-only resource name.
     assert_eq!(str_at(&inputs[0], "/name"), str_at(&channels[0], "/name"));
 }

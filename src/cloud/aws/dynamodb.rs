@@ -294,6 +294,39 @@ impl RecordStore for SdkRecordStore {
         records.sort_by_key(|r| (r.created_at, r.destination_id));
         Ok(records)
     }
+
+    /// A Scan of the key alone: every item's id, however the rest of it reads.
+    async fn item_ids(&self) -> Result<Vec<String>, CloudError> {
+        let mut ids = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .projection_expression("#id")
+                .expression_attribute_names("#id", HASH_KEY)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| self.endpoint.map("Scan", e))?;
+            ids.extend(
+                out.items()
+                    .iter()
+                    .filter_map(|item| match item.get(HASH_KEY)? {
+                        AttributeValue::S(id) => Some(id.clone()),
+                        AttributeValue::N(id) => Some(id.clone()),
+                        _ => None,
+                    }),
+            );
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(ids)
+    }
 }
 
 /// Creates the destination table (pay per request, hash key `destinationId`) if it is missing,

@@ -47,6 +47,7 @@ fn output_of(o: &Output) -> FlowOutput {
             .transport()
             .and_then(|t| t.protocol())
             .map(|p| p.as_str().to_string()),
+        description: o.description().map(str::to_string),
     }
 }
 

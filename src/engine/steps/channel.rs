@@ -61,7 +61,7 @@ impl Engine {
         let request = CreateChannelRequest {
             config: self.channel_config(&current).await.map_err(at(step))?,
             request_id: current.channel_request_id.clone().unwrap_or_default(),
-            tags: tags(&id).into_iter().collect(),
+            tags: tags(&self.inner.config.table, &id).into_iter().collect(),
         };
         let channel = self
             .call(id, || ml.create_channel(request.clone()))

@@ -5,7 +5,7 @@
 
 use super::{StepCtx, StepResult, at};
 use crate::cloud::{AddFlowOutputRequest, CloudError, ErrorKind, Flow, FlowOutput, Input};
-use crate::domain::naming::resource_name;
+use crate::domain::naming::{output_description, resource_name};
 use crate::domain::{Destination, DestinationId};
 use crate::engine::{Engine, Level};
 
@@ -106,7 +106,7 @@ impl Engine {
                     protocol: PUSH_PROTOCOL.to_string(),
                     destination,
                     port,
-                    description: format!("onair: feeds MediaLive input {}", input.id),
+                    description: output_description(&self.inner.config.table, &id, &input.id),
                 };
                 let mc = &self.inner.cloud.mediaconnect;
                 let flow_arn = self.inner.config.flow_arn.clone();

@@ -68,7 +68,7 @@ impl Engine {
                     // A push input takes no role: nothing acts on MediaConnect for it.
                     role_arn: (!rtp).then(|| self.inner.config.medialive_role_arn.clone()),
                     source,
-                    tags: tags(&id).into_iter().collect(),
+                    tags: tags(&self.inner.config.table, &id).into_iter().collect(),
                 };
                 let input = self
                     .call(id, || ml.create_input(request.clone()))

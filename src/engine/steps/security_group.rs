@@ -54,7 +54,7 @@ impl Engine {
         })?;
         let request = CreateInputSecurityGroupRequest {
             allowed_cidrs: vec![format!("{egress}/32")],
-            tags: tags(&id).into_iter().collect(),
+            tags: tags(&self.inner.config.table, &id).into_iter().collect(),
         };
         // No idempotency token: a retry first looks for the group a lost answer hid.
         let retry = AtomicBool::new(false);

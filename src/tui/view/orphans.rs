@@ -1,6 +1,7 @@
-//! The orphans view (`:gc`): AWS resources onair made that no record owns, flow outputs whose
+//! The orphans view (`:gc`): AWS resources of this table that no item owns, flow outputs whose
 //! input is gone, and records whose resources vanished — what a crash or a console change
-//! leaves behind, and what still bills. Its keys are on the status line, from the registry.
+//! leaves behind, and what still bills. Below them, what looks like onair's but belongs to
+//! another table (or to no table): listed, never removed. Its keys are on the status line, from the registry.
 
 use super::centered;
 use crate::tui::action::Action;
@@ -20,10 +21,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             format!("gc failed: {e}"),
             theme.error,
         ))),
-        Some(Ok(found)) if found.is_empty() => lines.push(Line::from(Span::styled(
-            "no orphans: every onair resource belongs to a destination",
-            theme.text,
-        ))),
+        Some(Ok(found)) if found.is_empty() => {
+            lines.push(Line::from(Span::styled(
+                "no orphans: every resource of this table belongs to a destination",
+                theme.text,
+            )));
+            not_ours(&mut lines, found, theme);
+        }
         Some(Ok(found)) => {
             for c in &found.channels {
                 lines.push(Line::from(format!(
@@ -67,6 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     theme.warn,
                 )));
             }
+            not_ours(&mut lines, found, theme);
         }
     }
     let height = (lines.len() as u16 + 4).min(area.height);
@@ -83,4 +88,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             .wrap(Wrap { trim: false }),
         outer,
     );
+}
+
+/// What looks like onair's but isn't this table's (another table's, an older onair's): listed so
+/// nobody wonders, never removed.
+fn not_ours<'a>(lines: &mut Vec<Line<'a>>, found: &crate::engine::Orphans, theme: &Theme) {
+    if found.not_ours.is_empty() {
+        return;
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "not ours, left alone (never removed):",
+        theme.dim,
+    )));
+    for n in &found.not_ours {
+        lines.push(Line::from(Span::styled(format!("  {n}"), theme.dim)));
+    }
 }

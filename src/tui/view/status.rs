@@ -204,6 +204,7 @@ mod tests {
                 destination: None,
                 port: None,
                 protocol: None,
+                description: None,
             }],
             ..Default::default()
         }));
