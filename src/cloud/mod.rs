@@ -86,7 +86,11 @@ pub trait RecordStore: Send + Sync {
         expected: u64,
     ) -> Result<(), CloudError>;
     async fn delete_if_version(&self, id: DestinationId, expected: u64) -> Result<(), CloudError>;
-    async fn scan(&self) -> Result<Vec<Destination>, CloudError>;
+    /// Every item: the records it can read and, never silently dropped, those it can't.
+    async fn scan(&self) -> Result<TableScan, CloudError>;
+    /// Removes one item that can't be read, by its stored `destinationId`, whatever its version
+    /// (`onair rm --force`). Nothing else: what the item may own in AWS is left alone.
+    async fn delete_unreadable(&self, id: &str) -> Result<(), CloudError>;
 }
 
 /// The services behind one handle, as the engine sees them.

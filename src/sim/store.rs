@@ -5,8 +5,8 @@ use super::Simulator;
 use super::errors::condition_failed;
 use super::faults::Service;
 use crate::cloud::keys::refuse_unsealed;
-use crate::cloud::{CloudError, RecordStore};
-use crate::domain::{Destination, DestinationId};
+use crate::cloud::{CloudError, RecordStore, TableScan};
+use crate::domain::{Destination, DestinationId, UnreadableRecord};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -57,12 +57,34 @@ impl RecordStore for Simulator {
         })
     }
 
-    async fn scan(&self) -> Result<Vec<Destination>, CloudError> {
+    async fn scan(&self) -> Result<TableScan, CloudError> {
         self.call("Scan", Service::DynamoDb, |w| {
-            let mut all: Vec<Destination> = w.records.values().cloned().collect();
-            all.sort_by_key(|d| (d.created_at, d.destination_id));
-            Ok(all)
+            let mut records: Vec<Destination> = w.records.values().cloned().collect();
+            records.sort_by_key(|d| (d.created_at, d.destination_id));
+            Ok(TableScan {
+                records,
+                unreadable: w.unreadable.values().cloned().collect(),
+            })
         })
+    }
+
+    async fn delete_unreadable(&self, id: &str) -> Result<(), CloudError> {
+        self.call("DeleteItem", Service::DynamoDb, |w| {
+            match w.unreadable.remove(id) {
+                Some(_) => Ok(()),
+                None => Err(condition_failed("DeleteItem")),
+            }
+        })
+    }
+}
+
+impl Simulator {
+    /// Puts an item onair can't read into the table, as another tool might have written it
+    /// (tests of what is shown and refused; the simulator keeps records as structs, so the
+    /// item is kept as what reading it reports). Keyed by its id, `""` without one.
+    pub fn insert_unreadable(&self, item: UnreadableRecord) {
+        let key = item.id.clone().unwrap_or_default();
+        self.lock().unreadable.insert(key, item);
     }
 }
 
@@ -129,6 +151,7 @@ mod tests {
             .scan()
             .await
             .unwrap()
+            .records
             .into_iter()
             .map(|d| d.name)
             .collect();

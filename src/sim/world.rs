@@ -127,6 +127,8 @@ pub(crate) struct World {
     pub channel_requests: HashMap<String, String>,
     pub input_requests: HashMap<String, String>,
     pub records: BTreeMap<DestinationId, Destination>,
+    /// Items another tool wrote that onair can't read, by their stored id.
+    pub unreadable: BTreeMap<String, crate::domain::UnreadableRecord>,
     pub calls: BTreeMap<String, u64>,
     pub faults: FaultState,
     pub kms: super::kms::Kms,
@@ -178,6 +180,7 @@ impl World {
             channel_requests: HashMap::new(),
             input_requests: HashMap::new(),
             records: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
             calls: BTreeMap::new(),
             faults: FaultState::default(),
             kms: super::kms::Kms::new(config.seed),

@@ -14,3 +14,4 @@ mod matrix;
 mod property;
 mod recovery;
 mod rtp_push;
+mod unreadable;
