@@ -5,7 +5,7 @@ use super::args::AddArgs;
 use crate::clock::Clock;
 use crate::cloud::aws::{self, AwsBackend, AwsOptions};
 use crate::config::Settings;
-use crate::domain::text::safe;
+use crate::domain::text::{json_for_terminal, safe};
 use crate::domain::{
     Catalog, Destination, DestinationDraft, DestinationId, Status, StreamKey, UnreadableRecord,
 };
@@ -126,7 +126,9 @@ pub async fn tui(settings: &Settings) -> Result<(), CliError> {
 /// One destination as `list --json` and `add --json` print it: the record (whose stream key
 /// serializes masked) plus its uptime.
 fn json_of(records: &[Destination]) -> Result<String, CliError> {
-    serde_json::to_string_pretty(records).map_err(|e| CliError::Failed(e.to_string()))
+    let json =
+        serde_json::to_string_pretty(records).map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(json_for_terminal(&json).into_owned())
 }
 
 /// The table `onair list` prints. Every text from a record goes through [`safe`]: another
@@ -150,7 +152,8 @@ fn print_table(records: &[Destination], unreadable: &[UnreadableRecord]) {
             r.platform.to_string(),
             safe(&r.preset),
             r.status.to_string(),
-            r.stream_key.masked(),
+            // The mask keeps a key's first and last characters: they are outside text too.
+            safe(&r.stream_key.masked()),
             safe(r.media_live_channel_id.as_deref().unwrap_or("-"))
         );
     }
@@ -181,7 +184,8 @@ fn list_json(records: &[Destination], unreadable: &[UnreadableRecord]) -> Result
         "destinations": records,
         "unreadable": unreadable,
     });
-    serde_json::to_string_pretty(&value).map_err(|e| CliError::Failed(e.to_string()))
+    let json = serde_json::to_string_pretty(&value).map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(json_for_terminal(&json).into_owned())
 }
 
 pub async fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
@@ -502,7 +506,7 @@ pub async fn flow(settings: &Settings, json: bool) -> Result<(), CliError> {
             "egressIp": flow.egress_ip,
             "outputs": outputs,
         });
-        println!("{value:#}");
+        println!("{}", json_for_terminal(&format!("{value:#}")));
     } else {
         println!("{}  {}", safe(&flow.name), flow.status.as_aws());
         println!("  arn     {}", safe(&flow.arn));
@@ -610,7 +614,7 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
             "securityGroups": orphans.security_groups.iter().map(|g| serde_json::json!({"id": g.id, "arn": g.arn, "allowedCidrs": g.allowed_cidrs})).collect::<Vec<_>>(),
             "drifted": orphans.drifted.iter().map(|(id, why)| serde_json::json!({"destinationId": id.to_string(), "problem": why})).collect::<Vec<_>>(),
         });
-        println!("{value:#}");
+        println!("{}", json_for_terminal(&format!("{value:#}")));
     } else if orphans.is_empty() {
         println!("no orphans: every onair resource belongs to a record");
     } else {

@@ -53,6 +53,29 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// JSON text (as serde_json writes it) safe to print, still meaning exactly the same values.
+///
+/// serde_json escapes C0 controls in strings but writes DEL, C1 and bidi controls as they are,
+/// and a terminal acts on them whatever the JSON means. Outside strings JSON holds only ASCII
+/// punctuation and whitespace, so each of those characters is inside a string, where `\uXXXX`
+/// is the same character to any JSON reader: `--json` stays exact.
+pub fn json_for_terminal(json: &str) -> Cow<'_, str> {
+    // Raw C0 characters in serde_json's output are its own line breaks and indents.
+    let escaped = |c: char| is_unsafe(c) && c >= ' ';
+    if !json.chars().any(escaped) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if escaped(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Shorthand for `for_terminal(text).into_owned()`, for `format!` arguments.
 pub fn safe(text: &str) -> String {
     for_terminal(text).into_owned()
@@ -90,6 +113,31 @@ mod tests {
             let shown = for_terminal(&c.to_string()).into_owned();
             assert_eq!(shown, format!("<U+{:04X}>", u32::from(c)));
         }
+    }
+
+    #[test]
+    fn json_stays_exact_and_prints_no_control() {
+        let names = [
+            "\x1b]0;pwned\x07",
+            "a\r\nb",
+            "del\x7f",
+            "c1\u{9b}\u{85}",
+            "bidi\u{202e}evil\u{2066}",
+            "plain ✔",
+        ];
+        let json = serde_json::to_string_pretty(&serde_json::json!({ "names": names })).unwrap();
+        let shown = json_for_terminal(&json);
+        let structural = |c: char| c == '\n' || c == ' ';
+        assert!(
+            !shown.chars().any(|c| is_unsafe(c) && !structural(c)),
+            "{shown}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(back["names"], serde_json::json!(names));
+        assert!(matches!(
+            json_for_terminal("{\"a\": \"b\"}"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
