@@ -210,15 +210,30 @@ impl Engine {
         let attempts = self.inner.config.call_attempts;
         let scan = calls::retrying_n(attempts, || self.inner.cloud.store.scan(), |_, _| {}).await?;
         let records = scan.records;
-        for item in &scan.unreadable {
-            tracing::warn!(
-                destination = item.id,
-                name = item.name,
-                "an item in the table can't be read: {}",
-                item.problem()
+        let appeared: Vec<UnreadableRecord> = {
+            let mut known = self.unreadable_lock();
+            let appeared = scan
+                .unreadable
+                .iter()
+                .filter(|u| !known.contains(u))
+                .cloned()
+                .collect();
+            *known = scan.unreadable;
+            appeared
+        };
+        // Once per item, not on every refresh: the row and its footer say it from then on.
+        for u in appeared {
+            self.log(
+                Level::Warn,
+                None,
+                format!(
+                    "item {} ({}) can't be read: {}; left alone",
+                    u.id.as_deref().unwrap_or("?"),
+                    u.name.as_deref().unwrap_or("no name"),
+                    u.problem()
+                ),
             );
         }
-        *self.unreadable_lock() = scan.unreadable;
         {
             let mut cache = self.records_lock();
             let busy: Vec<DestinationId> = cache

@@ -51,7 +51,7 @@ async fn an_unreadable_item_is_loaded_apart_and_observed() {
 
     let records = rig.engine.load().await.expect("load");
     assert_eq!(records.iter().map(|r| r.id()).collect::<Vec<_>>(), [a]);
-    assert_eq!(rig.engine.unreadable(), [u.clone()]);
+    assert_eq!(rig.engine.unreadable(), std::slice::from_ref(&u));
 
     let observation = rig.engine.refresh().await;
     assert_eq!(observation.unreadable, [u]);
@@ -192,4 +192,28 @@ async fn a_name_shared_by_a_record_and_an_unreadable_item_is_ambiguous() {
         rig.engine.resolve("Twin"),
         Err(Refusal::Ambiguous(_))
     ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreadable_item_is_logged_once_not_on_every_refresh() {
+    let mut rig = Rig::new();
+    rig.sim
+        .insert_unreadable(item("0a1b2c3d-1111-4222-8333-444455556666", "Seed FB"));
+    for _ in 0..3 {
+        rig.engine.refresh().await;
+    }
+    let lines: Vec<String> = rig
+        .drain()
+        .into_iter()
+        .filter_map(|e| match e {
+            onair::engine::EngineEvent::Log(l) => Some(l.text),
+            _ => None,
+        })
+        .filter(|t| t.contains("can't be read"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("Seed FB") && lines[0].contains("status"),
+        "{lines:?}"
+    );
 }

@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 Span::styled(format!("{mark} "), style),
             ];
             if let Some(name) = entry.destination.and_then(|id| state.destination_name(id)) {
-                spans.push(Span::styled(format!("{}: ", safe(&name)), theme.title));
+                spans.push(Span::styled(format!("{}: ", safe(name)), theme.title));
             }
             spans.push(Span::styled(safe(&entry.text), style));
             Line::from(spans)
