@@ -651,6 +651,38 @@ mod tests {
     }
 
     #[test]
+    fn times_and_counters_at_the_ends_of_their_range_cost_no_panic() {
+        let catalog = crate::domain::Catalog::builtin();
+        for (created, since) in [
+            (
+                "9999-12-31T23:59:59.999999999Z",
+                "0000-01-01T00:00:00-23:59",
+            ),
+            ("0000-01-01T00:00:00-23:59", "9999-12-31T23:59:59Z"),
+        ] {
+            let mut item = with("createdAt", s(created));
+            item.insert("runningSince".into(), s(since));
+            item.insert("runSeconds".into(), n(MAX_NUMBER));
+            item.insert("billedRunMinutes".into(), n(MAX_NUMBER));
+            let mut r = from_item(&item).unwrap();
+            for now in [
+                time::macros::datetime!(9999-12-31 23:59:59 UTC),
+                time::macros::datetime!(0000-01-01 00:00 UTC),
+            ] {
+                let cost = crate::engine::cost::cost_so_far(&r, &catalog, now);
+                assert!(cost.total().is_finite());
+                assert!(r.uptime(now).is_some());
+            }
+            crate::engine::cost::close_run(
+                &mut r,
+                time::macros::datetime!(9999-12-31 23:59:59 UTC),
+                &catalog.pricing,
+            );
+            assert_eq!(r.running_since, None);
+        }
+    }
+
+    #[test]
     fn a_text_attribute_of_another_type_is_unreadable_not_absent() {
         // Read as absent, the channel id would be dropped by the next write.
         let err = from_item(&with("mediaLiveChannelId", n(1234567))).unwrap_err();
@@ -753,6 +785,8 @@ mod tests {
                     "2026-13-45T99:00:00Z",
                     "0a1b2c3d-1111-4222-8333-444455556666",
                     "",
+                    "9999-12-31T23:59:59.999999999Z",
+                    "0000-01-01T00:00:00-23:59",
                 ])
                 .prop_map(String::from),
                 "[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}a-z0-9 \\]\\[;]{0,16}",
@@ -828,6 +862,17 @@ mod tests {
                         let back = from_item(&written);
                         prop_assert_eq!(back.as_ref(), Ok(&record));
                         prop_assert_eq!(to_item(&back.unwrap()), written);
+                        // The engine's arithmetic on what was read: never a panic.
+                        let catalog = crate::domain::Catalog::builtin();
+                        for now in [
+                            time::macros::datetime!(2026-11-25 10:00 UTC),
+                            time::macros::datetime!(9999-12-31 23:59:59 UTC),
+                            time::macros::datetime!(0000-01-01 00:00 UTC),
+                        ] {
+                            let _ = crate::engine::cost::cost_so_far(&record, &catalog, now);
+                            let mut closed = record.clone();
+                            crate::engine::cost::close_run(&mut closed, now, &catalog.pricing);
+                        }
                     }
                     Err(e) => {
                         prop_assert!(NAMES.contains(&e.key), "{:?}", e);
