@@ -111,6 +111,7 @@ pub fn busy_state(n: usize) -> AppState {
             },
             metrics,
             alerts: Default::default(),
+            unreadable: Vec::new(),
         })));
     }
     if let Some(first_idle) = records.iter().find(|d| d.status == Status::Idle) {

@@ -178,6 +178,10 @@ pub struct RmArgs {
     /// Don't ask.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Remove items onair can't read (`list` marks them UNREADABLE) from the table: the item
+    /// only, never the AWS resources it may own.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@ use super::args::AddArgs;
 use crate::clock::Clock;
 use crate::cloud::aws::{self, AwsBackend, AwsOptions};
 use crate::config::Settings;
-use crate::domain::{Catalog, Destination, DestinationDraft, DestinationId, Status, StreamKey};
+use crate::domain::text::{json_for_terminal, safe};
+use crate::domain::{
+    Catalog, Destination, DestinationDraft, DestinationId, Status, StreamKey, UnreadableRecord,
+};
 use crate::engine::{Engine, EngineConfig, EngineEvent, OpKind};
 use crate::tui::{self, BUILTIN_THEMES, Theme, TuiOptions};
 use std::io::{IsTerminal, Write};
@@ -126,11 +129,15 @@ pub async fn tui(settings: &Settings) -> Result<(), CliError> {
 /// One destination as `list --json` and `add --json` print it: the record (whose stream key
 /// serializes masked) plus its uptime.
 fn json_of(records: &[Destination]) -> Result<String, CliError> {
-    serde_json::to_string_pretty(records).map_err(|e| CliError::Failed(e.to_string()))
+    let json =
+        serde_json::to_string_pretty(records).map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(json_for_terminal(&json).into_owned())
 }
 
-fn print_table(records: &[Destination]) {
-    if records.is_empty() {
+/// The table `onair list` prints. Every text from a record goes through [`safe`]: another
+/// tool's name may hold escape sequences, and they must not reach the operator's terminal.
+fn print_table(records: &[Destination], unreadable: &[UnreadableRecord]) {
+    if records.is_empty() && unreadable.is_empty() {
         println!("no destinations (add one with `onair add`)");
         return;
     }
@@ -142,25 +149,56 @@ fn print_table(records: &[Destination]) {
         println!(
             "{:<8}  {:<24}  {:<9}  {:<8}  {:<9}  {:<12}  {}",
             r.destination_id.short(),
-            r.name,
+            safe(&r.name),
             // Platform and Status implement Display with write!, which ignores the width: pad
             // their text instead, or every column after them shifts.
             r.platform.to_string(),
-            r.preset,
+            safe(&r.preset),
             r.status.to_string(),
-            r.stream_key.masked(),
-            r.media_live_channel_id.as_deref().unwrap_or("-")
+            // The mask keeps a key's first and last characters: they are outside text too.
+            safe(&r.stream_key.masked()),
+            safe(r.media_live_channel_id.as_deref().unwrap_or("-"))
         );
     }
+    for u in unreadable {
+        println!(
+            "{:<8}  {:<24}  {:<9}  {:<8}  {:<9}  {}",
+            safe(&u.short_id()),
+            safe(u.name.as_deref().unwrap_or("?")),
+            "?",
+            "?",
+            "UNREADABLE",
+            safe(&u.problem())
+        );
+    }
+    if !unreadable.is_empty() {
+        println!(
+            "{} item(s) can't be read and are left alone with whatever they own in AWS: fix the \
+             attribute named, or `onair rm --force ID` removes the item only",
+            unreadable.len()
+        );
+    }
+}
+
+/// `list --json`: the readable records, and the items that can't be read with the attribute
+/// and why. Exact strings (serde escapes control characters); stream keys masked.
+fn list_json(records: &[Destination], unreadable: &[UnreadableRecord]) -> Result<String, CliError> {
+    let value = serde_json::json!({
+        "destinations": records,
+        "unreadable": unreadable,
+    });
+    let json = serde_json::to_string_pretty(&value).map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(json_for_terminal(&json).into_owned())
 }
 
 pub async fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
     let aws = connect(settings, false).await?;
     let records = aws.engine.load().await?;
+    let unreadable = aws.engine.unreadable();
     if json {
-        println!("{}", json_of(&records)?);
+        println!("{}", list_json(&records, &unreadable)?);
     } else {
-        print_table(&records);
+        print_table(&records, &unreadable);
     }
     Ok(())
 }
@@ -200,9 +238,9 @@ fn outcome(
     if let Some((_, _, message)) = failed.iter().find(|(i, o, _)| *i == id && *o == op) {
         let name = engine
             .record(id)
-            .map(|r| r.name)
+            .map(|r| safe(&r.name))
             .unwrap_or_else(|| id.short());
-        let text = format!("{name}: {message}");
+        let text = format!("{name}: {}", safe(&message.to_string()));
         // Losing a race to another operator changed nothing here: a refusal, exit 2.
         return Err(if message.changed_nothing() {
             CliError::Refused(text)
@@ -216,8 +254,8 @@ fn outcome(
     if record.status == Status::Error {
         return Err(CliError::Failed(format!(
             "{verb} {}: {}",
-            record.name,
-            record.last_error.as_deref().unwrap_or("failed")
+            safe(&record.name),
+            safe(record.last_error.as_deref().unwrap_or("failed"))
         )));
     }
     Ok(record)
@@ -260,7 +298,10 @@ pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
     } else {
         println!(
             "{} {} ({}) is {}",
-            record.destination_id, record.name, record.platform, record.status
+            record.destination_id,
+            safe(&record.name),
+            record.platform,
+            record.status
         );
     }
     Ok(())
@@ -298,7 +339,12 @@ pub async fn start_stop(
     let mut failures = Vec::new();
     for id in ids {
         match outcome(&aws.engine, &failed, id, op) {
-            Ok(r) => println!("{} {} is {}", r.destination_id.short(), r.name, r.status),
+            Ok(r) => println!(
+                "{} {} is {}",
+                r.destination_id.short(),
+                safe(&r.name),
+                r.status
+            ),
             Err(e) => failures.push(e),
         }
     }
@@ -332,7 +378,7 @@ pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<()
     let names: Vec<String> = ids
         .iter()
         .filter_map(|id| aws.engine.record(*id))
-        .map(|r| format!("{} ({}, {})", r.name, r.platform, r.status))
+        .map(|r| format!("{} ({}, {})", safe(&r.name), r.platform, r.status))
         .collect();
     if !yes {
         if !std::io::stdin().is_terminal() {
@@ -361,7 +407,7 @@ pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<()
             .iter()
             .find(|(i, o, _)| i == id && *o == OpKind::Delete)
         {
-            let text = format!("rm {name}: {message}");
+            let text = format!("rm {name}: {}", safe(&message.to_string()));
             failures.push(if message.changed_nothing() {
                 CliError::Refused(text)
             } else {
@@ -373,12 +419,68 @@ pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<()
             None => println!("deleted {name}"),
             Some(r) => failures.push(CliError::Failed(format!(
                 "rm {}: {}",
-                r.name,
-                r.last_error.as_deref().unwrap_or("not deleted")
+                safe(&r.name),
+                safe(r.last_error.as_deref().unwrap_or("not deleted"))
             ))),
         }
     }
     combine(failures)
+}
+
+/// `rm --force`: deletes items onair can't read from the table, and nothing else. Whatever AWS
+/// resources they name stay: the operator is told how to find them.
+pub async fn rm_unreadable(
+    settings: &Settings,
+    targets: &[String],
+    yes: bool,
+) -> Result<(), CliError> {
+    refuse_if_readonly(settings, "rm --force")?;
+    let aws = connect(settings, false).await?;
+    aws.engine.load().await?;
+    // Every target resolved before any is removed, so one typo removes nothing.
+    let items = targets
+        .iter()
+        .map(|t| aws.engine.resolve_unreadable(t).map_err(CliError::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    let label = |u: &UnreadableRecord| {
+        format!(
+            "{} ({})",
+            safe(u.id.as_deref().unwrap_or("?")),
+            safe(u.name.as_deref().unwrap_or("no name"))
+        )
+    };
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::Refused(
+                "rm asks before deleting: pass --yes when there is no terminal to ask on".into(),
+            ));
+        }
+        let labels: Vec<String> = items.iter().map(label).collect();
+        print!(
+            "Remove the unreadable item(s) {} from the table (AWS resources are left)? [y/N] ",
+            labels.join(", ")
+        );
+        std::io::stdout().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            return Err(CliError::Refused("nothing deleted".into()));
+        }
+    }
+    for item in &items {
+        aws.engine.remove_unreadable(item).await?;
+        let id = safe(item.id.as_deref().unwrap_or("?"));
+        println!("removed the unreadable item {} from the table", label(item));
+        println!(
+            "  AWS resources it may own were left alone: they are tagged {}={id} and named \
+             onair-*-{}; `onair gc` lists them once no item owns them",
+            crate::domain::naming::TAG_DESTINATION_ID,
+            safe(&item.short_id())
+        );
+    }
+    Ok(())
 }
 
 pub async fn flow(settings: &Settings, json: bool) -> Result<(), CliError> {
@@ -412,29 +514,29 @@ pub async fn flow(settings: &Settings, json: bool) -> Result<(), CliError> {
             "egressIp": flow.egress_ip,
             "outputs": outputs,
         });
-        println!("{value:#}");
+        println!("{}", json_for_terminal(&format!("{value:#}")));
     } else {
-        println!("{}  {}", flow.name, flow.status.as_aws());
-        println!("  arn     {}", flow.arn);
+        println!("{}  {}", safe(&flow.name), flow.status.as_aws());
+        println!("  arn     {}", safe(&flow.arn));
         println!(
             "  source  {} {}:{} encryption {}",
-            flow.source.protocol,
-            flow.source.ingest_ip.as_deref().unwrap_or("-"),
+            safe(&flow.source.protocol),
+            safe(flow.source.ingest_ip.as_deref().unwrap_or("-")),
             flow.source
                 .ingest_port
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "-".into()),
-            flow.source.encryption.as_deref().unwrap_or("none")
+            safe(flow.source.encryption.as_deref().unwrap_or("none"))
         );
         println!("  outputs {}", flow.outputs.len());
         for o in &flow.outputs {
             println!(
                 "    {}  {}{}",
-                o.name,
-                o.arn,
+                safe(&o.name),
+                safe(&o.arn),
                 o.medialive_input_arn
                     .as_deref()
-                    .map(|a| format!("  ← MediaLive input {a}"))
+                    .map(|a| format!("  ← MediaLive input {}", safe(a)))
                     .unwrap_or_default()
             );
         }
@@ -467,7 +569,7 @@ pub async fn reconcile(settings: &Settings) -> Result<(), CliError> {
     let report = aws.engine.reconcile(true).await?;
     aws.engine.settle().await;
     for (id, reason) in &report.corrected {
-        println!("{} {reason}", id.short());
+        println!("{} {}", id.short(), safe(reason));
     }
     let mut failures = Vec::new();
     for (id, op) in &report.resumed {
@@ -475,18 +577,27 @@ pub async fn reconcile(settings: &Settings) -> Result<(), CliError> {
             Some(r) if r.status == Status::Error => failures.push(format!(
                 "{} {}: {}",
                 op.verb(),
-                r.name,
-                r.last_error.as_deref().unwrap_or("failed")
+                safe(&r.name),
+                safe(r.last_error.as_deref().unwrap_or("failed"))
             )),
             Some(r) => println!(
                 "{} {}: {} done, now {}",
                 id.short(),
-                r.name,
+                safe(&r.name),
                 op.verb(),
                 r.status
             ),
             None => println!("{}: {} done, record removed", id.short(), op.verb()),
         }
+    }
+    let unreadable = aws.engine.unreadable();
+    for u in &unreadable {
+        println!(
+            "{} {}: left alone, can't be read ({})",
+            safe(&u.short_id()),
+            safe(u.name.as_deref().unwrap_or("?")),
+            safe(&u.problem())
+        );
     }
     if report.resumed.is_empty() && report.corrected.is_empty() {
         println!("nothing to do: AWS matches the records");
@@ -514,7 +625,7 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
             "table": aws.engine.config().table,
             "notOurs": orphans.not_ours.iter().map(|n| serde_json::json!({"kind": n.kind.as_str(), "id": n.id, "name": n.name, "reason": n.reason})).collect::<Vec<_>>(),
         });
-        println!("{value:#}");
+        println!("{}", json_for_terminal(&format!("{value:#}")));
     } else if orphans.is_empty() {
         println!(
             "no orphans: every resource of table {} belongs to an item",
@@ -522,22 +633,41 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
         );
     } else {
         for c in &orphans.channels {
-            println!("orphan channel  {}  {}  {}", c.id, c.name, c.state.as_aws());
+            println!(
+                "orphan channel  {}  {}  {}",
+                safe(&c.id),
+                safe(&c.name),
+                c.state.as_aws()
+            );
         }
         for i in &orphans.inputs {
-            println!("orphan input    {}  {}  {}", i.id, i.name, i.state.as_aws());
+            println!(
+                "orphan input    {}  {}  {}",
+                safe(&i.id),
+                safe(&i.name),
+                i.state.as_aws()
+            );
         }
         for o in &orphans.flow_outputs {
-            println!("orphan output   {}  {}", o.name, o.arn);
+            println!("orphan output   {}  {}", safe(&o.name), safe(&o.arn));
         }
         for g in &orphans.security_groups {
-            println!("orphan group    {}  {}", g.id, g.allowed_cidrs.join(", "));
+            println!(
+                "orphan group    {}  {}",
+                safe(&g.id),
+                safe(&g.allowed_cidrs.join(", "))
+            );
         }
         for (id, why) in &orphans.drifted {
-            let name = aws.engine.record(*id).map(|r| r.name).unwrap_or_default();
+            let name = aws
+                .engine
+                .record(*id)
+                .map(|r| safe(&r.name))
+                .unwrap_or_default();
             println!(
-                "drifted record  {}  {name}: {why} (onair rm removes it)",
-                id.short()
+                "drifted record  {}  {name}: {} (onair rm removes it)",
+                id.short(),
+                safe(why)
             );
         }
     }
@@ -550,7 +680,7 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
     if delete && orphans.resources() > 0 {
         let removed = aws.engine.delete_orphans(&orphans).await?;
         for line in removed {
-            println!("removed {line}");
+            println!("removed {}", safe(&line));
         }
     }
     Ok(())
@@ -613,9 +743,9 @@ pub async fn edit(settings: &Settings, args: super::args::EditArgs) -> Result<()
     println!(
         "{} {} ({}, {}) is {}",
         record.destination_id.short(),
-        record.name,
+        safe(&record.name),
         record.platform,
-        record.preset,
+        safe(&record.preset),
         record.status
     );
     Ok(())

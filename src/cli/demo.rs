@@ -55,6 +55,13 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     let (engine, events) = Engine::new(cloud, Arc::new(catalog), config, clock);
 
     if args.sample {
+        // An item the seed's older system wrote, which onair can't read: shown, left alone.
+        sim.insert_unreadable(crate::domain::UnreadableRecord {
+            id: Some("5eed0000-0000-4000-8000-00000000f00d".into()),
+            name: Some("Facebook (seed)".into()),
+            attribute: "status".into(),
+            reason: "is \"live\", not a known status".into(),
+        });
         tokio::spawn(load_sample_show(engine.clone()));
     }
     if let Some(n) = args.sample_size {

@@ -71,7 +71,11 @@ pub async fn run(cli: Cli) -> ExitCode {
     match dispatch(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("onair: {e}");
+            // Messages quote names and AWS's words: each line is made safe for the terminal
+            // (the line breaks between several destinations' results are onair's own).
+            for line in e.to_string().split('\n') {
+                eprintln!("onair: {}", crate::domain::for_terminal(line));
+            }
             if let CliError::Failed(message) = &e
                 && let Some(hint) = hint(message, profile.as_deref(), |k| std::env::var(k).ok())
             {
@@ -167,6 +171,9 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Some(Command::Add(args)) => commands::add(&settings, args).await,
         Some(Command::Start(t)) => commands::start_stop(&settings, &t.targets, true).await,
         Some(Command::Stop(t)) => commands::start_stop(&settings, &t.targets, false).await,
+        Some(Command::Rm(args)) if args.force => {
+            commands::rm_unreadable(&settings, &args.targets, args.yes).await
+        }
         Some(Command::Rm(args)) => commands::rm(&settings, &args.targets, args.yes).await,
         Some(Command::Flow(args)) => commands::flow(&settings, args.json).await,
         Some(Command::Edit(args)) => commands::edit(&settings, args).await,

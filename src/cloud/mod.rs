@@ -86,18 +86,11 @@ pub trait RecordStore: Send + Sync {
         expected: u64,
     ) -> Result<(), CloudError>;
     async fn delete_if_version(&self, id: DestinationId, expected: u64) -> Result<(), CloudError>;
-    async fn scan(&self) -> Result<Vec<Destination>, CloudError>;
-    /// The `destinationId` of every item in the table, whether or not it reads as a record: an
-    /// item onair can't parse still owns its resources, so `gc` must never take them. The
-    /// default is the ids of `scan`'s records, right for a store that holds only readable ones.
-    async fn item_ids(&self) -> Result<Vec<String>, CloudError> {
-        Ok(self
-            .scan()
-            .await?
-            .iter()
-            .map(|r| r.id().to_string())
-            .collect())
-    }
+    /// Every item: the records it can read and, never silently dropped, those it can't.
+    async fn scan(&self) -> Result<TableScan, CloudError>;
+    /// Removes one item that can't be read, by its stored `destinationId`, whatever its version
+    /// (`onair rm --force`). Nothing else: what the item may own in AWS is left alone.
+    async fn delete_unreadable(&self, id: &str) -> Result<(), CloudError>;
 }
 
 /// The services behind one handle, as the engine sees them.

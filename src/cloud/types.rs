@@ -485,3 +485,13 @@ pub struct Thumbnail {
     /// When MediaLive took the frame.
     pub taken_at: Option<OffsetDateTime>,
 }
+
+/// One read of the whole destination table: the records onair can read, and the items it
+/// can't, each naming the attribute and why. Both are shown; only the records are acted on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TableScan {
+    /// Oldest first.
+    pub records: Vec<crate::domain::Destination>,
+    /// By id.
+    pub unreadable: Vec<crate::domain::UnreadableRecord>,
+}

@@ -6,6 +6,8 @@ pub mod naming;
 pub mod platform;
 pub mod presets;
 pub mod secret;
+pub mod text;
+pub mod unreadable;
 pub mod validate;
 pub mod wiring;
 
@@ -13,5 +15,7 @@ pub use destination::{Desired, Destination, DestinationId, Status};
 pub use platform::Platform;
 pub use presets::{Catalog, EncoderPreset, Pricing};
 pub use secret::{SealedKey, StoredKey, StreamKey};
+pub use text::for_terminal;
+pub use unreadable::UnreadableRecord;
 pub use validate::{DestinationDraft, FieldError, ValidDestination};
 pub use wiring::Wiring;

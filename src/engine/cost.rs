@@ -16,8 +16,11 @@ pub fn billed_minutes(seconds: u64, pricing: &Pricing) -> u64 {
 /// join the finished runs (for the cost meter).
 pub fn close_run(r: &mut Destination, now: OffsetDateTime, pricing: &Pricing) {
     if let Some(seconds) = r.uptime(now) {
-        r.run_seconds += seconds;
-        r.billed_run_minutes += billed_minutes(seconds, pricing);
+        // Both come from the table: saturate rather than overflow on another tool's number.
+        r.run_seconds = r.run_seconds.saturating_add(seconds);
+        r.billed_run_minutes = r
+            .billed_run_minutes
+            .saturating_add(billed_minutes(seconds, pricing));
     }
     r.running_since = None;
 }
@@ -49,11 +52,11 @@ pub fn cost_so_far(record: &Destination, catalog: &Catalog, now: OffsetDateTime)
     } else {
         0
     };
-    let running = (record.billed_run_minutes + current_billed) as f64 / 60.0 * rate;
+    let running = record.billed_run_minutes.saturating_add(current_billed) as f64 / 60.0 * rate;
 
     let alive = (now - record.created_at).whole_seconds().max(0) as u64;
     let idle_seconds = if record.media_live_channel_id.is_some() {
-        alive.saturating_sub(record.run_seconds + current_run)
+        alive.saturating_sub(record.run_seconds.saturating_add(current_run))
     } else {
         0
     };

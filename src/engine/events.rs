@@ -169,6 +169,9 @@ pub struct Observation {
     /// MediaLive alerts SET on running channels ("type: message"), read at most once a minute
     /// per channel.
     pub alerts: HashMap<DestinationId, Vec<String>>,
+    /// Items in the table onair can't read (as of the last Scan that answered): shown as such,
+    /// never acted on.
+    pub unreadable: Vec<crate::domain::UnreadableRecord>,
 }
 
 // A few events a second: boxing the record would buy nothing measurable.

@@ -25,7 +25,7 @@ pub use steps::record::LOST_RACE;
 
 use crate::clock::Clock;
 use crate::cloud::{Cloud, CloudError};
-use crate::domain::{Catalog, Destination, DestinationId, FieldError, Status};
+use crate::domain::{Catalog, Destination, DestinationId, FieldError, Status, UnreadableRecord};
 use registry::InFlight;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -107,6 +107,16 @@ pub enum Refusal {
     Busy { name: String, doing: &'static str },
     #[error("{0}")]
     NotNow(String),
+    /// The item is in the table but can't be read: nothing but `rm --force` touches it.
+    #[error(
+        "{label} can't be read from the table (attribute {attribute}: {reason}); onair leaves it and what it owns in AWS alone: fix the item, or `onair rm --force {id}` removes the item only"
+    )]
+    Unreadable {
+        label: String,
+        id: String,
+        attribute: String,
+        reason: String,
+    },
     /// The change needs the running channel restarted: ask, then call again with `restart`.
     #[error("{name} is live: applying the change restarts its channel")]
     NeedsRestart { name: String },
@@ -142,6 +152,8 @@ struct Inner {
     events: mpsc::UnboundedSender<EngineEvent>,
     /// The records as last read or written: the versions conditional writes are based on.
     records: Mutex<BTreeMap<DestinationId, Destination>>,
+    /// Items the last Scan could not read: shown, refused, never acted on.
+    unreadable: Mutex<Vec<UnreadableRecord>>,
     in_flight: Arc<InFlight>,
     /// Region-wide use from the last refresh (other tools' channels count against the quota too).
     quotas: Mutex<QuotaUse>,
@@ -174,6 +186,7 @@ impl Engine {
             clock,
             events,
             records: Mutex::default(),
+            unreadable: Mutex::default(),
             in_flight: Arc::default(),
             quotas: Mutex::new(quotas),
             alerts: Mutex::default(),
@@ -195,11 +208,36 @@ impl Engine {
         &self.inner.config
     }
 
-    /// Reads every record from the table and emits [`EngineEvent::Loaded`].
+    /// Reads every record from the table and emits [`EngineEvent::Loaded`]. The items it can't
+    /// read are kept apart ([`Engine::unreadable`]): shown, and refused by every operation.
     pub async fn load(&self) -> Result<Vec<Destination>, CloudError> {
         let attempts = self.inner.config.call_attempts;
-        let records =
-            calls::retrying_n(attempts, || self.inner.cloud.store.scan(), |_, _| {}).await?;
+        let scan = calls::retrying_n(attempts, || self.inner.cloud.store.scan(), |_, _| {}).await?;
+        let records = scan.records;
+        let appeared: Vec<UnreadableRecord> = {
+            let mut known = self.unreadable_lock();
+            let appeared = scan
+                .unreadable
+                .iter()
+                .filter(|u| !known.contains(u))
+                .cloned()
+                .collect();
+            *known = scan.unreadable;
+            appeared
+        };
+        // Once per item, not on every refresh: the row and its footer say it from then on.
+        for u in appeared {
+            self.log(
+                Level::Warn,
+                None,
+                format!(
+                    "item {} ({}) can't be read: {}; left alone",
+                    u.id.as_deref().unwrap_or("?"),
+                    u.name.as_deref().unwrap_or("no name"),
+                    u.problem()
+                ),
+            );
+        }
         {
             let mut cache = self.records_lock();
             let busy: Vec<DestinationId> = cache
@@ -225,6 +263,77 @@ impl Engine {
         let records = self.records();
         self.emit(EngineEvent::Loaded(records.clone()));
         Ok(records)
+    }
+
+    /// The items the last Scan could not read, by id.
+    pub fn unreadable(&self) -> Vec<UnreadableRecord> {
+        self.unreadable_lock().clone()
+    }
+
+    /// The unreadable item `wanted` names (id, id prefix or name), for `rm --force`: refused in
+    /// read-only mode, when nothing or several match, or when it names a readable record.
+    pub fn resolve_unreadable(&self, wanted: &str) -> Result<UnreadableRecord, Refusal> {
+        self.writable("rm --force")?;
+        let wanted = wanted.trim();
+        let matching: Vec<UnreadableRecord> = self
+            .unreadable()
+            .into_iter()
+            .filter(|u| u.is_named_by(wanted))
+            .collect();
+        match matching.as_slice() {
+            [one] if one.id.is_some() => Ok(one.clone()),
+            [_] => Err(Refusal::NotNow(format!(
+                "{wanted:?} names an item without a string id: remove it with another tool"
+            ))),
+            [] => match self.resolve(wanted) {
+                Ok(id) => Err(Refusal::NotNow(format!(
+                    "{} is readable: --force removes only items onair can't read; `onair rm {}` \
+                     deletes it and its AWS resources",
+                    id.short(),
+                    id.short()
+                ))),
+                Err(refusal) => Err(refusal),
+            },
+            _ => Err(Refusal::Ambiguous(wanted.to_string())),
+        }
+    }
+
+    /// Deletes an unreadable item from the table, and nothing else: whatever AWS resources it
+    /// names are left as they are.
+    pub async fn remove_unreadable(&self, item: &UnreadableRecord) -> Result<(), CloudError> {
+        let Some(id) = item.id.as_deref() else {
+            return Ok(());
+        };
+        self.inner.cloud.store.delete_unreadable(id).await?;
+        self.unreadable_lock()
+            .retain(|u| u.id.as_deref() != Some(id));
+        self.log(
+            Level::Warn,
+            None,
+            format!(
+                "removed the unreadable item {id} from the table ({}); its AWS resources, if any, \
+                 are left alone",
+                item.problem()
+            ),
+        );
+        Ok(())
+    }
+
+    /// The refusal for an operation on `wanted` when it names an unreadable item.
+    fn unreadable_refusal(&self, matches: impl Fn(&UnreadableRecord) -> bool) -> Option<Refusal> {
+        self.unreadable_lock()
+            .iter()
+            .find(|u| matches(u))
+            .map(|u| Refusal::Unreadable {
+                label: match (&u.name, &u.id) {
+                    (Some(name), _) => format!("{name:?}"),
+                    (None, Some(id)) => id.clone(),
+                    (None, None) => "an item".to_string(),
+                },
+                id: u.id.clone().unwrap_or_default(),
+                attribute: u.attribute.clone(),
+                reason: u.reason.clone(),
+            })
     }
 
     /// The operation under way on this destination, if any.
@@ -260,9 +369,11 @@ impl Engine {
                         .starts_with(&wanted.to_ascii_lowercase())
             })
             .collect();
-        match (by_name.as_slice(), by_id.as_slice()) {
-            ([one], _) | ([], [one]) => Ok(one.id()),
-            ([], []) => Err(Refusal::Unknown(wanted.to_string())),
+        let unreadable = self.unreadable_refusal(|u| u.is_named_by(wanted));
+        match (by_name.as_slice(), by_id.as_slice(), unreadable) {
+            ([one], _, None) | ([], [one], None) => Ok(one.id()),
+            ([], [], Some(refusal)) => Err(refusal),
+            ([], [], None) => Err(Refusal::Unknown(wanted.to_string())),
             _ => Err(Refusal::Ambiguous(wanted.to_string())),
         }
     }
@@ -279,8 +390,18 @@ impl Engine {
     }
 
     fn known(&self, id: DestinationId) -> Result<Destination, Refusal> {
-        self.record(id)
-            .ok_or_else(|| Refusal::Unknown(id.to_string()))
+        self.record(id).ok_or_else(|| {
+            let text = id.to_string();
+            self.unreadable_refusal(|u| u.id.as_deref() == Some(text.as_str()))
+                .unwrap_or(Refusal::Unknown(text))
+        })
+    }
+
+    fn unreadable_lock(&self) -> MutexGuard<'_, Vec<UnreadableRecord>> {
+        self.inner
+            .unreadable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Read-only mode refuses every change here, so there is no second path to one.

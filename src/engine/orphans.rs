@@ -225,12 +225,9 @@ impl Engine {
     /// before its first resource). The one place `gc` learns who owns what.
     pub async fn owner_ids(&self) -> Result<HashSet<String>, CloudError> {
         let mut ids: HashSet<String> = self.records().iter().map(|r| r.id().to_string()).collect();
-        // Items that don't read as records own their resources too: a key-only Scan gives
-        // every item's id. (When `scan` reports unreadable items with their raw `destinationId`,
-        // their ids can be added here instead, in one line.)
-        let store = &self.inner.cloud.store;
-        let attempts = self.inner.config.call_attempts;
-        ids.extend(super::calls::retrying_n(attempts, || store.item_ids(), |_, _| {}).await?);
+        // Items that don't read as records own their resources too: the scan reports each
+        // with the `destinationId` it stores.
+        ids.extend(self.unreadable().into_iter().filter_map(|u| u.id));
         Ok(ids.into_iter().map(|id| id.to_ascii_lowercase()).collect())
     }
 

@@ -136,6 +136,7 @@ impl Engine {
             quotas,
             metrics,
             alerts,
+            unreadable: self.unreadable(),
         };
         self.emit(EngineEvent::Observed(Box::new(observation.clone())));
         // The same answers drive reconciliation: no extra calls per refresh.

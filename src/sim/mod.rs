@@ -277,7 +277,7 @@ mod tests {
             flow.outputs[0].medialive_input_arn.as_deref(),
             Some(input.arn.as_str())
         );
-        assert!(cloud.store.scan().await.unwrap().is_empty());
+        assert!(cloud.store.scan().await.unwrap().records.is_empty());
         let snap = sim.snapshot();
         assert_eq!(snap.inputs.len(), 1);
         assert_eq!(snap.inputs[0].id, input.id);

@@ -6,8 +6,8 @@ use super::errors::condition_failed;
 use super::faults::Service;
 use super::world::World;
 use crate::cloud::keys::refuse_unsealed;
-use crate::cloud::{CloudError, RecordStore};
-use crate::domain::{Destination, DestinationId};
+use crate::cloud::{CloudError, RecordStore, TableScan};
+use crate::domain::{Destination, DestinationId, UnreadableRecord};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -83,12 +83,42 @@ impl Simulator {
         })
     }
 
-    fn scan_in(&self, table: &str) -> Result<Vec<Destination>, CloudError> {
-        self.on_table(table, "Scan", |t| {
-            let mut all: Vec<Destination> = t.values().cloned().collect();
-            all.sort_by_key(|d| (d.created_at, d.destination_id));
-            Ok(all)
+    fn scan_in(&self, table: &str) -> Result<TableScan, CloudError> {
+        self.call("Scan", Service::DynamoDb, |w| {
+            // Items another tool wrote are modelled in the default table only.
+            let unreadable = if table == Simulator::TABLE {
+                w.unreadable.values().cloned().collect()
+            } else {
+                Vec::new()
+            };
+            let mut records: Vec<Destination> = w.table(table).values().cloned().collect();
+            records.sort_by_key(|d| (d.created_at, d.destination_id));
+            Ok(TableScan {
+                records,
+                unreadable,
+            })
         })
+    }
+
+    fn delete_unreadable_in(&self, table: &str, id: &str) -> Result<(), CloudError> {
+        self.call("DeleteItem", Service::DynamoDb, |w| {
+            let removed = table == Simulator::TABLE && w.unreadable.remove(id).is_some();
+            if removed {
+                Ok(())
+            } else {
+                Err(condition_failed("DeleteItem"))
+            }
+        })
+    }
+}
+
+impl Simulator {
+    /// Puts an item onair can't read into the table, as another tool might have written it
+    /// (tests of what is shown and refused; the simulator keeps records as structs, so the
+    /// item is kept as what reading it reports). Keyed by its id, `""` without one.
+    pub fn insert_unreadable(&self, item: UnreadableRecord) {
+        let key = item.id.clone().unwrap_or_default();
+        self.lock().unreadable.insert(key, item);
     }
 }
 
@@ -115,8 +145,12 @@ impl RecordStore for Simulator {
         self.delete_if_version_in(Simulator::TABLE, id, expected)
     }
 
-    async fn scan(&self) -> Result<Vec<Destination>, CloudError> {
+    async fn scan(&self) -> Result<TableScan, CloudError> {
         self.scan_in(Simulator::TABLE)
+    }
+
+    async fn delete_unreadable(&self, id: &str) -> Result<(), CloudError> {
+        self.delete_unreadable_in(Simulator::TABLE, id)
     }
 }
 
@@ -158,8 +192,12 @@ impl RecordStore for SimTable {
         self.sim.delete_if_version_in(&self.name, id, expected)
     }
 
-    async fn scan(&self) -> Result<Vec<Destination>, CloudError> {
+    async fn scan(&self) -> Result<TableScan, CloudError> {
         self.sim.scan_in(&self.name)
+    }
+
+    async fn delete_unreadable(&self, id: &str) -> Result<(), CloudError> {
+        self.sim.delete_unreadable_in(&self.name, id)
     }
 }
 
@@ -226,6 +264,7 @@ mod tests {
             .scan()
             .await
             .unwrap()
+            .records
             .into_iter()
             .map(|d| d.name)
             .collect();
@@ -250,8 +289,8 @@ mod tests {
         let b = sim.cloud_with_table("shows-b").store;
         a.put_if_absent(&record("in a", 0)).await.unwrap();
         b.put_if_absent(&record("in b", 1)).await.unwrap();
-        let names = |records: Vec<Destination>| -> Vec<String> {
-            records.into_iter().map(|d| d.name).collect()
+        let names = |scan: TableScan| -> Vec<String> {
+            scan.records.into_iter().map(|d| d.name).collect()
         };
         assert_eq!(names(a.scan().await.unwrap()), ["in a"]);
         assert_eq!(names(b.scan().await.unwrap()), ["in b"]);

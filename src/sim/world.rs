@@ -130,6 +130,8 @@ pub(crate) struct World {
     pub records: BTreeMap<DestinationId, Destination>,
     /// Every other table in the account, by name (two onairs, `ONAIR_TABLE=a` and `b`).
     pub other_tables: BTreeMap<String, BTreeMap<DestinationId, Destination>>,
+    /// Items another tool wrote that onair can't read, by their stored id.
+    pub unreadable: BTreeMap<String, crate::domain::UnreadableRecord>,
     pub calls: BTreeMap<String, u64>,
     pub faults: FaultState,
     pub kms: super::kms::Kms,
@@ -182,6 +184,7 @@ impl World {
             input_requests: HashMap::new(),
             records: BTreeMap::new(),
             other_tables: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
             calls: BTreeMap::new(),
             faults: FaultState::default(),
             kms: super::kms::Kms::new(config.seed),

@@ -90,6 +90,7 @@ mod tests {
             quotas: QuotaUse::default(),
             metrics: m,
             alerts: Default::default(),
+            unreadable: Vec::new(),
         })));
     }
 

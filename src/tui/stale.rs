@@ -121,6 +121,7 @@ mod tests {
             quotas: QuotaUse::default(),
             metrics: MetricsSample::default(),
             alerts: Default::default(),
+            unreadable: Vec::new(),
         })));
     }
 
@@ -192,6 +193,7 @@ mod tests {
             quotas: QuotaUse::default(),
             metrics: MetricsSample::default(),
             alerts: Default::default(),
+            unreadable: Vec::new(),
         };
         o.error = Some("ListChannels: throttled".into());
         s.apply(EngineEvent::Observed(Box::new(o)));

@@ -212,6 +212,9 @@ impl Details {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub rows: Vec<Row>,
+    /// Items in the table onair can't read: drawn under the rows, never selectable, so no key
+    /// acts on them.
+    pub unreadable: Vec<crate::domain::UnreadableRecord>,
     /// The last answer to `:gc`; `None` while the engine is still looking.
     pub orphans: Option<Result<crate::engine::Orphans, String>>,
     pub flow: Option<FlowView>,
@@ -262,6 +265,7 @@ impl AppState {
     pub fn new(catalog: Arc<Catalog>, now: OffsetDateTime, context: impl Into<String>) -> Self {
         Self {
             rows: Vec::new(),
+            unreadable: Vec::new(),
             orphans: None,
             flow: None,
             source: Source::default(),
@@ -493,6 +497,7 @@ impl AppState {
             self.flow = o.flow;
         }
         self.quotas = Some(o.quotas);
+        self.unreadable = o.unreadable;
         let m = o.metrics;
         self.source.connected = m.source_connected;
         self.source.packet_loss_percent = m.source_packet_loss_percent;
@@ -677,6 +682,7 @@ pub(crate) mod tests {
             quotas: QuotaUse::default(),
             metrics,
             alerts: Default::default(),
+            unreadable: Vec::new(),
         }
     }
 

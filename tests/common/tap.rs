@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use onair::cloud::{
     AddFlowOutputRequest, BatchResult, Channel, Cloud, CloudError, CreateChannelRequest,
     CreateInputRequest, ErrorKind, Flow, FlowOutput, Input, KeyContext, KeyInfo, KeyVault,
-    MediaConnect, MediaLive, RecordStore, UpdateChannelRequest,
+    MediaConnect, MediaLive, RecordStore, TableScan, UpdateChannelRequest,
 };
 use onair::domain::{Destination, DestinationId, SealedKey, StreamKey};
 use onair::sim::Simulator;
@@ -306,8 +306,12 @@ impl RecordStore for Tap {
         self.around("DeleteItem", self.sim.delete_if_version(id, expected))
             .await
     }
-    async fn scan(&self) -> Result<Vec<Destination>, CloudError> {
+    async fn scan(&self) -> Result<TableScan, CloudError> {
         self.around("Scan", self.sim.scan()).await
+    }
+    async fn delete_unreadable(&self, id: &str) -> Result<(), CloudError> {
+        self.around("DeleteItem", self.sim.delete_unreadable(id))
+            .await
     }
 }
 

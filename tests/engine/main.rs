@@ -15,3 +15,4 @@ mod ownership;
 mod property;
 mod recovery;
 mod rtp_push;
+mod unreadable;

@@ -94,6 +94,7 @@ fn observation(at: OffsetDateTime, i: usize, live: &Destination) -> Observation 
         },
         metrics,
         alerts: Default::default(),
+        unreadable: Vec::new(),
     }
 }
 
@@ -693,4 +694,142 @@ fn details_preview_placeholders() {
     press(&mut state, KeyCode::Enter);
     let text = format!("{}", render(&state, 160, 50).backend());
     assert!(text.contains("the channel is not running"), "{text}");
+}
+
+fn unreadable_items() -> Vec<onair::domain::UnreadableRecord> {
+    vec![
+        onair::domain::UnreadableRecord {
+            id: Some("0a1b2c3d-1111-4222-8333-444455556666".into()),
+            name: Some("Facebook (seed)".into()),
+            attribute: "status".into(),
+            reason: "is \"live\", not a known status".into(),
+        },
+        onair::domain::UnreadableRecord {
+            id: Some("not-a-uuid".into()),
+            name: None,
+            attribute: "destinationId".into(),
+            reason: "is not a UUID".into(),
+        },
+    ]
+}
+
+/// Three readable rows (none in error) and two items the table holds that onair can't read,
+/// folded in from a refresh as the engine reports them.
+fn with_unreadable_items() -> AppState {
+    let mut state = four_destinations();
+    state.rows.retain(|r| r.record.status != Status::Error);
+    let live = state.rows[0].record.clone();
+    let mut o = observation(NOW, 40, &live);
+    o.unreadable = unreadable_items();
+    state.apply(EngineEvent::Observed(Box::new(o)));
+    state
+}
+
+#[test]
+fn unreadable_rows_80x24() {
+    let state = with_unreadable_items();
+    let terminal = render(&state, 80, 24);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("2 unreadable"), "{text}");
+    assert!(text.contains("⚠ unreadable"), "{text}");
+    assert!(
+        text.contains("status is \"live\", not a known status"),
+        "the footer names the attribute and why:\n{text}"
+    );
+    insta::assert_snapshot!("unreadable_80x24", terminal.backend());
+}
+
+#[test]
+fn unreadable_rows_are_never_selected() {
+    let mut state = with_unreadable_items();
+    for _ in 0..10 {
+        press(&mut state, KeyCode::Down);
+    }
+    let selected = state.selected_id().expect("a row is selected");
+    assert_eq!(
+        Some(selected),
+        state.rows.last().map(|r| r.record.destination_id)
+    );
+}
+
+/// Every control, escape sequence and bidi control an outside text can hold.
+const HOSTILE: [&str; 8] = [
+    "\x1b]0;pwned\x07",
+    "\x1b]52;c;cHduZWQ=\x07",
+    "\x1b[2J",
+    "a\rb\nc",
+    "c1\u{9b}31m\u{85}",
+    "del\x7f",
+    "bidi\u{202e}evil\u{2066}\u{200f}\u{061c}",
+    "\u{202a}\u{202b}\u{202c}\u{202d}\u{2067}\u{2068}\u{2069}\u{200e}",
+];
+
+fn hostile_state() -> AppState {
+    let mut state = four_destinations();
+    for (i, row) in state.rows.iter_mut().enumerate() {
+        let r = &mut row.record;
+        r.name = format!("{}{i}", HOSTILE[i % HOSTILE.len()]);
+        r.preset = HOSTILE[(i + 1) % HOSTILE.len()].into();
+        r.media_live_channel_id = Some(HOSTILE[(i + 2) % HOSTILE.len()].into());
+        r.media_live_input_id = Some(HOSTILE[(i + 3) % HOSTILE.len()].into());
+        r.media_connect_output_arn = Some(HOSTILE[(i + 4) % HOSTILE.len()].into());
+        r.rtmp_url = HOSTILE[(i + 5) % HOSTILE.len()].into();
+        r.last_error = Some(HOSTILE.join(" "));
+    }
+    let live = state.rows[0].record.clone();
+    let mut o = observation(NOW, 40, &live);
+    if let Some(flow) = o.flow.as_mut() {
+        flow.name = HOSTILE[0].into();
+        flow.status = HOSTILE[6].into();
+    }
+    o.error = Some(HOSTILE[1].into());
+    o.unreadable = vec![onair::domain::UnreadableRecord {
+        id: Some(HOSTILE[2].into()),
+        name: Some(HOSTILE[6].into()),
+        attribute: "status".into(),
+        reason: format!("is {:?}, not a known status", HOSTILE[0]),
+    }];
+    state.apply(EngineEvent::Observed(Box::new(o)));
+    for text in HOSTILE {
+        state.apply(EngineEvent::Log(LogEntry {
+            at: NOW,
+            level: Level::Warn,
+            destination: Some(live.destination_id),
+            text: text.into(),
+        }));
+    }
+    state
+}
+
+fn assert_clean(terminal: &Terminal<TestBackend>, what: &str) {
+    for cell in terminal.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(onair::domain::text::is_unsafe),
+            "{what}: {:?} reaches the terminal",
+            cell.symbol()
+        );
+    }
+}
+
+#[test]
+fn hostile_text_from_outside_never_reaches_the_terminal_raw() {
+    for (w, h) in [(80, 24), (120, 35)] {
+        let mut state = hostile_state();
+        let main = render(&state, w, h);
+        assert_clean(&main, "main");
+        let text = format!("{}", main.backend());
+        assert!(text.contains("␛]0;pwned␇"), "shown visibly:\n{text}");
+        press(&mut state, KeyCode::Char('l'));
+        assert_clean(&render(&state, w, h), "event log");
+        press(&mut state, KeyCode::Char('l'));
+        press(&mut state, KeyCode::Enter);
+        let details = render(&state, w, h);
+        assert_clean(&details, "details");
+        press(&mut state, KeyCode::Esc);
+        press(&mut state, KeyCode::Char('x'));
+        assert_clean(&render(&state, w, h), "confirm stop");
+        press(&mut state, KeyCode::Esc);
+        press(&mut state, KeyCode::Char('e'));
+        assert_clean(&render(&state, w, h), "edit form");
+    }
 }

@@ -247,7 +247,8 @@ async fn the_cli_seals_with_onair_stream_key_kms_key_and_doctor_checks_the_key()
         "{out}"
     );
 
-    let records: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let listed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let records = &listed["destinations"];
     let id: DestinationId = records[0]["destinationId"]
         .as_str()
         .and_then(|s| s.parse().ok())

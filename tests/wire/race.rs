@@ -146,7 +146,8 @@ async fn two_processes_racing_start_and_stop_a_hundred_times_never_both_win() {
         .store
         .scan()
         .await
-        .expect("Scan");
+        .expect("Scan")
+        .records;
     let id = scan[0].id();
 
     let began = Instant::now();

@@ -5,6 +5,7 @@
 
 use super::thumbnail::HalfBlocks;
 use super::{hms, money, when};
+use crate::domain::text::safe;
 use crate::domain::{Destination, Status};
 use crate::engine::Level;
 use crate::engine::cost::cost_so_far;
@@ -27,7 +28,11 @@ pub fn draw(frame: &mut Frame, area: Rect, details: &Details, state: &AppState, 
         return;
     };
     frame.render_widget(Clear, area);
-    let title = format!(" {} · {} ", row.record.name, row.record.platform.label());
+    let title = format!(
+        " {} · {} ",
+        safe(&row.record.name),
+        row.record.platform.label()
+    );
     let block = Block::bordered()
         .border_style(theme.title)
         .title(Span::styled(title, theme.title))
@@ -248,7 +253,7 @@ fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme
         .map(|(k, v, style)| {
             Line::from(vec![
                 Span::styled(format!("{k:<LABEL$}"), theme.dim),
-                Span::styled(v, style),
+                Span::styled(safe(&v), style),
             ])
         })
         .collect()
@@ -403,7 +408,7 @@ fn events(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &Th
                     ),
                     theme.dim,
                 ),
-                Span::styled(e.text.clone(), style),
+                Span::styled(safe(&e.text), style),
             ])
         })
         .collect();

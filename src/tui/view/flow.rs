@@ -1,6 +1,7 @@
 //! The MediaConnect flow and the encoder's source, which every destination depends on.
 
 use super::{fit, mbps};
+use crate::domain::text::safe;
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -76,17 +77,17 @@ fn flow_spans<'a>(state: &AppState, theme: &Theme, width: u16) -> Line<'a> {
         theme.warn
     };
     let listener = match flow.port {
-        Some(port) => format!("{} :{port}", flow.protocol),
-        None => flow.protocol.clone(),
+        Some(port) => format!("{} :{port}", safe(&flow.protocol)),
+        None => safe(&flow.protocol),
     };
     let (encryption, enc_style) = match &flow.encryption {
-        Some(e) => (e.clone(), theme.text),
+        Some(e) => (safe(e), theme.text),
         None => ("unencrypted".to_string(), theme.warn),
     };
     Line::from(vec![
-        Span::styled(flow.name.clone(), theme.title),
+        Span::styled(safe(&flow.name), theme.title),
         Span::raw("  "),
-        Span::styled(flow.status.clone(), status_style),
+        Span::styled(safe(&flow.status), status_style),
         Span::raw("  "),
         Span::styled(listener, theme.text),
         Span::raw("  "),

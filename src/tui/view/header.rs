@@ -25,7 +25,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if let Some(flow) = &state.flow {
         right.push((
             2,
-            vec![Span::styled(format!("flow {}", flow.name), theme.header)],
+            vec![Span::styled(
+                format!("flow {}", crate::domain::for_terminal(&flow.name)),
+                theme.header,
+            )],
         ));
     }
     if let Some(q) = state.quotas {

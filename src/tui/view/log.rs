@@ -1,5 +1,6 @@
 //! The event log panel: follows new lines at the bottom, holds still when scrolled up.
 
+use crate::domain::text::safe;
 use crate::engine::Level;
 use crate::tui::action::Action;
 use crate::tui::keymap::{self, Scope};
@@ -50,9 +51,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 Span::styled(format!("{mark} "), style),
             ];
             if let Some(name) = entry.destination.and_then(|id| state.destination_name(id)) {
-                spans.push(Span::styled(format!("{name}: "), theme.title));
+                spans.push(Span::styled(format!("{}: ", safe(name)), theme.title));
             }
-            spans.push(Span::styled(entry.text.clone(), style));
+            spans.push(Span::styled(safe(&entry.text), style));
             Line::from(spans)
         })
         .collect();

@@ -56,6 +56,25 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         Mode::Orphans => orphans::draw(frame, area, state, theme),
         Mode::Normal | Mode::Filter | Mode::Command(_) => {}
     }
+    scrub(frame.buffer_mut());
+}
+
+/// The last line of defence: no cell carries a control or bidi character to the terminal.
+/// Views show outside text through [`fit`] or [`crate::domain::for_terminal`], which replace
+/// such characters visibly; ratatui itself drops control characters but appends zero-width
+/// ones (U+202E and the other bidi controls) to the cell before them, so a text a view forgot
+/// would still reorder the line. Here they are dropped.
+fn scrub(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(crate::domain::text::is_unsafe) {
+            let clean: String = cell
+                .symbol()
+                .chars()
+                .filter(|c| !crate::domain::text::is_unsafe(*c))
+                .collect();
+            cell.set_symbol(if clean.is_empty() { " " } else { &clean });
+        }
+    }
 }
 
 /// A `width`×`height` rectangle centred in `area`, clipped to it.
@@ -70,8 +89,11 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// `text` cut to `width` characters, with an ellipsis when something was cut.
+/// `text` made safe for the terminal ([`crate::domain::for_terminal`]) and cut to `width`
+/// characters, with an ellipsis when something was cut.
 fn fit(text: &str, width: usize) -> String {
+    let text = crate::domain::for_terminal(text);
+    let text = text.as_ref();
     if text.chars().count() <= width {
         return text.to_string();
     }

@@ -4,6 +4,7 @@
 //! another table (or to no table): listed, never removed. Its keys are on the status line, from the registry.
 
 use super::centered;
+use crate::domain::text::safe;
 use crate::tui::action::Action;
 use crate::tui::keymap::{self, Scope};
 use crate::tui::state::AppState;
@@ -18,7 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     match &state.orphans {
         None => lines.push(Line::from(Span::styled("looking at AWS…", theme.dim))),
         Some(Err(e)) => lines.push(Line::from(Span::styled(
-            format!("gc failed: {e}"),
+            safe(&format!("gc failed: {e}")),
             theme.error,
         ))),
         Some(Ok(found)) if found.is_empty() => {
@@ -30,30 +31,30 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
         Some(Ok(found)) => {
             for c in &found.channels {
-                lines.push(Line::from(format!(
+                lines.push(Line::from(safe(&format!(
                     "channel  {}  {}  {}",
                     c.id,
                     c.name,
                     c.state.as_aws()
-                )));
+                ))));
             }
             for i in &found.inputs {
-                lines.push(Line::from(format!(
+                lines.push(Line::from(safe(&format!(
                     "input    {}  {}  {}",
                     i.id,
                     i.name,
                     i.state.as_aws()
-                )));
+                ))));
             }
             for o in &found.flow_outputs {
-                lines.push(Line::from(format!("output   {}", o.name)));
+                lines.push(Line::from(safe(&format!("output   {}", o.name))));
             }
             for g in &found.security_groups {
-                lines.push(Line::from(format!(
+                lines.push(Line::from(safe(&format!(
                     "group    {}  {}",
                     g.id,
                     g.allowed_cidrs.join(", ")
-                )));
+                ))));
             }
             for (id, why) in &found.drifted {
                 let name = state
@@ -67,7 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     .map(|d| format!(" ({d} on its row removes it)"))
                     .unwrap_or_default();
                 lines.push(Line::from(Span::styled(
-                    format!("record   {name}: {why}{cure}"),
+                    safe(&format!("record   {name}: {why}{cure}")),
                     theme.warn,
                 )));
             }

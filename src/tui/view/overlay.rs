@@ -2,6 +2,7 @@
 //! confirm dialog. Their keys are hinted on the status line, from the same registry.
 
 use super::{centered, fit};
+use crate::domain::text::safe;
 use crate::domain::validate::Field;
 use crate::tui::action::Action;
 use crate::tui::confirm::{Button, Confirm};
@@ -391,8 +392,8 @@ pub fn confirm(frame: &mut Frame, area: Rect, dialog: &Confirm, theme: &Theme) {
     };
     let lines = vec![
         Line::raw(""),
-        Line::from(Span::styled(dialog.question.clone(), theme.title)),
-        Line::from(Span::styled(dialog.detail.clone(), theme.text)),
+        Line::from(Span::styled(safe(&dialog.question), theme.title)),
+        Line::from(Span::styled(safe(&dialog.detail), theme.text)),
         Line::raw(""),
         Line::from(vec![
             button("Cancel", Button::Cancel),

@@ -47,7 +47,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                         FlashLevel::Warn => ("⚠", theme.warn),
                         FlashLevel::Error => ("✖", theme.error),
                     };
-                    Line::from(Span::styled(format!(" {mark} {}", flash.text), style))
+                    Line::from(Span::styled(
+                        format!(" {mark} {}", crate::domain::for_terminal(&flash.text)),
+                        style,
+                    ))
                 }
                 None => {
                     let mut line = hints(scope, state, theme, width.saturating_sub(1));

@@ -112,6 +112,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         format!("{} of {} ", visible.len(), state.rows.len())
     };
     title.push(Span::styled(counts, theme.dim));
+    if !state.unreadable.is_empty() {
+        title.push(Span::styled(
+            format!("· {} unreadable ", state.unreadable.len()),
+            theme.warn,
+        ));
+    }
     if !state.marked.is_empty() {
         title.push(Span::styled(
             format!("· {} marked ", state.marked.len()),
@@ -133,7 +139,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    if visible.is_empty() {
+    if visible.is_empty() && state.unreadable.is_empty() {
         // Key names from the registry; in read-only there is no key to add one.
         let key = |action| keymap::key_for(Scope::Main, action, state.readonly);
         let hint = if state.rows.is_empty() {
@@ -182,6 +188,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         };
         TableRow::new(cells).style(style)
     });
+    // Under the rows and never selectable: the selection's index counts readable rows only.
+    let unreadable = state.unreadable.iter().map(|u| {
+        let cells = cols
+            .iter()
+            .map(|(col, w)| aligned(unreadable_cell(*col, *w, u, theme), *col));
+        TableRow::new(cells).style(theme.warn)
+    });
+    let rows = rows.chain(unreadable);
     let table = Table::new(rows, cols.iter().map(|(_, w)| Constraint::Length(*w)))
         .header(header)
         .column_spacing(1)
@@ -251,6 +265,34 @@ fn cell(
     }
 }
 
+/// A cell of an item onair can't read: its name (or id), "unreadable" and the attribute; what
+/// it would cost or send is unknown, and shown as such.
+fn unreadable_cell(
+    col: Col,
+    width: u16,
+    u: &crate::domain::UnreadableRecord,
+    theme: &Theme,
+) -> Span<'static> {
+    let w = usize::from(width);
+    match col {
+        Col::Mark => Span::styled("!", theme.warn),
+        Col::Name => Span::styled(fit(&unreadable_label(u), w), theme.warn),
+        Col::Platform | Col::Preset => Span::styled("?", theme.dim),
+        Col::State => Span::styled(fit("⚠ unreadable", w), theme.warn),
+        Col::Health => Span::styled(fit(&format!("? {}", u.attribute), w), theme.warn),
+        Col::Uptime | Col::Rate | Col::Cost => Span::styled("—", theme.dim),
+        Col::Output => Span::raw(""),
+    }
+}
+
+/// An unreadable item's name, else its id.
+fn unreadable_label(u: &crate::domain::UnreadableRecord) -> String {
+    u.name
+        .clone()
+        .or_else(|| u.id.clone())
+        .unwrap_or_else(|| "?".to_string())
+}
+
 /// "● running", "◐ creating channel 3/5", "✖ error": the in-flight step wins over the record.
 fn state_text(row: &Row, theme: &Theme) -> (String, Style) {
     if let Some(p) = &row.progress {
@@ -287,7 +329,26 @@ fn problem_line(state: &AppState, theme: &Theme, width: u16) -> Option<Line<'sta
     let with_error = |r: &&Row| r.record.last_error.is_some() && r.record.status == Status::Error;
     let row = selected
         .filter(with_error)
-        .or_else(|| state.rows.iter().find(with_error))?;
+        .or_else(|| state.rows.iter().find(with_error));
+    let Some(row) = row else {
+        // No row in error: an item that can't be read says which attribute, why, and that it
+        // is left alone.
+        let u = state.unreadable.first()?;
+        let more = match state.unreadable.len() {
+            1 => String::new(),
+            n => format!(" · {} more", n - 1),
+        };
+        let text = format!(
+            " ⚠ {}: {} {} · left alone{more} · `onair rm --force` removes the item ",
+            unreadable_label(u),
+            u.attribute,
+            u.reason
+        );
+        return Some(Line::from(Span::styled(
+            fit(&text, usize::from(width)),
+            theme.warn,
+        )));
+    };
     let message = row.record.last_error.as_deref().unwrap_or_default();
     let text = format!(" ✖ {}: {} ", row.record.name, message);
     Some(Line::from(Span::styled(
