@@ -289,9 +289,8 @@ mod tests {
         let b = sim.cloud_with_table("shows-b").store;
         a.put_if_absent(&record("in a", 0)).await.unwrap();
         b.put_if_absent(&record("in b", 1)).await.unwrap();
-        let names = |scan: TableScan| -> Vec<String> {
-            scan.records.into_iter().map(|d| d.name).collect()
-        };
+        let names =
+            |scan: TableScan| -> Vec<String> { scan.records.into_iter().map(|d| d.name).collect() };
         assert_eq!(names(a.scan().await.unwrap()), ["in a"]);
         assert_eq!(names(b.scan().await.unwrap()), ["in b"]);
         assert_eq!(

@@ -401,14 +401,14 @@ fn theme_unknown_key() {
         "running = \"green\"",
         "running = \"green\"\nrunnin = \"red\"",
     );
-    let line = format!("line {}", line_in(&text, "runnin ="));
+    let line = format!("theme.toml:{}:", line_in(&text, "runnin ="));
     theme_case("theme-unknown-key", &text, &[&line, "runnin"]);
 }
 
 #[test]
 fn theme_wrong_type() {
     let text = theme_with("running = \"green\"", "running = 3");
-    let line = format!("line {}", line_in(&text, "running = 3"));
+    let line = format!("theme.toml:{}:", line_in(&text, "running = 3"));
     theme_case(
         "theme-type",
         &text,
@@ -421,7 +421,7 @@ fn theme_syntax_error() {
     theme_case(
         "theme-syntax",
         "[colors]\ntext = \"red\"\ndim = = \"x\"\n",
-        &["theme.toml: line 3"],
+        &["theme.toml:3"],
     );
 }
 
@@ -464,7 +464,7 @@ fn config_syntax_error() {
         "config-syntax",
         "region = \"us-east-1\"\ntable = \n",
         ADD_OK,
-        &["{dir}/config.toml: line 2"],
+        &["{dir}/config.toml:2"],
     );
 }
 
@@ -474,7 +474,7 @@ fn config_unknown_key() {
         "config-unknown",
         "region = \"us-east-1\"\ntabel = \"x\"\n",
         ADD_OK,
-        &["{dir}/config.toml: line 2", "tabel"],
+        &["{dir}/config.toml:2", "tabel"],
     );
 }
 
@@ -484,10 +484,7 @@ fn config_wrong_type() {
         "config-type",
         "readonly = \"yes\"\n",
         ADD_OK,
-        &[
-            "{dir}/config.toml: line 1: readonly: invalid type",
-            "boolean",
-        ],
+        &["{dir}/config.toml:1: readonly: invalid type", "boolean"],
     );
 }
 
@@ -498,7 +495,7 @@ fn config_negative_refresh_interval() {
         "\nrefresh_interval = -5\n",
         ADD_OK,
         &[
-            "{dir}/config.toml: line 2: refresh_interval: invalid value",
+            "{dir}/config.toml:2: refresh_interval: invalid value",
             "u64",
         ],
     );
@@ -775,20 +772,20 @@ fn presets_files_with_bad_values_are_refused_naming_file_line_key_and_rule() {
             "presets-syntax",
             preset_file(&[("width", "= 960")]),
             "",
-            vec!["{dir}/presets.toml: line 3"],
+            vec!["{dir}/presets.toml:3"],
         ),
         (
             "presets-unknown-key",
             preset_file(&[("widht", "960")]),
             "",
-            vec!["{dir}/presets.toml: line 12", "widht"],
+            vec!["{dir}/presets.toml:12", "widht"],
         ),
         (
             "presets-wrong-type",
             preset_file(&[("width", "\"wide\"")]),
             "",
             vec![
-                "{dir}/presets.toml: line 3: encoder.church.width: invalid type",
+                "{dir}/presets.toml:3: encoder.church.width: invalid type",
                 "u32",
             ],
         ),

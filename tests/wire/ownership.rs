@@ -31,9 +31,9 @@ impl Table {
     /// Adds a destination and returns its record as `list --json` shows it.
     fn add(&self, name: &str, key: &str) -> Value {
         self.ok(&["add", "--name", name, "--platform", "youtube", "--key", key]);
-        self.json(&["list", "--json"])
+        self.json(&["list", "--json"])["destinations"]
             .as_array()
-            .expect("an array")
+            .expect("an array of destinations")
             .iter()
             .find(|r| r["name"] == name)
             .cloned()

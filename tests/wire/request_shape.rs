@@ -10,6 +10,7 @@ use aws_sdk_medialive::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_medialive::operation::create_channel::CreateChannelOutput;
 use aws_sdk_medialive::operation::create_input::CreateInputOutput;
 use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
+use aws_sdk_medialive::operation::describe_input::DescribeInputOutput;
 use aws_sdk_medialive::types;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -700,7 +701,26 @@ async fn the_engine_retries_create_channel_with_the_persisted_request_id() {
             .state(types::ChannelState::Idle)
             .build()
     });
-    let (client, wire) = client(&[&create_input, &create_channel, &describe_channel], 1);
+    // The input step checks the input it made is DETACHED before the channel is built.
+    let describe_input = mock!(Client::describe_input).then_output(|| {
+        let input = created_input().input().cloned().expect("an input");
+        DescribeInputOutput::builder()
+            .id(input.id().unwrap_or_default())
+            .arn(input.arn().unwrap_or_default())
+            .name(input.name().unwrap_or_default())
+            .state(types::InputState::Detached)
+            .r#type(types::InputType::Mediaconnect)
+            .build()
+    });
+    let (client, wire) = client(
+        &[
+            &create_input,
+            &describe_input,
+            &create_channel,
+            &describe_channel,
+        ],
+        1,
+    );
 
     let sim = Simulator::new(SimConfig::unlimited(), Clock::system());
     let mut cloud = sim.cloud();
