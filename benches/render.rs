@@ -102,6 +102,7 @@ pub fn busy_state(n: usize) -> AppState {
                 outputs: n,
             }),
             error: None,
+            flow_error: None,
             channels,
             quotas: QuotaUse {
                 channels_used: n,

@@ -179,10 +179,17 @@ impl Settings {
         }
         // A relative `presets` path is relative to the config file that names it, not to
         // wherever onair happens to be started from.
-        let presets = parsed.presets.map(|p| match file.parent() {
-            Some(dir) if p.is_relative() => dir.join(p),
-            _ => p,
-        });
+        let presets = parsed
+            .presets
+            .map(|p| match file.parent() {
+                Some(dir) if p.is_relative() => dir.join(p),
+                _ => p,
+            })
+            // Without the key, a presets.toml beside the config file is read if there is one.
+            .or_else(|| {
+                let beside = file.parent()?.join("presets.toml");
+                beside.is_file().then_some(beside)
+            });
         Ok(Settings {
             region: pick(&overrides.region, "AWS_REGION", &parsed.region),
             profile: pick(&overrides.profile, "AWS_PROFILE", &parsed.profile),
@@ -520,6 +527,18 @@ mod tests {
         assert!(err.contains(":1: park_after"), "{err}");
         let s = load(write("park-default", ""), &[]).unwrap();
         assert_eq!(s.park_after, Some(Duration::from_secs(1800)));
+    }
+
+    #[test]
+    fn a_presets_file_beside_the_config_is_read_without_the_key() {
+        let path = write("presets-beside", "");
+        let s = load(path.clone(), &[]).unwrap();
+        assert_eq!(s.presets, None);
+        let beside = path.parent().unwrap().join("presets.toml");
+        std::fs::write(&beside, "").unwrap();
+        let s = load(path.clone(), &[]).unwrap();
+        assert_eq!(s.presets.as_deref(), Some(beside.as_path()));
+        let _ = std::fs::remove_file(beside);
     }
 
     #[test]

@@ -325,6 +325,8 @@ pub async fn start_stop(
     refuse_if_readonly(settings, verb)?;
     let mut aws = connect(settings, true).await?;
     aws.engine.load().await?;
+    // Plans go by what AWS has: a channel that vanished is re-created, not started.
+    aws.engine.look_at_channels().await?;
     let ids = resolve_all(&aws.engine, targets)?;
     for id in &ids {
         let asked = if start {
@@ -374,6 +376,7 @@ pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<()
     refuse_if_readonly(settings, "rm")?;
     let mut aws = connect(settings, true).await?;
     aws.engine.load().await?;
+    aws.engine.look_at_channels().await?;
     let ids = resolve_all(&aws.engine, targets)?;
     let names: Vec<String> = ids
         .iter()
@@ -704,6 +707,7 @@ pub async fn edit(settings: &Settings, args: super::args::EditArgs) -> Result<()
         super::key_source::for_edit(args.key, args.key_file.as_deref(), args.key_from_env, env)?;
     let mut aws = connect(settings, true).await?;
     aws.engine.load().await?;
+    aws.engine.look_at_channels().await?;
     let id = aws.engine.resolve(&args.target)?;
     let current = aws
         .engine

@@ -6,6 +6,7 @@ use crate::clock::Clock;
 use crate::cloud::aws::{self, AwsOptions};
 use crate::cloud::{Cloud, FlowStatus};
 use crate::config::Settings;
+use crate::domain::text::for_terminal;
 use crate::sim::{SimConfig, Simulator};
 
 struct Report {
@@ -13,13 +14,18 @@ struct Report {
 }
 
 impl Report {
+    // Details quote AWS's answers and the config (flow names, ARNs, errors): shown safely.
     fn pass(&mut self, what: &str, detail: impl AsRef<str>) {
-        println!("✓ {what}: {}", detail.as_ref());
+        println!("✓ {what}: {}", for_terminal(detail.as_ref()));
     }
 
     fn fail(&mut self, what: &str, detail: impl AsRef<str>, fix: impl AsRef<str>) {
         self.failed += 1;
-        println!("✗ {what}: {}\n    fix: {}", detail.as_ref(), fix.as_ref());
+        println!(
+            "✗ {what}: {}\n    fix: {}",
+            for_terminal(detail.as_ref()),
+            for_terminal(fix.as_ref())
+        );
     }
 }
 

@@ -35,14 +35,19 @@ impl StreamKey {
     /// At most the first two and last two characters, the rest as dots; short keys show nothing.
     pub fn masked(&self) -> String {
         let chars: Vec<char> = self.0.chars().collect();
-        if chars.len() < 8 {
-            return "•".repeat(chars.len().max(4));
+        // Always MASK_WIDTH columns: the length of the key is not shown either, and a huge key
+        // from the table can't push the columns after it off the screen.
+        if chars.len() < MASK_WIDTH {
+            return "•".repeat(MASK_WIDTH);
         }
         let head: String = chars[..2].iter().collect();
         let tail: String = chars[chars.len() - 2..].iter().collect();
-        format!("{head}{}{tail}", "•".repeat(chars.len() - 4))
+        format!("{head}{}{tail}", "•".repeat(MASK_WIDTH - 4))
     }
 }
+
+/// The width of a masked key, whatever the key's length.
+pub const MASK_WIDTH: usize = 12;
 
 impl fmt::Debug for StreamKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -194,7 +199,24 @@ mod tests {
     #[test]
     fn short_keys_show_no_characters() {
         let key = StreamKey::new("abc");
-        assert_eq!(key.masked(), "••••");
+        assert_eq!(key.masked(), "•".repeat(MASK_WIDTH));
+        assert_eq!(
+            StreamKey::new("abcdefghijk").masked(),
+            "•".repeat(MASK_WIDTH)
+        );
+    }
+
+    #[test]
+    fn every_mask_has_the_same_width_whatever_the_length_of_the_key() {
+        // A 10 KB key from the table printed 10,236 bullets and pushed every column after it.
+        for len in [0, 1, 11, 12, 40, 10_240] {
+            let key = StreamKey::new("k".repeat(len));
+            assert_eq!(key.masked().chars().count(), MASK_WIDTH, "length {len}");
+        }
+        assert_eq!(
+            StreamKey::new("live-KEY-abcd-1234").masked(),
+            "li••••••••34"
+        );
     }
 
     #[test]

@@ -162,6 +162,8 @@ pub struct Observation {
     pub flow: Option<FlowView>,
     /// Why the flow or the channel list could not be read, if so.
     pub error: Option<String>,
+    /// Why DescribeFlow failed, if it did: the flow panel names its own cause, not the table's.
+    pub flow_error: Option<String>,
     /// AWS state of each destination's channel; absent when it has none.
     pub channels: HashMap<DestinationId, ChannelState>,
     pub quotas: QuotaUse,

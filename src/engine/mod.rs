@@ -101,7 +101,9 @@ pub enum Refusal {
     Invalid(Vec<FieldError>),
     #[error("no destination named or numbered {0:?}")]
     Unknown(String),
-    #[error("{0:?} matches several destinations: use the id")]
+    #[error(
+        "{0:?} matches several destinations (a name, or the start of more than one id): use the whole id"
+    )]
     Ambiguous(String),
     #[error("{name} is busy: {doing} is under way")]
     Busy { name: String, doing: &'static str },
@@ -371,7 +373,10 @@ impl Engine {
             .collect();
         let unreadable = self.unreadable_refusal(|u| u.is_named_by(wanted));
         match (by_name.as_slice(), by_id.as_slice(), unreadable) {
-            ([one], _, None) | ([], [one], None) => Ok(one.id()),
+            // A name that is also another destination's id prefix names neither for sure:
+            // `rm cf301a7a` must not delete the one *called* that by surprise.
+            ([named], ids, None) if ids.iter().all(|r| r.id() == named.id()) => Ok(named.id()),
+            ([], [one], None) => Ok(one.id()),
             ([], [], Some(refusal)) => Err(refusal),
             ([], [], None) => Err(Refusal::Unknown(wanted.to_string())),
             _ => Err(Refusal::Ambiguous(wanted.to_string())),
@@ -452,6 +457,21 @@ impl Engine {
     }
 
     /// Notes every channel's state from a ListChannels answer, for the next plans.
+    /// One ListChannels, remembered for planning: the CLI asks before it operates, so a start
+    /// of a record whose channel vanished re-creates it instead of failing at StartChannel.
+    pub async fn look_at_channels(&self) -> Result<(), CloudError> {
+        let ml = &self.inner.cloud.medialive;
+        let channels = calls::retrying_n(
+            self.inner.config.call_attempts,
+            || ml.list_channels(),
+            |_, _| {},
+        )
+        .await?;
+        let states = channels.into_iter().map(|c| (c.id, c.state)).collect();
+        self.remember_channels(&states);
+        Ok(())
+    }
+
     pub(crate) fn remember_channels(
         &self,
         states: &std::collections::HashMap<String, crate::cloud::ChannelState>,

@@ -451,7 +451,30 @@ impl Engine {
     /// The plan for `op`, with what AWS last showed of the record's channel.
     fn plan_for(&self, op: Op, record: &Destination) -> Result<Plan, Refusal> {
         let seen = self.channel_seen(record);
-        plan(op, record, seen, self.inner.config.wiring).map_err(|u| self.unplannable(record, u))
+        let planned = plan(op, record, seen, self.inner.config.wiring)
+            .map_err(|u| self.unplannable(record, u))?;
+        match self.missing_preset(record, &planned) {
+            Some(why) => Err(Refusal::NotNow(why)),
+            None => Ok(planned),
+        }
+    }
+
+    /// A plan that builds or updates a channel needs the record's preset; one another tool (or
+    /// an older presets file) named and this catalog lacks is refused before any call, instead
+    /// of failing at CreateChannel with an input already made.
+    pub(crate) fn missing_preset(&self, record: &Destination, planned: &Plan) -> Option<String> {
+        let builds = planned
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::CreateChannel | Step::UpdateChannel));
+        (builds && self.inner.catalog.get(&record.preset).is_none()).then(|| {
+            format!(
+                "{}'s preset {:?} is not in presets.toml: choose one with `e` (or onair edit \
+                 --preset), or add it to your presets file",
+                crate::domain::text::for_terminal(&record.name),
+                crate::domain::text::for_terminal(&record.preset)
+            )
+        })
     }
 
     fn unplannable(&self, record: &Destination, why: Unplannable) -> Refusal {

@@ -182,6 +182,14 @@ impl Engine {
         let Ok(plan) = plan(planned, &record, seen, self.inner.config.wiring) else {
             return false;
         };
+        if let Some(why) = self.missing_preset(&record, &plan) {
+            self.log(
+                Level::Warn,
+                Some(id),
+                format!("reconcile: {} left: {why}", op.verb()),
+            );
+            return false;
+        }
         let Some(claim) = self.inner.in_flight.claim_housekeeping(id, op) else {
             return false;
         };

@@ -82,6 +82,7 @@ impl Engine {
             }
             Err(e) => errors.push(e.to_string()),
         }
+        let mut flow_error = None;
         let flow = match flow {
             Ok(flow) => {
                 // Every MEDIACONNECT input has its output on the flow: the input count we need
@@ -109,6 +110,7 @@ impl Engine {
             }
             Err(e) => {
                 errors.push(e.to_string());
+                flow_error = Some(e.to_string());
                 None
             }
         };
@@ -132,6 +134,7 @@ impl Engine {
             at: now,
             flow,
             error,
+            flow_error,
             channels: states,
             quotas,
             metrics,

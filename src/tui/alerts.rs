@@ -86,6 +86,7 @@ mod tests {
             at: T0,
             flow: None,
             error: None,
+            flow_error: None,
             channels: HashMap::new(),
             quotas: QuotaUse::default(),
             metrics: m,

@@ -224,6 +224,8 @@ pub struct AppState {
     pub observed_at: Option<OffsetDateTime>,
     /// Why the last refresh or load could not read AWS.
     pub refresh_error: Option<String>,
+    /// Why the last DescribeFlow failed, if it did.
+    pub flow_error: Option<String>,
     pub selected: Option<DestinationId>,
     pub marked: HashSet<DestinationId>,
     pub mode: Mode,
@@ -272,6 +274,7 @@ impl AppState {
             quotas: None,
             observed_at: None,
             refresh_error: None,
+            flow_error: None,
             selected: None,
             marked: HashSet::new(),
             mode: Mode::Normal,
@@ -493,6 +496,7 @@ impl AppState {
     fn observed(&mut self, o: Observation) {
         self.observed_at = Some(o.at);
         self.refresh_error = o.error;
+        self.flow_error = o.flow_error;
         if o.flow.is_some() {
             self.flow = o.flow;
         }
@@ -678,6 +682,7 @@ pub(crate) mod tests {
             at,
             flow: None,
             error: None,
+            flow_error: None,
             channels: HashMap::new(),
             quotas: QuotaUse::default(),
             metrics,

@@ -427,3 +427,66 @@ async fn a_panic_in_an_operation_is_an_error_on_its_row_and_the_engine_goes_on()
     engine.settle().await;
     assert_eq!(engine.record(b).unwrap().status, Status::Running);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_name_that_is_another_destinations_id_prefix_is_refused_as_ambiguous() {
+    let rig = Rig::new();
+    let a = rig.add("A").await;
+    let prefix = a.to_string()[..8].to_string();
+    let b = rig.add(&prefix).await;
+    assert_ne!(a, b);
+    assert!(matches!(
+        rig.engine.resolve(&prefix),
+        Err(Refusal::Ambiguous(_))
+    ));
+    // The whole id still names each one, and a name nobody's id starts with still works.
+    assert_eq!(rig.engine.resolve(&a.to_string()).ok(), Some(a));
+    assert_eq!(rig.engine.resolve(&b.to_string()).ok(), Some(b));
+    assert_eq!(rig.engine.resolve("A").ok(), Some(a));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_record_whose_preset_this_catalog_lacks_is_refused_before_any_call() {
+    let rig = Rig::new();
+    let mut parked = record("Church", rig.sim.now());
+    parked.preset = "4k-church".into();
+    parked.status = Status::Parked;
+    rig.sim.cloud().store.put_if_absent(&parked).await.unwrap();
+    rig.engine.load().await.unwrap();
+    rig.sim.reset_call_counts();
+    let refused = rig.engine.start(parked.id()).unwrap_err().to_string();
+    assert!(
+        refused.contains("4k-church") && refused.contains("preset"),
+        "{refused}"
+    );
+    rig.engine.settle().await;
+    let counts = rig.sim.call_counts();
+    assert_eq!(counts.get("CreateInput"), None, "{counts:?}");
+    assert_eq!(rig.status(parked.id()), Some(Status::Parked));
+    // Deleting it needs no preset and still works.
+    rig.engine.delete(parked.id()).unwrap();
+    rig.engine.settle().await;
+    assert_eq!(rig.engine.record(parked.id()), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_start_after_a_look_at_the_channels_re_creates_one_that_vanished() {
+    let rig = Rig::new();
+    let a = rig.add("A").await;
+    let old = rig.engine.record(a).unwrap().media_live_channel_id.unwrap();
+    rig.sim
+        .cloud()
+        .medialive
+        .delete_channel(&old)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    // What `onair start` does: read the table, list the channels once, then plan.
+    rig.engine.load().await.unwrap();
+    rig.engine.look_at_channels().await.unwrap();
+    rig.engine.start(a).unwrap();
+    rig.engine.settle().await;
+    let r = rig.engine.record(a).unwrap();
+    assert_eq!(r.status, Status::Running, "{:?}", r.last_error);
+    assert_ne!(r.media_live_channel_id.as_deref(), Some(old.as_str()));
+}

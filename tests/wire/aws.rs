@@ -723,6 +723,45 @@ async fn the_cli_edits_a_destination_in_place_and_restarts_a_live_one_only_when_
     assert_eq!(text(&r["preset"]), "720p30");
     assert_eq!(text(&r["status"]), "idle");
 
+    // A key left in the environment (by an add of another destination) is not taken by an edit
+    // unless asked for: the stored key is checked with the SDK, not with onair.
+    let id = text(&r["destinationId"]).to_string();
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let stored_key = |dynamodb: aws_sdk_dynamodb::Client, id: String| async move {
+        let item = dynamodb
+            .get_item()
+            .table_name(TABLE)
+            .key(
+                "destinationId",
+                aws_sdk_dynamodb::types::AttributeValue::S(id),
+            )
+            .send()
+            .await
+            .expect("GetItem");
+        item.item()
+            .and_then(|i| i.get("streamKey"))
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let out = cli.run_with(
+        &["edit", "YT two", "--preset", "720p30"],
+        &[("ONAIR_STREAM_KEY", KEYS[1])],
+        &[],
+    );
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ONAIR_STREAM_KEY is set and not used"),
+        "{stderr}"
+    );
+    assert_eq!(stored_key(dynamodb.clone(), id.clone()).await, KEYS[0]);
+    cli.ok(
+        &["edit", "YT two", "--key-from-env"],
+        &[("ONAIR_STREAM_KEY", KEYS[1])],
+    );
+    assert_eq!(stored_key(dynamodb.clone(), id.clone()).await, KEYS[1]);
+
     cli.ok(&["start", "YT two"], &[]);
     let err = cli.refused(&["edit", "YT two", "--preset", "1080p60"], &[], &[]);
     assert!(err.contains("--restart"), "{err}");

@@ -357,7 +357,10 @@ impl Engine {
         if let Some(input) = &r.media_live_input_id {
             parts.push(format!("input {input}"));
         }
-        if let Some(channel) = &r.media_live_channel_id {
+        // Only a channel AWS may still have: one the last listing lacks is not "left".
+        if let Some(channel) = &r.media_live_channel_id
+            && self.channel_seen(&r) != crate::engine::plan::ChannelSeen::Missing
+        {
             parts.push(format!("channel {channel}"));
         }
         if let Some(group) = &r.input_security_group_id {

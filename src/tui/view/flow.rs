@@ -63,7 +63,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
 fn flow_spans<'a>(state: &AppState, theme: &Theme, width: u16) -> Line<'a> {
     let Some(flow) = &state.flow else {
-        return match &state.refresh_error {
+        // The flow's own error only: a failed Scan or ListChannels says nothing about it.
+        return match &state.flow_error {
             Some(e) => Line::from(Span::styled(
                 fit(&format!("flow cannot be read: {e}"), usize::from(width)),
                 theme.error,
@@ -125,4 +126,33 @@ fn source_spans<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
         spans.push(value(format!("{rtt:.0} ms")));
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::theme::Theme;
+
+    fn screen(state: &crate::tui::state::AppState) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 24)).unwrap();
+        terminal
+            .draw(|f| crate::tui::view::draw(f, state, &Theme::default_dark()))
+            .unwrap();
+        format!("{:?}", terminal.backend().buffer())
+    }
+
+    #[test]
+    fn the_flow_panel_names_the_flows_own_error_and_never_blames_the_table() {
+        let mut state = crate::tui::state::tests::state_with(vec![]);
+        state.refresh_error = Some("Scan: throttled".into());
+        let shown = screen(&state);
+        assert!(shown.contains("flow not read yet"), "{shown}");
+        assert!(!shown.contains("flow cannot be read: Scan"), "{shown}");
+        state.flow_error = Some("DescribeFlow: access denied".into());
+        let shown = screen(&state);
+        assert!(
+            shown.contains("flow cannot be read: DescribeFlow: access denied"),
+            "{shown}"
+        );
+    }
 }
