@@ -85,6 +85,20 @@ fn main() {
             let batch = timed(&rig.sim, &rig.engine, &ids, How::Batch).await;
             stop_all(&rig.engine, &ids).await;
             let singles = timed(&rig.sim, &rig.engine, &ids, How::Singles).await;
+            // Deletion: one running destination and one idle one. Own time is what the engine
+            // adds after AWS has the channel and the input DELETED (the floor).
+            let running = timed_delete(&rig.sim, &rig.engine, ids[0]).await;
+            stop_all(&rig.engine, &ids[1..2]).await;
+            let idle = timed_delete(&rig.sim, &rig.engine, ids[1]).await;
+            println!(
+                "{seed:>4} | delete running: {} (AWS done {}, own {}) | delete idle: {} (AWS done {}, own {})",
+                secs(running.done),
+                secs(running.floor),
+                secs(running.done.saturating_sub(running.floor)),
+                secs(idle.done),
+                secs(idle.floor),
+                secs(idle.done.saturating_sub(idle.floor)),
+            );
 
             let cell =
                 |t: &Timed| format!("{} ({}) {}", secs(t.done), secs(t.floor), t.calls);
@@ -164,6 +178,46 @@ async fn timed(sim: &Arc<Simulator>, engine: &Engine, ids: &[DestinationId], how
         done,
         floor: running_at.values().copied().max().unwrap_or_default(),
         calls,
+    }
+}
+
+/// Deletes `id` and times it: until the record is gone, and until AWS had both the channel and
+/// the input DELETED (or gone from the snapshot).
+async fn timed_delete(sim: &Arc<Simulator>, engine: &Engine, id: DestinationId) -> Timed {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let record = engine.record(id).expect("a record to delete");
+    let (channel, input) = (record.media_live_channel_id, record.media_live_input_id);
+    let t0 = Instant::now();
+    engine.delete(id).expect("delete accepted");
+    let waiter = engine.clone();
+    let settled = tokio::spawn(async move {
+        waiter.settle().await;
+        Instant::now()
+    });
+    let mut floor = None;
+    while !settled.is_finished() {
+        let snap = sim.snapshot();
+        let channel_gone = channel.as_ref().is_none_or(|c| {
+            snap.channels
+                .iter()
+                .all(|ch| &ch.id != c || ch.state == ChannelState::Deleted)
+        });
+        let input_gone = input.as_ref().is_none_or(|i| {
+            snap.inputs
+                .iter()
+                .all(|inp| &inp.id != i || inp.state == onair::cloud::InputState::Deleted)
+        });
+        if channel_gone && input_gone && floor.is_none() {
+            floor = Some(t0.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let done = settled.await.expect("settle") - t0;
+    assert!(engine.record(id).is_none(), "deleted");
+    Timed {
+        done,
+        floor: floor.unwrap_or(done),
+        calls: 0,
     }
 }
 
