@@ -353,6 +353,27 @@ pub async fn start_stop(
     combine(failures)
 }
 
+/// `rm`'s question on the terminal; without a terminal to ask on, or without a "y", nothing is
+/// removed (exit 2).
+fn confirm_removal(question: &str) -> Result<(), CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Refused(
+            "rm asks before deleting: pass --yes when there is no terminal to ask on".into(),
+        ));
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    if answer.trim().eq_ignore_ascii_case("y") {
+        Ok(())
+    } else {
+        Err(CliError::Refused("nothing deleted".into()))
+    }
+}
+
 /// Several destinations' results as one: a failure if any failed, a refusal (exit 2) if every
 /// one that didn't succeed was refused.
 fn combine(failures: Vec<CliError>) -> Result<(), CliError> {
@@ -384,20 +405,10 @@ pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<()
         .map(|r| format!("{} ({}, {})", safe(&r.name), r.platform, r.status))
         .collect();
     if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(CliError::Refused(
-                "rm asks before deleting: pass --yes when there is no terminal to ask on".into(),
-            ));
-        }
-        print!("Delete {} and its AWS resources? [y/N] ", names.join(", "));
-        std::io::stdout().flush().ok();
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| CliError::Failed(e.to_string()))?;
-        if !answer.trim().eq_ignore_ascii_case("y") {
-            return Err(CliError::Refused("nothing deleted".into()));
-        }
+        confirm_removal(&format!(
+            "Delete {} and its AWS resources?",
+            names.join(", ")
+        ))?;
     }
     for id in &ids {
         aws.engine.delete(*id)?;
@@ -453,24 +464,11 @@ pub async fn rm_unreadable(
         )
     };
     if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(CliError::Refused(
-                "rm asks before deleting: pass --yes when there is no terminal to ask on".into(),
-            ));
-        }
         let labels: Vec<String> = items.iter().map(label).collect();
-        print!(
-            "Remove the unreadable item(s) {} from the table (AWS resources are left)? [y/N] ",
+        confirm_removal(&format!(
+            "Remove the unreadable item(s) {} from the table (AWS resources are left)?",
             labels.join(", ")
-        );
-        std::io::stdout().flush().ok();
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| CliError::Failed(e.to_string()))?;
-        if !answer.trim().eq_ignore_ascii_case("y") {
-            return Err(CliError::Refused("nothing deleted".into()));
-        }
+        ))?;
     }
     for item in &items {
         aws.engine.remove_unreadable(item).await?;
