@@ -1,5 +1,8 @@
 //! `onair doctor`: the pre-flight an operator runs before a show. Each check prints ✓ or ✗ and,
 //! when it fails, what to do about it. Exit 0 when all pass, 1 otherwise.
+//!
+//! The checks run at once and print in a fixed order: each waits out only its own AWS deadline,
+//! so against an endpoint that never answers doctor ends after one deadline, not one per check.
 
 use super::CliError;
 use crate::clock::Clock;
@@ -9,28 +12,37 @@ use crate::config::Settings;
 use crate::domain::text::for_terminal;
 use crate::sim::{SimConfig, Simulator};
 
+/// The lines of some checks, printed together once every check has ended.
+#[derive(Default)]
 struct Report {
+    lines: Vec<String>,
     failed: usize,
 }
 
 impl Report {
     // Details quote AWS's answers and the config (flow names, ARNs, errors): shown safely.
     fn pass(&mut self, what: &str, detail: impl AsRef<str>) {
-        println!("✓ {what}: {}", for_terminal(detail.as_ref()));
+        self.lines
+            .push(format!("✓ {what}: {}", for_terminal(detail.as_ref())));
     }
 
     fn fail(&mut self, what: &str, detail: impl AsRef<str>, fix: impl AsRef<str>) {
         self.failed += 1;
-        println!(
+        self.lines.push(format!(
             "✗ {what}: {}\n    fix: {}",
             for_terminal(detail.as_ref()),
             for_terminal(fix.as_ref())
-        );
+        ));
+    }
+
+    fn append(&mut self, other: Report) {
+        self.lines.extend(other.lines);
+        self.failed += other.failed;
     }
 }
 
 pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
-    let mut report = Report { failed: 0 };
+    let mut report = Report::default();
     if demo {
         let sim = Simulator::new(SimConfig::demo(), Clock::system());
         report.pass(
@@ -42,10 +54,10 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
             "table",
             "the simulator's table (point-in-time recovery not applicable)",
         );
-        common_checks(&mut report, &sim.cloud(), Simulator::FLOW_ARN, settings).await;
+        report.append(common_checks(&sim.cloud(), Simulator::FLOW_ARN, settings).await);
         if settings.stream_key_kms_key.is_some() {
             // As in the demo: the simulated account's key stands in for the configured one.
-            kms_check(&mut report, &sim.cloud(), Simulator::KMS_KEY_ALIAS).await;
+            report.append(kms_check(&sim.cloud(), Simulator::KMS_KEY_ALIAS).await);
         }
         report.pass(
             "MediaLive role",
@@ -71,89 +83,132 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
             format!("--region, AWS_REGION, a profile with a region, or `region` in {where_}"),
         ),
     }
-    let caller = match aws::identity(&backend.sdk_config).await {
-        Ok(id) => {
-            report.pass(
-                "credentials",
-                format!("account {} as {}", id.account, id.arn),
-            );
-            Some(id.arn)
+    let identity_and_role = async {
+        let mut credentials = Report::default();
+        let caller = match aws::identity(&backend.sdk_config).await {
+            Ok(id) => {
+                credentials.pass(
+                    "credentials",
+                    format!("account {} as {}", id.account, id.arn),
+                );
+                Some(id.arn)
+            }
+            Err(e) => {
+                credentials.fail(
+                    "credentials",
+                    e.to_string(),
+                    "log in (aws sso login --profile P), or set AWS_PROFILE / AWS_ACCESS_KEY_ID",
+                );
+                None
+            }
+        };
+        let role = role_check(&backend.sdk_config, settings, caller, &where_).await;
+        (credentials, role)
+    };
+    let table_check = async {
+        let mut report = Report::default();
+        match &table {
+            None => report.fail(
+                "table",
+                "not set",
+                format!("`table` in {where_}, or ONAIR_TABLE"),
+            ),
+            Some(t) => match aws::table_pitr(&backend.sdk_config, t).await {
+                Ok(Some(true)) => report.pass("table", format!("{t}, point-in-time recovery on")),
+                Ok(Some(false)) => report.fail(
+                    "table",
+                    format!("{t} has point-in-time recovery off"),
+                    "onair init (turns it on), or enable it in the DynamoDB console",
+                ),
+                Ok(None) => report.fail("table", format!("{t} does not exist"), "onair init"),
+                Err(e) => report.fail(
+                    "table",
+                    e.to_string(),
+                    "check the table name and dynamodb:DescribeTable",
+                ),
+            },
         }
-        Err(e) => {
-            report.fail(
-                "credentials",
-                e.to_string(),
-                "log in (aws sso login --profile P), or set AWS_PROFILE / AWS_ACCESS_KEY_ID",
-            );
-            None
+        report
+    };
+    let flow_and_quotas = async {
+        match &settings.flow_arn {
+            None => {
+                let mut report = Report::default();
+                report.fail(
+                    "flow",
+                    "flow_arn is not set",
+                    format!("`flow_arn` in {where_}, or ONAIR_FLOW_ARN"),
+                );
+                report
+            }
+            Some(arn) => common_checks(&backend.cloud, arn, settings).await,
         }
     };
-    match &table {
-        None => report.fail(
-            "table",
-            "not set",
-            format!("`table` in {where_}, or ONAIR_TABLE"),
-        ),
-        Some(t) => match aws::table_pitr(&backend.sdk_config, t).await {
-            Ok(Some(true)) => report.pass("table", format!("{t}, point-in-time recovery on")),
-            Ok(Some(false)) => report.fail(
-                "table",
-                format!("{t} has point-in-time recovery off"),
-                "onair init (turns it on), or enable it in the DynamoDB console",
-            ),
-            Ok(None) => report.fail("table", format!("{t} does not exist"), "onair init"),
-            Err(e) => report.fail(
-                "table",
-                e.to_string(),
-                "check the table name and dynamodb:DescribeTable",
-            ),
-        },
-    }
-    match &settings.flow_arn {
-        None => report.fail(
-            "flow",
-            "flow_arn is not set",
-            format!("`flow_arn` in {where_}, or ONAIR_FLOW_ARN"),
-        ),
-        Some(arn) => common_checks(&mut report, &backend.cloud, arn, settings).await,
-    }
-    match (&settings.medialive_role_arn, caller) {
-        (None, _) => report.fail(
-            "MediaLive role",
-            "medialive_role_arn is not set",
-            format!("`medialive_role_arn` in {where_}, or ONAIR_MEDIALIVE_ROLE_ARN"),
-        ),
-        (Some(role), caller) => {
-            match aws::role_passable(&backend.sdk_config, role, caller.as_deref().unwrap_or("")).await {
-                Ok((false, _)) => report.fail(
-                    "MediaLive role",
-                    format!("{role} does not exist"),
-                    "create it from docs/aws/foundation.yaml",
-                ),
-                Ok((true, Some(true))) => report.pass("MediaLive role", format!("{role}, iam:PassRole allowed")),
-                Ok((true, Some(false))) => report.fail(
-                    "MediaLive role",
-                    format!("AccessDenied: these credentials may not iam:PassRole on {role}"),
-                    "attach the operator policy of docs/aws/foundation.yaml (iam:PassRole on this role)",
-                ),
-                Ok((true, None)) => report.pass(
-                    "MediaLive role",
-                    format!("{role} exists (iam:PassRole could not be simulated with these credentials)"),
-                ),
-                Err(e) => report.fail("MediaLive role", e.to_string(), "iam:GetRole on the role"),
-            }
+    let kms = async {
+        match &settings.stream_key_kms_key {
+            Some(key) => kms_check(&backend.cloud, key).await,
+            None => Report::default(),
         }
+    };
+    let ((credentials, role), table, flow, kms) =
+        tokio::join!(identity_and_role, table_check, flow_and_quotas, kms);
+    for part in [credentials, table, flow, role, kms] {
+        report.append(part);
     }
-    if let Some(key) = &settings.stream_key_kms_key {
-        kms_check(&mut report, &backend.cloud, key).await;
-    }
-    println!("  clock skew: not checked (the SDK corrects request signing for skew itself)");
+    report.lines.push(
+        "  clock skew: not checked (the SDK corrects request signing for skew itself)".into(),
+    );
     finish(report)
 }
 
+/// The MediaLive role exists and these credentials may pass it (`iam:PassRole`).
+async fn role_check(
+    sdk_config: &aws_config::SdkConfig,
+    settings: &Settings,
+    caller: Option<String>,
+    where_: &str,
+) -> Report {
+    let mut report = Report::default();
+    let Some(role) = &settings.medialive_role_arn else {
+        report.fail(
+            "MediaLive role",
+            "medialive_role_arn is not set",
+            format!("`medialive_role_arn` in {where_}, or ONAIR_MEDIALIVE_ROLE_ARN"),
+        );
+        return report;
+    };
+    match aws::role_passable(sdk_config, role, caller.as_deref().unwrap_or("")).await {
+        Ok((false, _)) => report.fail(
+            "MediaLive role",
+            format!("{role} does not exist"),
+            "create it from docs/aws/foundation.yaml",
+        ),
+        Ok((true, Some(true))) => {
+            report.pass("MediaLive role", format!("{role}, iam:PassRole allowed"))
+        }
+        Ok((true, Some(false))) => report.fail(
+            "MediaLive role",
+            format!("AccessDenied: these credentials may not iam:PassRole on {role}"),
+            "attach the operator policy of docs/aws/foundation.yaml (iam:PassRole on this role)",
+        ),
+        Ok((true, None)) => report.pass(
+            "MediaLive role",
+            format!("{role} exists (iam:PassRole could not be simulated with these credentials)"),
+        ),
+        Err(e) => report.fail("MediaLive role", e.to_string(), "iam:GetRole on the role"),
+    }
+    report
+}
+
 /// The flow and the quotas, through the same traits the engine uses.
-async fn common_checks(report: &mut Report, cloud: &Cloud, flow_arn: &str, settings: &Settings) {
-    match cloud.mediaconnect.describe_flow(flow_arn).await {
+async fn common_checks(cloud: &Cloud, flow_arn: &str, settings: &Settings) -> Report {
+    let mut report = Report::default();
+    let (flow, channels, inputs) = tokio::join!(
+        cloud.mediaconnect.describe_flow(flow_arn),
+        cloud.medialive.list_channels(),
+        cloud.medialive.list_inputs()
+    );
+    match flow {
         Ok(flow) => {
             let source = &flow.source;
             let detail = format!(
@@ -195,10 +250,7 @@ async fn common_checks(report: &mut Report, cloud: &Cloud, flow_arn: &str, setti
             "check flow_arn and mediaconnect:DescribeFlow",
         ),
     }
-    match (
-        cloud.medialive.list_channels().await,
-        cloud.medialive.list_inputs().await,
-    ) {
+    match (channels, inputs) {
         (Ok(channels), Ok(inputs)) => {
             let channels = channels
                 .iter()
@@ -224,11 +276,18 @@ async fn common_checks(report: &mut Report, cloud: &Cloud, flow_arn: &str, setti
             "medialive:ListChannels and ListInputs",
         ),
     }
+    report
 }
 
 /// `stream_key_kms_key`: the key exists and is enabled for encryption, and these credentials
 /// may Encrypt and Decrypt with it (a probe value round trip, so no stream key is involved).
-async fn kms_check(report: &mut Report, cloud: &Cloud, key: &str) {
+async fn kms_check(cloud: &Cloud, key: &str) -> Report {
+    let mut report = Report::default();
+    kms_lines(&mut report, cloud, key).await;
+    report
+}
+
+async fn kms_lines(report: &mut Report, cloud: &Cloud, key: &str) {
     const WHAT: &str = "stream key encryption";
     let info = match cloud.kms.describe_key(key).await {
         Ok(info) => info,
@@ -276,6 +335,9 @@ async fn kms_check(report: &mut Report, cloud: &Cloud, key: &str) {
 }
 
 fn finish(report: Report) -> Result<(), CliError> {
+    for line in &report.lines {
+        println!("{line}");
+    }
     if report.failed == 0 {
         println!("all checks passed");
         Ok(())

@@ -1374,7 +1374,9 @@ async fn unknown_ambiguous_and_unconfirmed_targets_change_nothing() {
         (
             "start-ambiguous-name",
             vec!["start", "TWITCH"],
-            vec!["\"TWITCH\" matches several destinations (a name, or the start of more than one id): use the whole id"],
+            vec![
+                "\"TWITCH\" matches several destinations (a name, or the start of more than one id): use the whole id",
+            ],
         ),
         (
             "stop-ambiguous-name",
