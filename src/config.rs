@@ -4,43 +4,109 @@
 use crate::domain::Wiring;
 use crate::loader::{self, LoadError, line_of};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The config file as written. Unknown keys are refused so a typo can't silently do nothing.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub table: Option<String>,
-    pub flow_arn: Option<String>,
-    pub medialive_role_arn: Option<String>,
-    pub theme: Option<String>,
-    pub readonly: Option<bool>,
+/// The keys a configuration has, written once: the file's top level and each named environment
+/// take the same ones (the macro makes both structs and the overlay of one on the other).
+macro_rules! config_keys {
+    ( $( $(#[$doc:meta])* $field:ident : $ty:ty ),* $(,)? ) => {
+        /// The config file as written. Unknown keys are refused so a typo can't silently do
+        /// nothing.
+        #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        pub struct FileConfig {
+            $( $(#[$doc])* pub $field: Option<$ty>, )*
+            /// Named configurations (`[environments.show]`): each takes the keys above, plus
+            /// `production` and `account_id`.
+            pub environments: Option<BTreeMap<String, EnvConfig>>,
+            /// The environment used without `--env` or `ONAIR_ENV`.
+            pub default_env: Option<String>,
+        }
+
+        /// One named environment as written.
+        #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        pub struct EnvConfig {
+            $( $(#[$doc])* pub $field: Option<$ty>, )*
+            /// A production environment is unmistakable on screen and named in every
+            /// confirmation.
+            pub production: Option<bool>,
+            /// The AWS account this environment must act on: onair refuses to change anything
+            /// in another one.
+            pub account_id: Option<String>,
+        }
+
+        impl FileConfig {
+            /// Lays `env`'s keys over the top level. Returns the keys set in both: a choice
+            /// onair won't make for the operator.
+            fn overlay(&mut self, env: &EnvConfig) -> Vec<&'static str> {
+                let mut both = Vec::new();
+                $(
+                    if let Some(value) = &env.$field {
+                        if self.$field.is_some() {
+                            both.push(stringify!($field));
+                        } else {
+                            self.$field = Some(value.clone());
+                        }
+                    }
+                )*
+                both
+            }
+        }
+
+        impl EnvConfig {
+            /// The keys this environment sets, for checking them where they are written.
+            fn set_keys(&self) -> Vec<&'static str> {
+                let mut keys = Vec::new();
+                $( if self.$field.is_some() { keys.push(stringify!($field)); } )*
+                keys
+            }
+        }
+    };
+}
+
+config_keys! {
+    region: String,
+    profile: String,
+    table: String,
+    flow_arn: String,
+    medialive_role_arn: String,
+    theme: String,
+    readonly: bool,
     /// Seconds between refreshes of states and metrics (default 10).
-    pub refresh_interval: Option<u64>,
-    pub channel_quota: Option<usize>,
-    pub input_quota: Option<usize>,
+    refresh_interval: u64,
+    channel_quota: usize,
+    input_quota: usize,
     /// A presets file laid over the built-in one.
-    pub presets: Option<PathBuf>,
-    pub bell: Option<bool>,
+    presets: PathBuf,
+    bell: bool,
     /// How long an idle destination keeps its (billed) channel and input: "30m", "2h", "90s",
     /// or "never".
-    pub park_after: Option<String>,
+    park_after: String,
     /// How inputs are fed from the flow: "mediaconnect" (default) or "rtp-push" (the seed's).
-    pub wiring: Option<Wiring>,
+    wiring: Wiring,
     /// KMS key (id, ARN, `alias/NAME` or alias ARN) that seals stream keys before they are
     /// written to the table. Unset: keys are stored in clear, as the seed does.
-    pub stream_key_kms_key: Option<String>,
+    stream_key_kms_key: String,
     /// How long to wait for a connection to an AWS endpoint (default "3s").
-    pub aws_connect_timeout: Option<String>,
-    /// How long one attempt of a read (describe, list, get, scan, metrics) may take before it is
-    /// given up (default "10s"); with retries a read ends within three times that.
-    pub aws_read_timeout: Option<String>,
+    aws_connect_timeout: String,
+    /// How long one attempt of a read (describe, list, get, scan, metrics) may take before it
+    /// is given up (default "10s"); with retries a read ends within three times that.
+    aws_read_timeout: String,
     /// The same for a change (create, start, stop, update, delete; default "30s"): AWS answers
     /// those more slowly, and a request id makes a retry after a lost answer harmless.
-    pub aws_write_timeout: Option<String>,
+    aws_write_timeout: String,
+}
+
+/// The environment a configuration was chosen from, for the screen, confirmations and JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Environment {
+    pub name: String,
+    pub production: bool,
+    /// The account this environment is pinned to, if any.
+    pub account_id: Option<String>,
 }
 
 /// Deadlines on every AWS call, so an endpoint that accepts and never answers (or a closed
@@ -83,6 +149,20 @@ pub enum ConfigError {
         rule: &'static str,
         file: String,
     },
+    /// `--env`, `ONAIR_ENV` or `default_env` names an environment the file doesn't have.
+    #[error("{from} names environment {name:?}, which {file} does not have ({known})")]
+    UnknownEnv {
+        name: String,
+        from: &'static str,
+        known: String,
+        file: String,
+    },
+    /// The file has environments and none was chosen: onair won't guess which account to use.
+    #[error(
+        "{file} has environments ({known}): choose one with --env NAME, ONAIR_ENV or \
+         `default_env = \"NAME\"`"
+    )]
+    EnvNotChosen { known: String, file: String },
     #[error("{key} is not set: put `{key} = \"…\"` in {file}, or set {env}")]
     Missing {
         key: &'static str,
@@ -99,6 +179,8 @@ pub struct Overrides {
     pub region: Option<String>,
     pub readonly: bool,
     pub theme: Option<String>,
+    /// `--env NAME`.
+    pub env: Option<String>,
 }
 
 /// Everything resolved: file, then environment, then flags.
@@ -122,6 +204,8 @@ pub struct Settings {
     pub wiring: Wiring,
     pub stream_key_kms_key: Option<String>,
     pub aws_timeouts: AwsTimeouts,
+    /// The named environment these settings came from, when the file has environments.
+    pub environment: Option<Environment>,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -151,13 +235,14 @@ impl Settings {
             Some(path) => (path.clone(), true),
             None => (default_path(), false),
         };
-        let parsed = match std::fs::read_to_string(&file) {
+        let mut parsed = match std::fs::read_to_string(&file) {
             Ok(text) => parse_str(&text, &file)?,
             Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
                 FileConfig::default()
             }
             Err(e) => return Err(LoadError::unreadable(&file.display().to_string(), &e).into()),
         };
+        let environment = choose_environment(&mut parsed, overrides, &env, &file)?;
         let pick = |flag: &Option<String>, var: &str, from_file: &Option<String>| {
             flag.clone()
                 .or_else(|| env(var).filter(|v| !v.is_empty()))
@@ -242,6 +327,7 @@ impl Settings {
                     ),
                 }
             },
+            environment,
             file,
         })
     }
@@ -261,6 +347,59 @@ impl Settings {
             file: self.file.display().to_string(),
         })
     }
+}
+
+/// Picks the named environment (`--env`, else `ONAIR_ENV`, else `default_env`) and lays its keys
+/// over the top level of `parsed`. A file without environments works as it always did.
+fn choose_environment(
+    parsed: &mut FileConfig,
+    overrides: &Overrides,
+    env: &impl Fn(&str) -> Option<String>,
+    file: &Path,
+) -> Result<Option<Environment>, ConfigError> {
+    let environments = parsed.environments.take().unwrap_or_default();
+    let known = if environments.is_empty() {
+        "it has none".to_string()
+    } else {
+        format!(
+            "it has {}",
+            environments.keys().cloned().collect::<Vec<_>>().join(", ")
+        )
+    };
+    let chosen = overrides
+        .env
+        .clone()
+        .map(|name| (name, "--env"))
+        .or_else(|| {
+            env("ONAIR_ENV")
+                .filter(|v| !v.is_empty())
+                .map(|name| (name, "ONAIR_ENV"))
+        })
+        .or_else(|| parsed.default_env.clone().map(|name| (name, "default_env")));
+    let Some((name, from)) = chosen else {
+        if environments.is_empty() {
+            return Ok(None);
+        }
+        return Err(ConfigError::EnvNotChosen {
+            known: environments.keys().cloned().collect::<Vec<_>>().join(", "),
+            file: file.display().to_string(),
+        });
+    };
+    let Some(chosen) = environments.get(&name) else {
+        return Err(ConfigError::UnknownEnv {
+            name,
+            from,
+            known,
+            file: file.display().to_string(),
+        });
+    };
+    // Keys set in both places were refused when the file was parsed.
+    let _ = parsed.overlay(chosen);
+    Ok(Some(Environment {
+        name,
+        production: chosen.production.unwrap_or(false),
+        account_id: chosen.account_id.clone(),
+    }))
 }
 
 /// The keys whose values can also come from the environment, with their variables.
@@ -358,13 +497,11 @@ pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, LoadError> {
             return Err(invalid(key, rule));
         }
     }
+    check_environments(&config, text, &name)?;
     if let Some(text) = &config.park_after
         && parse_park_after(text).is_err()
     {
-        return Err(invalid(
-            "park_after",
-            "a duration such as \"30m\", \"2h\" or \"90s\" (at least a minute), or \"never\"",
-        ));
+        return Err(invalid("park_after", PARK_AFTER_RULE));
     }
     if config.refresh_interval == Some(0) {
         return Err(invalid("refresh_interval", "must be at least 1 second"));
@@ -377,6 +514,120 @@ pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, LoadError> {
     }
     Ok(config)
 }
+
+/// Each `[environments.NAME]`: a name onair can show, keys not also set at the top level (which
+/// one would win is a guess onair won't make), values that pass the same rules as at the top
+/// level, a 12-digit `account_id`; and `default_env` naming one of them.
+fn check_environments(config: &FileConfig, text: &str, file: &str) -> Result<(), LoadError> {
+    let environments = config.environments.clone().unwrap_or_default();
+    if let Some(default) = &config.default_env
+        && !environments.contains_key(default)
+    {
+        return Err(LoadError::invalid(
+            file,
+            line_of_key(text, "default_env"),
+            "default_env",
+            format!("names {default:?}, which is not an [environments.…] table here"),
+        ));
+    }
+    let mut top = config.clone();
+    top.environments = None;
+    for (name, env) in &environments {
+        let table = format!("environments.{name}");
+        let at = |key: &str| line_of(text, &table, key);
+        let valid_name = !name.is_empty()
+            && name.len() <= 32
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        if !valid_name {
+            return Err(LoadError::invalid(
+                file,
+                at(""),
+                table,
+                "an environment name is 1 to 32 of a-z, A-Z, 0-9, '-', '_'",
+            ));
+        }
+        if let Some(key) = top.clone().overlay(env).first() {
+            return Err(LoadError::invalid(
+                file,
+                at(key),
+                format!("{table}.{key}"),
+                format!(
+                    "is also set at the top level (line {}): set it in one place",
+                    line_of_key(text, key)
+                ),
+            ));
+        }
+        for key in env.set_keys() {
+            let value = match key {
+                "flow_arn" => env.flow_arn.as_deref(),
+                "medialive_role_arn" => env.medialive_role_arn.as_deref(),
+                "table" => env.table.as_deref(),
+                "stream_key_kms_key" => env.stream_key_kms_key.as_deref(),
+                "aws_connect_timeout" => env.aws_connect_timeout.as_deref(),
+                "aws_read_timeout" => env.aws_read_timeout.as_deref(),
+                "aws_write_timeout" => env.aws_write_timeout.as_deref(),
+                _ => None,
+            };
+            if let Some(rule) = value.and_then(|v| value_problem(key, v)) {
+                return Err(LoadError::invalid(
+                    file,
+                    at(key),
+                    format!("{table}.{key}"),
+                    rule,
+                ));
+            }
+        }
+        let zero = |v: Option<u64>| v == Some(0);
+        let rules: [(&str, bool, &str); 4] = [
+            (
+                "park_after",
+                env.park_after
+                    .as_deref()
+                    .is_some_and(|t| parse_park_after(t).is_err()),
+                PARK_AFTER_RULE,
+            ),
+            (
+                "refresh_interval",
+                zero(env.refresh_interval),
+                "must be at least 1 second",
+            ),
+            (
+                "channel_quota",
+                zero(env.channel_quota.map(|q| q as u64)),
+                "must be at least 1",
+            ),
+            (
+                "input_quota",
+                zero(env.input_quota.map(|q| q as u64)),
+                "must be at least 1",
+            ),
+        ];
+        if let Some((key, _, rule)) = rules.iter().find(|(_, broken, _)| *broken) {
+            return Err(LoadError::invalid(
+                file,
+                at(key),
+                format!("{table}.{key}"),
+                *rule,
+            ));
+        }
+        if let Some(account) = &env.account_id
+            && (account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(LoadError::invalid(
+                file,
+                at("account_id"),
+                format!("{table}.account_id"),
+                "an AWS account id is 12 digits",
+            ));
+        }
+    }
+    Ok(())
+}
+
+const PARK_AFTER_RULE: &str =
+    "a duration such as \"30m\", \"2h\" or \"90s\" (at least a minute), or \"never\"";
 
 /// A `park_after` value that is neither a duration of a minute or more nor "never".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -527,6 +778,128 @@ mod tests {
         assert!(err.contains(":1: park_after"), "{err}");
         let s = load(write("park-default", ""), &[]).unwrap();
         assert_eq!(s.park_after, Some(Duration::from_secs(1800)));
+    }
+
+    const TWO_SHOWS: &str = "region = \"eu-west-1\"\n\
+        default_env = \"rehearsal\"\n\
+        \n\
+        [environments.rehearsal]\n\
+        table = \"onair-rehearsal\"\n\
+        \n\
+        [environments.show]\n\
+        table = \"onair-show\"\n\
+        production = true\n\
+        account_id = \"123456789012\"\n";
+
+    fn load_env(
+        path: PathBuf,
+        flag: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load(
+            &Overrides {
+                config: Some(path),
+                env: flag.map(str::to_string),
+                ..Overrides::default()
+            },
+            move |k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+        )
+    }
+
+    #[test]
+    fn an_environment_is_chosen_by_flag_then_variable_then_default_env() {
+        let path = write("envs", TWO_SHOWS);
+        let s = load_env(path.clone(), None, &[]).unwrap();
+        assert_eq!(s.table.as_deref(), Some("onair-rehearsal"));
+        assert_eq!(
+            s.region.as_deref(),
+            Some("eu-west-1"),
+            "top-level keys stay"
+        );
+        let env = s.environment.unwrap();
+        assert_eq!((env.name.as_str(), env.production), ("rehearsal", false));
+        let s = load_env(path.clone(), None, &[("ONAIR_ENV", "show")]).unwrap();
+        assert_eq!(s.table.as_deref(), Some("onair-show"));
+        let env = s.environment.unwrap();
+        assert!(env.production);
+        assert_eq!(env.account_id.as_deref(), Some("123456789012"));
+        let s = load_env(path.clone(), Some("rehearsal"), &[("ONAIR_ENV", "show")]).unwrap();
+        assert_eq!(s.table.as_deref(), Some("onair-rehearsal"), "the flag wins");
+        // The environment's variables still beat the file, as for any key.
+        let s = load_env(path, Some("show"), &[("ONAIR_TABLE", "from-env")]).unwrap();
+        assert_eq!(s.table.as_deref(), Some("from-env"));
+    }
+
+    #[test]
+    fn a_file_without_environments_works_as_before_and_names_none_chosen() {
+        let path = write("no-envs", "table = \"plain\"\n");
+        let s = load_env(path.clone(), None, &[]).unwrap();
+        assert_eq!(s.environment, None);
+        let err = load_env(path, Some("show"), &[]).unwrap_err().to_string();
+        assert!(
+            err.contains("--env") && err.contains("\"show\"") && err.contains("has none"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_unchosen_and_doubly_set_environments_are_named_errors() {
+        let err = load_env(write("env-unknown", TWO_SHOWS), Some("prod"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"prod\"") && err.contains("rehearsal, show"),
+            "{err}"
+        );
+        let err = load_env(
+            write("env-var-unknown", TWO_SHOWS),
+            None,
+            &[("ONAIR_ENV", "x")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("ONAIR_ENV"), "{err}");
+        let no_default = TWO_SHOWS.replace("default_env = \"rehearsal\"\n", "");
+        let err = load_env(write("env-unchosen", &no_default), None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("choose one") && err.contains("rehearsal, show"),
+            "{err}"
+        );
+        let both = TWO_SHOWS.replace("region = \"eu-west-1\"\n", "table = \"top\"\n");
+        let err = load_env(write("env-both", &both), None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":5: environments.rehearsal.table") && err.contains("top level (line 1)"),
+            "{err}"
+        );
+        let bad_default =
+            TWO_SHOWS.replace("default_env = \"rehearsal\"", "default_env = \"prod\"");
+        let err = load_env(write("env-default", &bad_default), None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2: default_env"), "{err}");
+        let bad_account = TWO_SHOWS.replace("123456789012", "1234");
+        let err = load_env(write("env-account", &bad_account), None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":10: environments.show.account_id"), "{err}");
+        let bad_value = TWO_SHOWS.replace("table = \"onair-show\"", "park_after = \"soon\"");
+        let err = load_env(write("env-value", &bad_value), None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":8: environments.show.park_after"), "{err}");
+        let unknown_key = TWO_SHOWS.replace("production = true", "prodution = true");
+        let err = load_env(write("env-key", &unknown_key), None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":9:") && err.contains("prodution"), "{err}");
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct GlobalArgs {
     /// Theme: default, light, high-contrast (built in) or a path to a theme .toml file.
     #[arg(long, global = true, value_name = "T")]
     pub theme: Option<String>,
+    /// The named environment of the config file to use (else ONAIR_ENV, else `default_env`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub env: Option<String>,
     /// Log level for the log file (else RUST_LOG, else info), e.g. debug or onair=trace.
     #[arg(long, global = true, value_name = "L")]
     pub log_level: Option<String>,

@@ -82,6 +82,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
             settings.file.display()
         )));
     }
+    check_pinned_account(settings, &backend, needs_chain).await?;
     let mut config = EngineConfig::new(flow_arn, role_arn);
     // Every resource is tagged with the table, and gc deletes only this table's.
     config.table = table;
@@ -104,6 +105,41 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
         engine,
         events,
     })
+}
+
+/// An environment pinned to an account (`account_id`) acts only on that account: a profile
+/// that points elsewhere looks exactly like the right one. The commands that change AWS (and the
+/// control room) are refused, naming both accounts; the ones that only read say so on stderr.
+/// Unpinned environments cost no call.
+async fn check_pinned_account(
+    settings: &Settings,
+    backend: &AwsBackend,
+    changes_aws: bool,
+) -> Result<(), CliError> {
+    let Some(env) = &settings.environment else {
+        return Ok(());
+    };
+    let Some(pinned) = &env.account_id else {
+        return Ok(());
+    };
+    let problem = match aws::identity(&backend.sdk_config).await {
+        Ok(id) if &id.account == pinned => return Ok(()),
+        Ok(id) => format!(
+            "environment {} is pinned to account {pinned}, but these credentials are account {}",
+            env.name,
+            safe(&id.account)
+        ),
+        Err(e) => format!(
+            "environment {} is pinned to account {pinned}, and the account could not be read: {e}",
+            env.name
+        ),
+    };
+    if changes_aws {
+        Err(CliError::Refused(format!("{problem}: nothing changed")))
+    } else {
+        eprintln!("onair: warning: {problem}");
+        Ok(())
+    }
 }
 
 fn refuse_if_readonly(settings: &Settings, what: &str) -> Result<(), CliError> {
@@ -180,10 +216,16 @@ fn print_table(records: &[Destination], unreadable: &[UnreadableRecord]) {
     }
 }
 
-/// `list --json`: the readable records, and the items that can't be read with the attribute
-/// and why. Exact strings (serde escapes control characters); stream keys masked.
-fn list_json(records: &[Destination], unreadable: &[UnreadableRecord]) -> Result<String, CliError> {
+/// `list --json`: the environment (when the config has named ones), the readable records, and
+/// the items that can't be read with the attribute and why. Exact strings (serde escapes control
+/// characters); stream keys masked.
+fn list_json(
+    settings: &Settings,
+    records: &[Destination],
+    unreadable: &[UnreadableRecord],
+) -> Result<String, CliError> {
     let value = serde_json::json!({
+        "environment": settings.environment,
         "destinations": records,
         "unreadable": unreadable,
     });
@@ -196,7 +238,7 @@ pub async fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
     let records = aws.engine.load().await?;
     let unreadable = aws.engine.unreadable();
     if json {
-        println!("{}", list_json(&records, &unreadable)?);
+        println!("{}", list_json(settings, &records, &unreadable)?);
     } else {
         print_table(&records, &unreadable);
     }
@@ -514,6 +556,7 @@ pub async fn flow(settings: &Settings, json: bool) -> Result<(), CliError> {
             },
             "egressIp": flow.egress_ip,
             "outputs": outputs,
+            "environment": settings.environment,
         });
         println!("{}", json_for_terminal(&format!("{value:#}")));
     } else {

@@ -75,6 +75,20 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
     })
     .await;
     let where_ = settings.file.display().to_string();
+    if let Some(env) = &settings.environment {
+        report.pass(
+            "environment",
+            format!(
+                "{}{}{}",
+                env.name,
+                if env.production { " (production)" } else { "" },
+                env.account_id
+                    .as_deref()
+                    .map(|a| format!(", pinned to account {a}"))
+                    .unwrap_or_default()
+            ),
+        );
+    }
     match &backend.region {
         Some(r) => report.pass("region", r),
         None => report.fail(
@@ -87,10 +101,24 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
         let mut credentials = Report::default();
         let caller = match aws::identity(&backend.sdk_config).await {
             Ok(id) => {
-                credentials.pass(
-                    "credentials",
-                    format!("account {} as {}", id.account, id.arn),
-                );
+                let pinned = settings
+                    .environment
+                    .as_ref()
+                    .and_then(|e| e.account_id.as_deref());
+                match pinned {
+                    Some(pinned) if pinned != id.account => credentials.fail(
+                        "credentials",
+                        format!(
+                            "account {} as {}, but the environment is pinned to account {pinned}",
+                            id.account, id.arn
+                        ),
+                        "use the profile of the pinned account (--profile), or fix account_id",
+                    ),
+                    _ => credentials.pass(
+                        "credentials",
+                        format!("account {} as {}", id.account, id.arn),
+                    ),
+                }
                 Some(id.arn)
             }
             Err(e) => {

@@ -155,6 +155,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         region: cli.global.region.clone(),
         readonly: cli.global.readonly,
         theme: cli.global.theme.clone(),
+        env: cli.global.env.clone(),
     };
     if let Some(level) = cli.global.log_level.as_deref() {
         check_log_level(level)?;

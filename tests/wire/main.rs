@@ -8,6 +8,7 @@ mod common;
 mod aws;
 mod bad_input;
 mod crash;
+mod environments;
 mod hostile_table;
 mod kms;
 mod ownership;

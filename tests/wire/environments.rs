@@ -1,0 +1,158 @@
+//! Named environments (issue 15, first part) with the real binary against moto: one config file
+//! with a rehearsal and a show environment (two tables, one account). What one adds the other
+//! never lists, and an environment pinned to another account refuses every change, checked with
+//! the SDK, not with onair.
+
+use crate::common::rig::KEYS;
+use crate::common::wire::{
+    TempDir, create_flow, onair, onair_env, patched_moto, sdk_config, succeeded,
+};
+use serde_json::Value;
+
+/// Moto answers GetCallerIdentity with this account.
+const MOTO_ACCOUNT: &str = "123456789012";
+
+fn names(listed: &Value) -> Vec<String> {
+    listed["destinations"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn two_environments_in_one_account_never_mix_and_a_pinned_wrong_account_changes_nothing() {
+    let moto = patched_moto(&[]);
+    let config = sdk_config(&moto);
+    let flow_arn = create_flow(&config).await;
+    let dir = TempDir::new("environments");
+    let mut env = onair_env(&moto, "unused", &flow_arn, dir.path());
+    // The tables come from the environments, not from ONAIR_TABLE.
+    env.retain(|(k, _)| k != "ONAIR_TABLE");
+    let config_dir = dir.path().join("config/onair");
+    std::fs::create_dir_all(&config_dir).expect("config dir");
+    std::fs::write(
+        config_dir.join("config.toml"),
+        format!(
+            "default_env = \"rehearsal\"\n\n\
+             [environments.rehearsal]\ntable = \"onair-rehearsal\"\n\n\
+             [environments.show]\ntable = \"onair-show\"\nproduction = true\n\
+             account_id = \"{MOTO_ACCOUNT}\"\n\n\
+             [environments.elsewhere]\ntable = \"onair-elsewhere\"\naccount_id = \"999999999999\"\n"
+        ),
+    )
+    .expect("config");
+    let run = |args: &[&str]| onair(args, &env).output().expect("onair runs");
+    let ok = |args: &[&str]| succeeded(args, &run(args));
+    let json = |args: &[&str]| -> Value {
+        let out = ok(args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?} ({e}): {out}"))
+    };
+
+    ok(&["init"]);
+    ok(&["--env", "show", "init"]);
+    ok(&[
+        "add",
+        "--name",
+        "Rehearsal feed",
+        "--platform",
+        "youtube",
+        "--key",
+        KEYS[0],
+    ]);
+    ok(&[
+        "--env",
+        "show",
+        "add",
+        "--name",
+        "Show feed",
+        "--platform",
+        "twitch",
+        "--key",
+        KEYS[1],
+    ]);
+
+    let rehearsal = json(&["list", "--json"]);
+    assert_eq!(names(&rehearsal), ["Rehearsal feed"]);
+    assert_eq!(rehearsal["environment"]["name"], "rehearsal");
+    let show = json(&["--env", "show", "list", "--json"]);
+    assert_eq!(names(&show), ["Show feed"]);
+    assert_eq!(show["environment"]["production"], true);
+    assert_eq!(show["environment"]["account_id"], MOTO_ACCOUNT);
+
+    // Each table holds only its own environment's item (read with the SDK).
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    for (table, name) in [
+        ("onair-rehearsal", "Rehearsal feed"),
+        ("onair-show", "Show feed"),
+    ] {
+        let items = dynamodb
+            .scan()
+            .table_name(table)
+            .send()
+            .await
+            .expect("Scan");
+        let held: Vec<&str> = items
+            .items()
+            .iter()
+            .filter_map(|i| {
+                i.get("name")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+            })
+            .collect();
+        assert_eq!(held, [name], "{table}");
+    }
+
+    // An environment pinned to an account these credentials are not: changes are refused
+    // before any call that changes AWS, naming both accounts; reads only warn.
+    let medialive = aws_sdk_medialive::Client::new(&config);
+    let channels_before = medialive
+        .list_channels()
+        .send()
+        .await
+        .expect("ListChannels")
+        .channels()
+        .len();
+    let refused = run(&[
+        "--env",
+        "elsewhere",
+        "add",
+        "--name",
+        "Wrong",
+        "--platform",
+        "youtube",
+        "--key",
+        KEYS[2],
+    ]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("999999999999") && stderr.contains(MOTO_ACCOUNT),
+        "{stderr}"
+    );
+    let channels_after = medialive
+        .list_channels()
+        .send()
+        .await
+        .expect("ListChannels")
+        .channels()
+        .len();
+    assert_eq!(channels_before, channels_after, "nothing created");
+    let doctor = run(&["--env", "elsewhere", "doctor"]);
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("✗ credentials") && l.contains("pinned")),
+        "{report}"
+    );
+
+    // An environment the file doesn't have is a named error, exit 2.
+    let unknown = run(&["--env", "prod", "list"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("\"prod\""));
+}
