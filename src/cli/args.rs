@@ -79,6 +79,34 @@ pub enum Command {
     Man,
     /// List orphaned resources (onair's, owned by no record) and records whose resources vanished.
     Gc(GcArgs),
+    /// Write the show's destinations (no stream keys) as a versioned file on stdout.
+    Export(ExportArgs),
+    /// Create a show's destinations from an export, all or none.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExportArgs {
+    /// JSON instead of TOML.
+    #[arg(long)]
+    pub json: bool,
+    /// Include KMS-sealed keys as their ciphertext (a backup: they decrypt only for the
+    /// destination they were sealed for).
+    #[arg(long)]
+    pub sealed: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ImportArgs {
+    /// The show file (TOML or JSON, as `onair export` writes it).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// Stream keys: one `NAME KEY` line per destination (never on the command line).
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<std::path::PathBuf>,
+    /// Edit destinations that already have a name from the file, in place.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

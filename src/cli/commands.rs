@@ -795,3 +795,108 @@ pub async fn edit(settings: &Settings, args: super::args::EditArgs) -> Result<()
     );
     Ok(())
 }
+
+/// `onair export`: the show's destinations as a versioned file (docs: `src/cli/show_file.rs`),
+/// sorted by name, without stream keys.
+pub async fn export(settings: &Settings, args: super::args::ExportArgs) -> Result<(), CliError> {
+    let aws = connect(settings, false).await?;
+    let records = aws.engine.load().await?;
+    let show = super::show_file::export(&records, args.sealed);
+    let text = if args.json {
+        serde_json::to_string_pretty(&show).map_err(|e| CliError::Failed(e.to_string()))?
+    } else {
+        toml::to_string(&show).map_err(|e| CliError::Failed(e.to_string()))?
+    };
+    let text = if args.json {
+        json_for_terminal(&text).into_owned()
+    } else {
+        safe_lines(&text)
+    };
+    println!("{}", text.trim_end());
+    Ok(())
+}
+
+/// Each line of `text` made safe for the terminal (TOML keeps its line breaks).
+fn safe_lines(text: &str) -> String {
+    text.lines().map(safe).collect::<Vec<_>>().join("\n")
+}
+
+/// `onair import FILE [--keys FILE] [--replace]`: the whole file is checked first (format,
+/// platforms, presets, URLs, names, duplicates, keys, quota) and nothing is created if any entry
+/// is wrong; then each destination is added idle (its chain created, as `add` does).
+pub async fn import(settings: &Settings, args: super::args::ImportArgs) -> Result<(), CliError> {
+    use super::show_file::{Existing, Planned, parse, parse_keys, plan_import};
+    refuse_if_readonly(settings, "import")?;
+    let read = |path: &Path| {
+        let meta = std::fs::metadata(path)
+            .map_err(|e| CliError::Refused(format!("{}: {e}", path.display())))?;
+        // A show file is a few KB; a huge one is not a show file.
+        if meta.len() > 4 * 1024 * 1024 {
+            return Err(CliError::Refused(format!(
+                "{}: larger than 4 MiB: not an onair show file",
+                path.display()
+            )));
+        }
+        std::fs::read_to_string(path)
+            .map_err(|e| CliError::Refused(format!("{}: {e}", path.display())))
+    };
+    let file = args.file.display().to_string();
+    let show = parse(&read(&args.file)?, &file).map_err(CliError::Refused)?;
+    let keys = match &args.keys {
+        Some(path) => {
+            parse_keys(&read(path)?, &path.display().to_string()).map_err(CliError::Refused)?
+        }
+        None => Default::default(),
+    };
+    let mut aws = connect(settings, true).await?;
+    let records = aws.engine.load().await?;
+    let catalog = catalog(settings)?;
+    let in_use = records
+        .iter()
+        .filter(|r| r.status != Status::Parked)
+        .count();
+    let existing = Existing {
+        records: &records,
+        channels_free: settings.channel_quota.saturating_sub(in_use),
+        inputs_free: settings.input_quota.saturating_sub(in_use),
+    };
+    let planned =
+        plan_import(&show, &keys, &catalog, &existing, args.replace).map_err(|problems| {
+            CliError::Refused(format!(
+                "{file}: nothing imported:\n  {}",
+                problems
+                    .iter()
+                    .map(|p| safe(p))
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            ))
+        })?;
+    let mut ids = Vec::new();
+    for step in planned {
+        match step {
+            Planned::Add(draft) => ids.push((aws.engine.add(draft)?, OpKind::Add)),
+            Planned::Replace { name, draft } => {
+                let id = aws.engine.resolve(&name)?;
+                aws.engine.edit(id, draft, false)?;
+                ids.push((id, OpKind::Edit));
+            }
+        }
+    }
+    aws.engine.settle().await;
+    let failed = finished(&mut aws.events);
+    let mut failures = Vec::new();
+    for (id, op) in ids {
+        match outcome(&aws.engine, &failed, id, op) {
+            Ok(r) => println!(
+                "{} {} ({}, {}) is {}",
+                r.destination_id.short(),
+                safe(&r.name),
+                r.platform,
+                r.preset,
+                r.status
+            ),
+            Err(e) => failures.push(e),
+        }
+    }
+    combine(failures)
+}

@@ -7,6 +7,7 @@ mod commands;
 mod demo;
 mod doctor;
 mod key_source;
+mod show_file;
 
 pub use args::Cli;
 
@@ -196,6 +197,8 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
             print_all(&text)
         }
         Some(Command::Gc(args)) => commands::gc(&settings, args.delete, args.json).await,
+        Some(Command::Export(args)) => commands::export(&settings, args).await,
+        Some(Command::Import(args)) => commands::import(&settings, args).await,
     }
 }
 

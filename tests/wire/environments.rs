@@ -151,6 +151,89 @@ async fn two_environments_in_one_account_never_mix_and_a_pinned_wrong_account_ch
         "{report}"
     );
 
+    // Export from rehearsal, import into show, export again: the same document, keys aside.
+    ok(&[
+        "add",
+        "--name",
+        "Rehearsal backup",
+        "--platform",
+        "twitch",
+        "--preset",
+        "720p30",
+        "--key",
+        KEYS[1],
+    ]);
+    let exported = ok(&["export"]);
+    assert!(
+        !exported.contains(KEYS[0]) && !exported.contains(KEYS[1]),
+        "{exported}"
+    );
+    let show_file = dir.path().join("show.toml");
+    std::fs::write(&show_file, &exported).expect("write the export");
+    let keys_file = dir.path().join("keys");
+    let show_path = show_file.display().to_string();
+    let keys_path = keys_file.display().to_string();
+    // A keys file missing a name: refused, nothing created (checked with the SDK).
+    std::fs::write(&keys_file, format!("Rehearsal feed {}\n", KEYS[2])).expect("keys");
+    let items_in_show = |dynamodb: aws_sdk_dynamodb::Client| async move {
+        dynamodb
+            .scan()
+            .table_name("onair-show")
+            .send()
+            .await
+            .expect("Scan")
+            .items()
+            .len()
+    };
+    let before = items_in_show(dynamodb.clone()).await;
+    let refused = run(&["--env", "show", "import", &show_path, "--keys", &keys_path]);
+    assert_eq!(refused.status.code(), Some(2));
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("Rehearsal backup") && why.contains("no stream key"),
+        "{why}"
+    );
+    assert_eq!(
+        items_in_show(dynamodb.clone()).await,
+        before,
+        "nothing created"
+    );
+    std::fs::write(
+        &keys_file,
+        format!("Rehearsal feed {}\nRehearsal backup {}\n", KEYS[2], KEYS[0]),
+    )
+    .expect("keys");
+    ok(&["--env", "show", "import", &show_path, "--keys", &keys_path]);
+    let show_export = ok(&["--env", "show", "export"]);
+    let in_show = ok(&["--env", "show", "list", "--json"]);
+    assert!(in_show.contains("Show feed"), "{in_show}");
+    // The show's own destination is in its export too; without it the documents are equal.
+    let without_show_feed: String = {
+        let mut doc: toml::Table = toml::from_str(&show_export).expect("TOML");
+        if let Some(toml::Value::Array(list)) = doc.get_mut("destinations") {
+            list.retain(|d| d.get("name").and_then(|n| n.as_str()) != Some("Show feed"));
+        }
+        toml::to_string(&doc).expect("TOML")
+    };
+    let rehearsal_doc: toml::Table = toml::from_str(&exported).expect("TOML");
+    assert_eq!(
+        toml::to_string(&rehearsal_doc).expect("TOML"),
+        without_show_feed
+    );
+    // Importing the same file again: refused for the names that exist, unless --replace.
+    let again = run(&["--env", "show", "import", &show_path, "--keys", &keys_path]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--replace"));
+    ok(&[
+        "--env",
+        "show",
+        "import",
+        &show_path,
+        "--keys",
+        &keys_path,
+        "--replace",
+    ]);
+
     // An environment the file doesn't have is a named error, exit 2.
     let unknown = run(&["--env", "prod", "list"]);
     assert_eq!(unknown.status.code(), Some(2));
