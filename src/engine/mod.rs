@@ -65,6 +65,16 @@ pub struct EngineConfig {
     pub wiring: crate::domain::Wiring,
     /// Longest wait for an input to become DETACHED or DELETED (it follows its channel).
     pub input_timeout: Duration,
+    /// What every channel onair creates or updates is told about RTMP reconnects (config
+    /// `rtmp_reconnect_window`).
+    pub rtmp_reconnect: crate::cloud::RtmpReconnect,
+    /// Start a destination again when its channel stopped outside onair while it should run
+    /// (config `auto_restart`).
+    pub auto_restart: bool,
+    /// StartChannels onair tries for one drop before it gives up (config `restart_attempts`).
+    pub restart_attempts: u32,
+    /// Wait before the first restart; doubled for each further one (config `restart_backoff`).
+    pub restart_backoff: Duration,
 }
 
 impl EngineConfig {
@@ -88,6 +98,10 @@ impl EngineConfig {
             call_attempts: 4,
             wiring: crate::domain::Wiring::default(),
             input_timeout: Duration::from_secs(60),
+            rtmp_reconnect: crate::cloud::RtmpReconnect::default(),
+            auto_restart: true,
+            restart_attempts: 3,
+            restart_backoff: Duration::from_secs(10),
         }
     }
 }

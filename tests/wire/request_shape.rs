@@ -211,6 +211,7 @@ fn channel_request(id: &DestinationId, display_name: &str) -> CreateChannelReque
                 stream_name: StreamKey::new(KEY),
             },
             encoding: encoding_1080p30(),
+            reconnect: onair::cloud::RtmpReconnect::default(),
         },
         request_id: uuid::Uuid::new_v4().to_string(),
         tags: tags(TABLE, id).into_iter().collect(),
