@@ -33,6 +33,17 @@ pub struct FileConfig {
     /// KMS key (id, ARN, `alias/NAME` or alias ARN) that seals stream keys before they are
     /// written to the table. Unset: keys are stored in clear, as the seed does.
     pub stream_key_kms_key: Option<String>,
+    /// How long a platform outage MediaLive rides out by retrying before it stops the channel
+    /// ("5m" default; "30s" to "1h"): turned into the RTMP output's NumRetries and
+    /// ConnectionRetryInterval. MediaLive bills the channel the whole time it retries.
+    pub rtmp_reconnect_window: Option<String>,
+    /// Start a destination again when its channel stopped outside onair while it should run
+    /// (default true).
+    pub auto_restart: Option<bool>,
+    /// StartChannels tried for one drop before onair gives up and says so (default 3).
+    pub restart_attempts: Option<u32>,
+    /// Wait before the first restart, doubled for each further one (default "10s").
+    pub restart_backoff: Option<String>,
     /// How long to wait for a connection to an AWS endpoint (default "3s").
     pub aws_connect_timeout: Option<String>,
     /// How long one attempt of a read (describe, list, get, scan, metrics) may take before it is
@@ -122,6 +133,10 @@ pub struct Settings {
     pub wiring: Wiring,
     pub stream_key_kms_key: Option<String>,
     pub aws_timeouts: AwsTimeouts,
+    pub rtmp_reconnect_window: Duration,
+    pub auto_restart: bool,
+    pub restart_attempts: u32,
+    pub restart_backoff: Duration,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -217,6 +232,18 @@ impl Settings {
                 None => Some(Duration::from_secs(30 * 60)),
             },
             wiring: parsed.wiring.unwrap_or_default(),
+            rtmp_reconnect_window: parsed
+                .rtmp_reconnect_window
+                .as_deref()
+                .and_then(|t| parse_reconnect_window(t).ok())
+                .unwrap_or(crate::cloud::RtmpReconnect::DEFAULT_WINDOW),
+            auto_restart: parsed.auto_restart.unwrap_or(true),
+            restart_attempts: parsed.restart_attempts.unwrap_or(3),
+            restart_backoff: parsed
+                .restart_backoff
+                .as_deref()
+                .and_then(|t| parse_restart_backoff(t).ok())
+                .unwrap_or(Duration::from_secs(10)),
             aws_timeouts: {
                 let defaults = AwsTimeouts::default();
                 let pick_timeout = |var: &str, from_file: &Option<String>, default: Duration| {
@@ -366,6 +393,28 @@ pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, LoadError> {
             "a duration such as \"30m\", \"2h\" or \"90s\" (at least a minute), or \"never\"",
         ));
     }
+    if let Some(text) = &config.rtmp_reconnect_window
+        && parse_reconnect_window(text).is_err()
+    {
+        return Err(invalid(
+            "rtmp_reconnect_window",
+            "a duration from \"30s\" to \"1h\", such as \"5m\"",
+        ));
+    }
+    if let Some(text) = &config.restart_backoff
+        && parse_restart_backoff(text).is_err()
+    {
+        return Err(invalid(
+            "restart_backoff",
+            "a duration from \"0s\" to \"10m\", such as \"10s\"",
+        ));
+    }
+    if config.restart_attempts.is_some_and(|n| n > 10) {
+        return Err(invalid(
+            "restart_attempts",
+            "at most 10 (each restart bills at least 10 minutes)",
+        ));
+    }
     if config.refresh_interval == Some(0) {
         return Err(invalid("refresh_interval", "must be at least 1 second"));
     }
@@ -399,6 +448,25 @@ pub fn parse_park_after(text: &str) -> Result<Option<Duration>, BadDuration> {
 pub fn parse_timeout(text: &str) -> Result<Duration, BadDuration> {
     let d = parse_duration(text)?;
     if !(Duration::from_secs(1)..=Duration::from_secs(600)).contains(&d) {
+        return Err(BadDuration);
+    }
+    Ok(d)
+}
+
+/// The RTMP reconnect window: 30 s to an hour (MediaLive bills every minute of it).
+pub fn parse_reconnect_window(text: &str) -> Result<Duration, BadDuration> {
+    let d = parse_duration(text)?;
+    let range = crate::cloud::RtmpReconnect::MIN_WINDOW..=crate::cloud::RtmpReconnect::MAX_WINDOW;
+    if !range.contains(&d) {
+        return Err(BadDuration);
+    }
+    Ok(d)
+}
+
+/// The first restart's wait: up to ten minutes (longer is an outage of onair's own making).
+pub fn parse_restart_backoff(text: &str) -> Result<Duration, BadDuration> {
+    let d = parse_duration(text)?;
+    if d > Duration::from_secs(600) {
         return Err(BadDuration);
     }
     Ok(d)
@@ -511,6 +579,38 @@ mod tests {
             let err = load(write(name, text), &[]).unwrap_err().to_string();
             assert!(err.contains("config.toml"), "{name}: {err}");
             assert!(err.contains(needle), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_reconnect_window_and_restart_keys_are_checked_and_default_to_riding_out_two_minutes() {
+        let s = load(write("defaults", ""), &[]).unwrap();
+        assert_eq!(s.rtmp_reconnect_window, Duration::from_secs(300));
+        assert!(s.auto_restart);
+        assert_eq!(s.restart_attempts, 3);
+        assert_eq!(s.restart_backoff, Duration::from_secs(10));
+        let text = "rtmp_reconnect_window = \"2m\"\nauto_restart = false\nrestart_attempts = 5\nrestart_backoff = \"30s\"\n";
+        let s = load(write("restart", text), &[]).unwrap();
+        assert_eq!(s.rtmp_reconnect_window, Duration::from_secs(120));
+        assert!(!s.auto_restart);
+        assert_eq!(s.restart_attempts, 5);
+        assert_eq!(s.restart_backoff, Duration::from_secs(30));
+        for (bad, key) in [
+            (
+                "rtmp_reconnect_window = \"10s\"\n",
+                ":1: rtmp_reconnect_window",
+            ),
+            (
+                "rtmp_reconnect_window = \"2h\"\n",
+                ":1: rtmp_reconnect_window",
+            ),
+            ("restart_backoff = \"1h\"\n", ":1: restart_backoff"),
+            ("restart_attempts = 50\n", ":1: restart_attempts"),
+        ] {
+            let err = load(write("bad-restart", bad), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{bad}: {err}");
         }
     }
 
