@@ -7,6 +7,7 @@ pub mod cost;
 pub mod decide;
 pub mod events;
 mod executor;
+pub mod incident;
 mod ops;
 mod orphans;
 pub mod plan;
@@ -177,6 +178,12 @@ struct Inner {
     alerts: Mutex<std::collections::HashMap<String, (tokio::time::Instant, Vec<String>)>>,
     /// Per destination: when its preview frame was last asked for.
     thumbnails: Mutex<std::collections::HashMap<DestinationId, tokio::time::Instant>>,
+    /// Destinations off air against their desired state, and what is being done about it.
+    incidents: Mutex<std::collections::HashMap<DestinationId, Incident>>,
+    /// What the refreshes saw of each running channel's output this run.
+    watches: Mutex<std::collections::HashMap<DestinationId, incident::OutputWatch>>,
+    /// Whether the last refresh found the flow's source disconnected.
+    source_lost: std::sync::atomic::AtomicBool,
     /// Every channel's state in the latest ListChannels that answered: what plans are made from.
     channels_seen: Mutex<Option<std::collections::HashMap<String, crate::cloud::ChannelState>>>,
 }
@@ -207,6 +214,9 @@ impl Engine {
             quotas: Mutex::new(quotas),
             alerts: Mutex::default(),
             thumbnails: Mutex::default(),
+            incidents: Mutex::default(),
+            watches: Mutex::default(),
+            source_lost: std::sync::atomic::AtomicBool::new(false),
             channels_seen: Mutex::default(),
         });
         (Self { inner }, rx)

@@ -107,11 +107,19 @@ impl World {
                 continue;
             };
             if ch.outage.is_none() {
-                // The first moment of this run that a platform refused it.
+                // The first moment of this run, after its last recovery, that a platform
+                // refused it.
+                let from = ch
+                    .alerts
+                    .iter()
+                    .filter_map(|a| a.cleared_at)
+                    .max()
+                    .map_or(running_since, |t| t.max(running_since));
                 let start = refusals
                     .iter()
-                    .filter(|r| r.start <= now && r.end.is_none_or(|e| e > running_since))
-                    .map(|r| r.start.max(running_since))
+                    .map(|r| (r, r.start.max(from)))
+                    .filter(|(r, t)| *t <= now && r.end.is_none_or(|e| *t < e))
+                    .map(|(_, t)| t)
                     .min();
                 let Some(start) = start else { continue };
                 let revoked = refusals.iter().any(|r| r.revoked && r.start <= start);

@@ -353,6 +353,7 @@ impl AppState {
             EngineEvent::Orphans(found) => self.orphans = Some(found),
             EngineEvent::Log(entry) => self.push_log(entry),
             EngineEvent::Thumbnail { id, result } => self.thumbnail(id, result),
+            EngineEvent::Incident(..) => {}
         }
     }
 
