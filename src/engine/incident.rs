@@ -98,6 +98,23 @@ pub fn refused_at_once(watch: Option<&OutputWatch>) -> bool {
     watch.is_some_and(|w| w.healthy_at.is_none() && (w.down_since.is_some() || w.alert.is_some()))
 }
 
+/// A restarted channel the platform has refused since its first second, for `grace` or more:
+/// a revoked or wrong key. onair stops it then rather than let MediaLive bill the whole
+/// reconnect window for nothing; the stop counts as the refusal it is.
+pub fn refused_restart(
+    incident: Option<&Incident>,
+    watch: Option<&OutputWatch>,
+    now: OffsetDateTime,
+    grace: Duration,
+) -> bool {
+    let restarting =
+        incident.is_some_and(|i| i.attempts >= 1 && i.phase == IncidentPhase::Restarting);
+    restarting
+        && watch.is_some_and(|w| {
+            w.healthy_at.is_none() && w.down_since.is_some_and(|since| now - since >= grace)
+        })
+}
+
 /// The restart settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
@@ -222,6 +239,36 @@ mod tests {
             ..OutputWatch::default()
         };
         assert!(refused_at_once(Some(&refused)));
+    }
+
+    #[test]
+    fn a_restart_refused_from_its_first_second_is_cut_short_after_the_grace() {
+        let grace = Duration::from_secs(30);
+        let i = incident(1, 0, IncidentPhase::Restarting);
+        let refused = OutputWatch {
+            down_since: Some(T0),
+            ..OutputWatch::default()
+        };
+        let later = T0 + grace;
+        assert!(refused_restart(Some(&i), Some(&refused), later, grace));
+        assert!(
+            !refused_restart(Some(&i), Some(&refused), T0, grace),
+            "not yet"
+        );
+        let healthy_once = OutputWatch {
+            healthy_at: Some(T0),
+            ..refused.clone()
+        };
+        assert!(!refused_restart(
+            Some(&i),
+            Some(&healthy_once),
+            later,
+            grace
+        ));
+        // The first run (no restart yet) is MediaLive's to retry: its window is the operator's.
+        let first = incident(0, 0, IncidentPhase::Waiting { until: T0 });
+        assert!(!refused_restart(Some(&first), Some(&refused), later, grace));
+        assert!(!refused_restart(None, Some(&refused), later, grace));
     }
 
     #[test]

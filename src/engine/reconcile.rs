@@ -85,6 +85,9 @@ impl Engine {
             let seen = Seen::of(record, listed);
             if !busy {
                 self.restart_failed(record).await;
+                if !readonly && seen == Seen::Running && self.cut_refused_restart(record).await {
+                    continue;
+                }
             }
             let decision = decide(record, seen, now, &timing, busy, immediate);
             if readonly {
@@ -495,6 +498,48 @@ impl Engine {
                 );
                 self.set_incident(id, Some(incident));
                 true
+            }
+        }
+    }
+
+    /// A restarted channel refused since its first second (a revoked key) is stopped now, not
+    /// billed for the rest of MediaLive's reconnect window. The record is left running: the next
+    /// pass finds the channel stopped, a drop like the ones before, refused at once. Says
+    /// whether it stopped it.
+    async fn cut_refused_restart(&self, record: &Destination) -> bool {
+        let id = record.id();
+        if record.status != Status::Running || record.desired != Desired::Running {
+            return false;
+        }
+        let now = self.inner.clock.now();
+        // Three refreshes without a single active output: long past a platform's handshake.
+        let grace = self.inner.config.refresh_interval * 3;
+        let watch = self.watches_lock().get(&id).cloned();
+        let incident = self.incident(id);
+        if !incident::refused_restart(incident.as_ref(), watch.as_ref(), now, grace) {
+            return false;
+        }
+        let Some(channel) = record.media_live_channel_id.clone() else {
+            return false;
+        };
+        let Some(_claim) = self.inner.in_flight.claim_housekeeping(id, OpKind::Stop) else {
+            return false;
+        };
+        let step = "stopping a refused restart";
+        match self.stop_channel_call(Some(id), &channel, step).await {
+            Ok(()) => {
+                self.log(
+                    Level::Warn,
+                    Some(id),
+                    "the platform refused the restarted channel from its first second: \
+                     stopped now rather than billed while MediaLive retries"
+                        .to_string(),
+                );
+                true
+            }
+            Err(e) => {
+                self.log(Level::Warn, Some(id), format!("{step}: {}", e.error));
+                false
             }
         }
     }

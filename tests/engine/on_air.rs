@@ -150,6 +150,16 @@ async fn a_revoked_key_gives_up_after_the_attempts_and_says_what_to_do() {
         Some("Twitch refused the stream 3 times: check the stream key; `s` retries")
     );
     assert_eq!(starts(&rig), 1 + 3, "bounded by the attempts");
+    // The first run rode MediaLive's whole window (a drop might have been short); each refused
+    // restart was stopped within a minute of running, not billed for another window.
+    let billed = r.run_seconds;
+    let bound = 30 + window() + 60 + 3 * 60;
+    assert!(billed <= bound, "ran {billed} s, bound {bound} s");
+    assert_eq!(
+        rig.sim.call_counts().get("StopChannel").copied(),
+        Some(3),
+        "each refused restart stopped by onair"
+    );
     assert_eq!(
         channel_state(&rig, &ch).await,
         ChannelState::Idle,
