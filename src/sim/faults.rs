@@ -504,26 +504,24 @@ fn parse_kind(word: &str) -> Option<ErrorKind> {
     })
 }
 
+/// Kept within 60 columns: the control room shows it in the event log, beside a time stamp.
 pub const FAULT_USAGE: &str = "\
-fault commands (NAME: a destination's name, \"quoted\" if it has spaces,
-or a channel id, or part of a channel's name):
-  reject NAME [SECONDS]   platform refuses the stream (default 60 s);
-                          MediaLive retries, then stops the channel
-  revoke-key NAME         platform refuses the key on every connect
-  restore-key NAME        the key is accepted again
-  maintenance NAME        channel goes RECOVERING, then RUNNING
-  silence NAME            running channel sends nothing
-  unsilence NAME          ... and sends again
-  fail-start NAME         the channel's next start ends in IDLE
-  drop-source [SECONDS]   SRT source disconnects (default 30 s)
-  throttle SERVICE [N]    next N calls get 429 (medialive,
-                          mediaconnect, cloudwatch, dynamodb, kms)
-  fail OPERATION [KIND]   next OPERATION (e.g. CreateChannel) fails;
-                          KIND: throttle 5xx denied quota conflict
-                          timeout notfound invalid (default 5xx)
-  disable-key | enable-key  KMS key for stream keys off / on
-  clear                   remove every fault
-Times are AWS's, run at the simulator's speed.";
+fault commands (NAME: a destination, \"quoted\" with spaces)
+ reject NAME [SECS]   platform refuses the stream (60 s)
+ revoke-key NAME      platform refuses the key at once
+ restore-key NAME     the key is accepted again
+ maintenance NAME     channel RECOVERING, then RUNNING
+ silence | unsilence NAME   channel sends nothing / again
+ fail-start NAME      its next start ends in IDLE
+ drop-source [SECS]   SRT source disconnects (30 s)
+ throttle SERVICE [N] next N calls get 429: medialive,
+                      mediaconnect cloudwatch dynamodb kms
+ fail OPERATION [KIND]  next call fails: throttle 5xx
+                      denied quota conflict timeout
+                      notfound invalid (5xx)
+ disable-key | enable-key   KMS key off / on
+ clear                remove every fault
+SECS are AWS seconds, run at the simulator's speed.";
 
 #[cfg(test)]
 mod tests {
