@@ -286,8 +286,8 @@ impl Simulator {
         Ok(())
     }
 
-    /// Removes every pending fault, reconnects the source, unsilences every channel and enables
-    /// the KMS key again.
+    /// Removes every pending fault, reconnects the source, unsilences every channel, ends every
+    /// platform refusal and maintenance, and enables the KMS key again.
     pub fn clear_faults(&self) {
         let mut w = self.lock();
         w.advance();
@@ -304,8 +304,15 @@ impl Simulator {
                 d.end = Some(now.max(d.start));
             }
         }
+        let instant = w.now();
         for ch in w.channels.values_mut() {
             ch.fail_next_start = false;
+            // Maintenance under way ends now: the channel is RUNNING again.
+            if ch.state == ChannelState::Recovering
+                && let Some(p) = ch.pending.as_mut()
+            {
+                p.at = p.at.min(instant);
+            }
             for i in ch.silenced.iter_mut().filter(|i| i.end.is_none()) {
                 i.end = Some(now);
             }
