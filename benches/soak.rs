@@ -197,12 +197,11 @@ fn soak(seed: u64, hours: u64) -> Figures {
                         }
                     }
                     Fault::Revoke { dest } => {
-                        if !revoked.contains_key(&dest) {
-                            let ch = channel(&rig, dest);
-                            if rig.sim.revoke_key(&ch).is_ok() {
-                                f.revocations += 1;
-                                revoked.insert(dest, (t, 0));
-                            }
+                        if let std::collections::hash_map::Entry::Vacant(slot) = revoked.entry(dest)
+                            && rig.sim.revoke_key(&channel(&rig, dest)).is_ok()
+                        {
+                            f.revocations += 1;
+                            slot.insert((t, 0));
                         }
                     }
                     Fault::Maintenance { dest } => {
@@ -244,10 +243,11 @@ fn soak(seed: u64, hours: u64) -> Figures {
                     continue;
                 };
                 let was = states.insert(dest, c.state);
-                if c.state == ChannelState::Running && !c.silenced {
-                    if let Some(run) = restarted_run.get_mut(&dest) {
-                        run.1 = true;
-                    }
+                if c.state == ChannelState::Running
+                    && !c.silenced
+                    && let Some(run) = restarted_run.get_mut(&dest)
+                {
+                    run.1 = true;
                 }
                 match (was, c.state) {
                     // MediaLive stopped it by itself: its retries ran out.
