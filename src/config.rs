@@ -55,15 +55,6 @@ macro_rules! config_keys {
                 both
             }
         }
-
-        impl EnvConfig {
-            /// The keys this environment sets, for checking them where they are written.
-            fn set_keys(&self) -> Vec<&'static str> {
-                let mut keys = Vec::new();
-                $( if self.$field.is_some() { keys.push(stringify!($field)); } )*
-                keys
-            }
-        }
     };
 }
 
@@ -90,6 +81,17 @@ config_keys! {
     /// KMS key (id, ARN, `alias/NAME` or alias ARN) that seals stream keys before they are
     /// written to the table. Unset: keys are stored in clear, as the seed does.
     stream_key_kms_key: String,
+    /// How long a platform outage MediaLive rides out by retrying before it stops the channel
+    /// ("5m" default; "30s" to "1h"): turned into the RTMP output's NumRetries and
+    /// ConnectionRetryInterval. MediaLive bills the channel the whole time it retries.
+    rtmp_reconnect_window: String,
+    /// Start a destination again when its channel stopped outside onair while it should run
+    /// (default true).
+    auto_restart: bool,
+    /// StartChannels tried for one drop before onair gives up and says so (default 3).
+    restart_attempts: u32,
+    /// Wait before the first restart, doubled for each further one (default "10s").
+    restart_backoff: String,
     /// How long to wait for a connection to an AWS endpoint (default "3s").
     aws_connect_timeout: String,
     /// How long one attempt of a read (describe, list, get, scan, metrics) may take before it
@@ -206,6 +208,10 @@ pub struct Settings {
     pub aws_timeouts: AwsTimeouts,
     /// The named environment these settings came from, when the file has environments.
     pub environment: Option<Environment>,
+    pub rtmp_reconnect_window: Duration,
+    pub auto_restart: bool,
+    pub restart_attempts: u32,
+    pub restart_backoff: Duration,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -302,6 +308,18 @@ impl Settings {
                 None => Some(Duration::from_secs(30 * 60)),
             },
             wiring: parsed.wiring.unwrap_or_default(),
+            rtmp_reconnect_window: parsed
+                .rtmp_reconnect_window
+                .as_deref()
+                .and_then(|t| parse_reconnect_window(t).ok())
+                .unwrap_or(crate::cloud::RtmpReconnect::DEFAULT_WINDOW),
+            auto_restart: parsed.auto_restart.unwrap_or(true),
+            restart_attempts: parsed.restart_attempts.unwrap_or(3),
+            restart_backoff: parsed
+                .restart_backoff
+                .as_deref()
+                .and_then(|t| parse_restart_backoff(t).ok())
+                .unwrap_or(Duration::from_secs(10)),
             aws_timeouts: {
                 let defaults = AwsTimeouts::default();
                 let pick_timeout = |var: &str, from_file: &Option<String>, default: Duration| {
@@ -482,8 +500,21 @@ fn kms_key_name(value: &str) -> bool {
 pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, LoadError> {
     let name = file.display().to_string();
     let config: FileConfig = loader::parse(text, &name)?;
+    check_values(&config, "", |key| line_of_key(text, key), &name)?;
+    check_environments(&config, text, &name)?;
+    Ok(config)
+}
+
+/// The rules every value must pass, at the top level (`prefix` "") or in an environment
+/// (`prefix` "environments.NAME."); `line` finds where a key is written.
+fn check_values(
+    config: &FileConfig,
+    prefix: &str,
+    line: impl Fn(&str) -> usize,
+    file: &str,
+) -> Result<(), LoadError> {
     let invalid =
-        |key: &str, rule: &str| LoadError::invalid(&name, line_of_key(text, key), key, rule);
+        |key: &str, rule: &str| LoadError::invalid(file, line(key), format!("{prefix}{key}"), rule);
     for (key, value) in [
         ("flow_arn", &config.flow_arn),
         ("medialive_role_arn", &config.medialive_role_arn),
@@ -497,11 +528,32 @@ pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, LoadError> {
             return Err(invalid(key, rule));
         }
     }
-    check_environments(&config, text, &name)?;
     if let Some(text) = &config.park_after
         && parse_park_after(text).is_err()
     {
         return Err(invalid("park_after", PARK_AFTER_RULE));
+    }
+    if let Some(text) = &config.rtmp_reconnect_window
+        && parse_reconnect_window(text).is_err()
+    {
+        return Err(invalid(
+            "rtmp_reconnect_window",
+            "a duration from \"30s\" to \"1h\", such as \"5m\"",
+        ));
+    }
+    if let Some(text) = &config.restart_backoff
+        && parse_restart_backoff(text).is_err()
+    {
+        return Err(invalid(
+            "restart_backoff",
+            "a duration from \"0s\" to \"10m\", such as \"10s\"",
+        ));
+    }
+    if config.restart_attempts.is_some_and(|n| n > 10) {
+        return Err(invalid(
+            "restart_attempts",
+            "at most 10 (each restart bills at least 10 minutes)",
+        ));
     }
     if config.refresh_interval == Some(0) {
         return Err(invalid("refresh_interval", "must be at least 1 second"));
@@ -512,7 +564,7 @@ pub fn parse_str(text: &str, file: &Path) -> Result<FileConfig, LoadError> {
     if config.input_quota == Some(0) {
         return Err(invalid("input_quota", "must be at least 1"));
     }
-    Ok(config)
+    Ok(())
 }
 
 /// Each `[environments.NAME]`: a name onair can show, keys not also set at the top level (which
@@ -559,59 +611,9 @@ fn check_environments(config: &FileConfig, text: &str, file: &str) -> Result<(),
                 ),
             ));
         }
-        for key in env.set_keys() {
-            let value = match key {
-                "flow_arn" => env.flow_arn.as_deref(),
-                "medialive_role_arn" => env.medialive_role_arn.as_deref(),
-                "table" => env.table.as_deref(),
-                "stream_key_kms_key" => env.stream_key_kms_key.as_deref(),
-                "aws_connect_timeout" => env.aws_connect_timeout.as_deref(),
-                "aws_read_timeout" => env.aws_read_timeout.as_deref(),
-                "aws_write_timeout" => env.aws_write_timeout.as_deref(),
-                _ => None,
-            };
-            if let Some(rule) = value.and_then(|v| value_problem(key, v)) {
-                return Err(LoadError::invalid(
-                    file,
-                    at(key),
-                    format!("{table}.{key}"),
-                    rule,
-                ));
-            }
-        }
-        let zero = |v: Option<u64>| v == Some(0);
-        let rules: [(&str, bool, &str); 4] = [
-            (
-                "park_after",
-                env.park_after
-                    .as_deref()
-                    .is_some_and(|t| parse_park_after(t).is_err()),
-                PARK_AFTER_RULE,
-            ),
-            (
-                "refresh_interval",
-                zero(env.refresh_interval),
-                "must be at least 1 second",
-            ),
-            (
-                "channel_quota",
-                zero(env.channel_quota.map(|q| q as u64)),
-                "must be at least 1",
-            ),
-            (
-                "input_quota",
-                zero(env.input_quota.map(|q| q as u64)),
-                "must be at least 1",
-            ),
-        ];
-        if let Some((key, _, rule)) = rules.iter().find(|(_, broken, _)| *broken) {
-            return Err(LoadError::invalid(
-                file,
-                at(key),
-                format!("{table}.{key}"),
-                *rule,
-            ));
-        }
+        let mut values = FileConfig::default();
+        let _ = values.overlay(env);
+        check_values(&values, &format!("{table}."), at, file)?;
         if let Some(account) = &env.account_id
             && (account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()))
         {
@@ -650,6 +652,25 @@ pub fn parse_park_after(text: &str) -> Result<Option<Duration>, BadDuration> {
 pub fn parse_timeout(text: &str) -> Result<Duration, BadDuration> {
     let d = parse_duration(text)?;
     if !(Duration::from_secs(1)..=Duration::from_secs(600)).contains(&d) {
+        return Err(BadDuration);
+    }
+    Ok(d)
+}
+
+/// The RTMP reconnect window: 30 s to an hour (MediaLive bills every minute of it).
+pub fn parse_reconnect_window(text: &str) -> Result<Duration, BadDuration> {
+    let d = parse_duration(text)?;
+    let range = crate::cloud::RtmpReconnect::MIN_WINDOW..=crate::cloud::RtmpReconnect::MAX_WINDOW;
+    if !range.contains(&d) {
+        return Err(BadDuration);
+    }
+    Ok(d)
+}
+
+/// The first restart's wait: up to ten minutes (longer is an outage of onair's own making).
+pub fn parse_restart_backoff(text: &str) -> Result<Duration, BadDuration> {
+    let d = parse_duration(text)?;
+    if d > Duration::from_secs(600) {
         return Err(BadDuration);
     }
     Ok(d)
@@ -762,6 +783,38 @@ mod tests {
             let err = load(write(name, text), &[]).unwrap_err().to_string();
             assert!(err.contains("config.toml"), "{name}: {err}");
             assert!(err.contains(needle), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_reconnect_window_and_restart_keys_are_checked_and_default_to_riding_out_two_minutes() {
+        let s = load(write("defaults", ""), &[]).unwrap();
+        assert_eq!(s.rtmp_reconnect_window, Duration::from_secs(300));
+        assert!(s.auto_restart);
+        assert_eq!(s.restart_attempts, 3);
+        assert_eq!(s.restart_backoff, Duration::from_secs(10));
+        let text = "rtmp_reconnect_window = \"2m\"\nauto_restart = false\nrestart_attempts = 5\nrestart_backoff = \"30s\"\n";
+        let s = load(write("restart", text), &[]).unwrap();
+        assert_eq!(s.rtmp_reconnect_window, Duration::from_secs(120));
+        assert!(!s.auto_restart);
+        assert_eq!(s.restart_attempts, 5);
+        assert_eq!(s.restart_backoff, Duration::from_secs(30));
+        for (bad, key) in [
+            (
+                "rtmp_reconnect_window = \"10s\"\n",
+                ":1: rtmp_reconnect_window",
+            ),
+            (
+                "rtmp_reconnect_window = \"2h\"\n",
+                ":1: rtmp_reconnect_window",
+            ),
+            ("restart_backoff = \"1h\"\n", ":1: restart_backoff"),
+            ("restart_attempts = 50\n", ":1: restart_attempts"),
+        ] {
+            let err = load(write("bad-restart", bad), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{bad}: {err}");
         }
     }
 

@@ -94,6 +94,10 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     config.readonly = settings.readonly;
     config.stream_key_kms_key = settings.stream_key_kms_key.clone();
     config.call_attempts = 1;
+    config.rtmp_reconnect = crate::cloud::RtmpReconnect::for_window(settings.rtmp_reconnect_window);
+    config.auto_restart = settings.auto_restart;
+    config.restart_attempts = settings.restart_attempts;
+    config.restart_backoff = settings.restart_backoff;
     let (engine, events) = Engine::new(
         backend.cloud.clone(),
         Arc::new(catalog),

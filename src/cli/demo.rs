@@ -51,6 +51,11 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     // Demo time runs ~30× fast: park after a demo minute, as a show would after half an hour.
     config.park_after = settings.park_after.map(|d| d.mul_f64(sim_speed));
     config.wiring = settings.wiring;
+    // The window is AWS time: the simulator runs it at its own speed, as it does every delay.
+    config.rtmp_reconnect = crate::cloud::RtmpReconnect::for_window(settings.rtmp_reconnect_window);
+    config.auto_restart = settings.auto_restart;
+    config.restart_attempts = settings.restart_attempts;
+    config.restart_backoff = settings.restart_backoff.mul_f64(sim_speed);
     let cloud = sim.cloud_with_table(&config.table);
     let (engine, events) = Engine::new(cloud, Arc::new(catalog), config, clock);
 

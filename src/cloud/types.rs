@@ -258,6 +258,78 @@ pub struct ChannelConfig {
     pub input_attachment_name: String,
     pub destination: RtmpDestination,
     pub encoding: ChannelEncoding,
+    /// How the RTMP output rides out a platform that refuses or drops it.
+    pub reconnect: RtmpReconnect,
+}
+
+/// The RTMP output's reconnect settings (MediaLive user guide, "Fields for the RTMP
+/// connection"): after a drop MediaLive waits `restart_delay`, then tries every
+/// `retry_interval` seconds, `num_retries` times; "when the retries expire, this output stops.
+/// The channel stops because the single output has lost its connection." So the window a
+/// platform outage can last without the channel going IDLE is
+/// `restart_delay + num_retries × retry_interval`.
+///
+/// Ranges from the MediaLive API model: ConnectionRetryInterval ≥ 1, NumRetries ≥ 0,
+/// RestartDelay ≥ 0, CacheLength ≥ 30 (seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtmpReconnect {
+    /// Seconds (RtmpGroupSettings.RestartDelay).
+    pub restart_delay: u32,
+    /// Seconds (RtmpOutputSettings.ConnectionRetryInterval).
+    pub retry_interval: u32,
+    /// RtmpOutputSettings.NumRetries.
+    pub num_retries: u32,
+    /// Seconds of output held while a server stalls (RtmpGroupSettings.CacheLength).
+    pub cache_length: u32,
+}
+
+impl RtmpReconnect {
+    /// The default window: rides out a two-minute platform outage with room to spare.
+    pub const DEFAULT_WINDOW: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+    /// Shortest window accepted: below that a platform's routine ingest restart stops channels.
+    pub const MIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(30);
+    /// Longest: MediaLive bills the channel the whole time it retries.
+    pub const MAX_WINDOW: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+    /// 5 s before the first retry: a platform that just dropped the connection (an ingest
+    /// server restarting) is rarely back sooner, and hammering it can get the key rate-limited.
+    const RESTART_DELAY: u32 = 5;
+    /// Retry every 5 s: a platform that comes back is streamed to again within 5 s, at 12
+    /// connection attempts a minute, which no platform we know of throttles.
+    const RETRY_INTERVAL: u32 = 5;
+    /// The API model's minimum: a stalled server is given up on quickly, and the retry loop
+    /// above (whose length onair controls) takes over.
+    const CACHE_LENGTH: u32 = 30;
+
+    /// The settings whose whole window (restart delay plus every retry) is `window`, clamped to
+    /// [`Self::MIN_WINDOW`, `Self::MAX_WINDOW`].
+    pub fn for_window(window: std::time::Duration) -> Self {
+        let secs = window
+            .clamp(Self::MIN_WINDOW, Self::MAX_WINDOW)
+            .as_secs()
+            .try_into()
+            .unwrap_or(u32::MAX);
+        let retrying = secs.saturating_sub(Self::RESTART_DELAY);
+        Self {
+            restart_delay: Self::RESTART_DELAY,
+            retry_interval: Self::RETRY_INTERVAL,
+            num_retries: retrying.div_ceil(Self::RETRY_INTERVAL).max(1),
+            cache_length: Self::CACHE_LENGTH,
+        }
+    }
+
+    /// How long after a drop the channel stops if the platform never takes the stream back.
+    pub fn window(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            u64::from(self.restart_delay)
+                + u64::from(self.num_retries) * u64::from(self.retry_interval),
+        )
+    }
+}
+
+impl Default for RtmpReconnect {
+    fn default() -> Self {
+        Self::for_window(Self::DEFAULT_WINDOW)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -11,6 +11,10 @@ use crate::domain::{Desired, Destination, Status};
 use std::time::Duration;
 use time::OffsetDateTime;
 
+/// How the `lastError` of a destination whose channel dropped begins: the mark that makes an
+/// idle record that should run a restart, on any control box, after any restart of onair.
+pub const DROPPED: &str = "dropped: ";
+
 /// What the reconciler does with one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -21,6 +25,12 @@ pub enum Decision {
     Follow(Drift),
     /// Delete the idle chain, keep the record.
     Park,
+    /// The channel of a destination that should run stopped outside any onair operation: an
+    /// incident (`incident.rs` tells a drop from a stop on purpose). `desired` stays.
+    Dropped,
+    /// A destination that should run sits idle after an incident: start it again, if the
+    /// restart policy (`incident::verdict`) allows it now.
+    Restart,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +130,10 @@ pub fn decide(
     let has_chain = record.media_live_channel_id.is_some()
         || record.media_live_input_id.is_some()
         || record.input_security_group_id.is_some();
+    let dropped = record
+        .last_error
+        .as_deref()
+        .is_some_and(|e| e.starts_with(DROPPED));
     let park_due = timing.park_after.is_some_and(|after| idle_for >= after) && has_chain;
     match (record.status, record.desired, seen) {
         (Status::Deleting, _, _) => resume_if(timing.delete, OpKind::Delete),
@@ -143,9 +157,12 @@ pub fn decide(
         (Status::Stopping, Desired::Idle | Desired::Running, _) => {
             resume_if(timing.stop, OpKind::Stop)
         }
-        (Status::Running, Desired::Idle | Desired::Running, Seen::Idle) => {
-            Decision::Follow(Drift::StoppedOutside)
-        }
+        // Only a record another box was stopping is Running with desired idle (the stop writes
+        // `stopping` first): the channel did stop, follow it.
+        (Status::Running, Desired::Idle, Seen::Idle) => Decision::Follow(Drift::StoppedOutside),
+        // desired is the operator's, never drift's: a channel that stopped under a running
+        // destination is an incident, not a new desired state.
+        (Status::Running, Desired::Running, Seen::Idle) => Decision::Dropped,
         (Status::Running, Desired::Idle | Desired::Running, Seen::Missing) => {
             Decision::Follow(Drift::ChannelVanished)
         }
@@ -157,6 +174,10 @@ pub fn decide(
         (Status::Idle, Desired::Idle | Desired::Running, Seen::Running) => {
             Decision::Follow(Drift::StartedOutside)
         }
+        // A drop this or another control box recorded (`lastError` says so): bring it back,
+        // never park it. Other idle records that still say running (an edit that repaired an
+        // error, say) wait for the operator as before.
+        (Status::Idle, Desired::Running, Seen::Idle) if dropped => Decision::Restart,
         (Status::Idle, Desired::Idle | Desired::Running, Seen::Idle | Seen::NoChannel) => {
             if park_due {
                 Decision::Park
@@ -251,7 +272,7 @@ mod tests {
     }
 
     /// One letter per decision: . leave, A/S/T/D resume add/start/stop/delete, o stopped
-    /// outside, i started outside, v vanished, p park.
+    /// outside, i started outside, v vanished, p park, x dropped (an incident), R restart.
     fn letter(d: Decision) -> char {
         match d {
             Decision::Leave => '.',
@@ -264,6 +285,8 @@ mod tests {
             Decision::Follow(Drift::StartedOutside) => 'i',
             Decision::Follow(Drift::ChannelVanished) => 'v',
             Decision::Park => 'p',
+            Decision::Dropped => 'x',
+            Decision::Restart => 'R',
         }
     }
 
@@ -272,9 +295,9 @@ mod tests {
     /// park_after).
     const SETTLED: [(&str, [&str; 3]); 8] = [
         ("creating", ["AAAAAAA", "SSSSSSS", "DDDDDDD"]),
-        ("idle", ["pppi..p", "pppi..p", "DDDDDDD"]),
+        ("idle", ["pppi..p", "ppRi..p", "DDDDDDD"]),
         ("starting", ["SSSSSSS", "SSSSSSS", "DDDDDDD"]),
-        ("running", [".vo....", ".vo....", "DDDDDDD"]),
+        ("running", [".vo....", ".vx....", "DDDDDDD"]),
         ("stopping", ["TTTTTTT", "TTTTTTT", "DDDDDDD"]),
         ("deleting", ["DDDDDDD", "DDDDDDD", "DDDDDDD"]),
         ("error", [".p.....", ".v.....", "DDDDDDD"]),
@@ -292,6 +315,10 @@ mod tests {
                     .iter()
                     .map(|seen| {
                         let mut r = record(*status, *desired, *seen);
+                        if *status == Status::Idle && *desired == Desired::Running {
+                            // What a recorded drop leaves (without it: parked as before).
+                            r.last_error = Some(format!("{DROPPED}RTMP retries exhausted"));
+                        }
                         if *seen == Seen::NoChannel && *status == Status::Idle {
                             // An idle record whose channel parking already took keeps its input
                             // only if a park was cancelled: that is what parking finishes.
@@ -342,6 +369,36 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_destination_that_should_run_is_restarted_at_once_and_never_parked() {
+        // Fresh or settled, park due or not: the decision is the restart policy's to time.
+        for secs in [1, 3600] {
+            let now = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(secs);
+            let mut r = record(Status::Idle, Desired::Running, Seen::Idle);
+            r.last_error = Some(format!("{DROPPED}RTMP retries exhausted"));
+            assert_eq!(
+                decide(&r, Seen::Idle, now, &timing(), false, false),
+                Decision::Restart
+            );
+            // Without the mark it is no incident: parked when due, as before.
+            r.last_error = None;
+            let expected = if secs > 1800 {
+                Decision::Park
+            } else {
+                Decision::Leave
+            };
+            assert_eq!(
+                decide(&r, Seen::Idle, now, &timing(), false, false),
+                expected
+            );
+            let r = record(Status::Running, Desired::Running, Seen::Idle);
+            assert_eq!(
+                decide(&r, Seen::Idle, now, &timing(), false, false),
+                Decision::Dropped
+            );
         }
     }
 

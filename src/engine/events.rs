@@ -204,4 +204,37 @@ pub enum EngineEvent {
         id: DestinationId,
         result: Result<Option<crate::cloud::Thumbnail>, String>,
     },
+    /// A destination's incident began or changed (`Some`), or it is back on air or the
+    /// operator took over (`None`).
+    Incident(DestinationId, Option<Incident>),
+}
+
+/// A destination that should be on air and whose channel stopped outside any onair operation
+/// (MediaLive gave up reconnecting to the platform, or someone stopped it where onair couldn't
+/// tell): shown until it is back, restarted by the reconciler where that is safe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    /// When the output was first seen down (or, failing that, when the stop was noticed).
+    pub since: OffsetDateTime,
+    /// Why: MediaLive's alert in its own words, or "RTMP retries exhausted".
+    pub reason: String,
+    /// Restarts issued for this incident so far, and how many are allowed.
+    pub attempts: u32,
+    pub of: u32,
+    /// Restarts whose channel was refused from its first second (never sent anything).
+    pub refused_at_once: u32,
+    pub phase: IncidentPhase,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentPhase {
+    /// Waiting to restart (backoff), or about to.
+    Waiting { until: OffsetDateTime },
+    /// A restart (StartChannel) is under way.
+    Restarting,
+    /// Not restarting, for the reason given (read-only, auto_restart off, source lost): the
+    /// operator decides.
+    Held(String),
+    /// Attempts used up, or the restart itself failed: what to do next.
+    GaveUp(String),
 }

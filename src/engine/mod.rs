@@ -7,6 +7,7 @@ pub mod cost;
 pub mod decide;
 pub mod events;
 mod executor;
+pub mod incident;
 mod ops;
 mod orphans;
 pub mod plan;
@@ -65,6 +66,16 @@ pub struct EngineConfig {
     pub wiring: crate::domain::Wiring,
     /// Longest wait for an input to become DETACHED or DELETED (it follows its channel).
     pub input_timeout: Duration,
+    /// What every channel onair creates or updates is told about RTMP reconnects (config
+    /// `rtmp_reconnect_window`).
+    pub rtmp_reconnect: crate::cloud::RtmpReconnect,
+    /// Start a destination again when its channel stopped outside onair while it should run
+    /// (config `auto_restart`).
+    pub auto_restart: bool,
+    /// StartChannels onair tries for one drop before it gives up (config `restart_attempts`).
+    pub restart_attempts: u32,
+    /// Wait before the first restart; doubled for each further one (config `restart_backoff`).
+    pub restart_backoff: Duration,
 }
 
 impl EngineConfig {
@@ -88,6 +99,10 @@ impl EngineConfig {
             call_attempts: 4,
             wiring: crate::domain::Wiring::default(),
             input_timeout: Duration::from_secs(60),
+            rtmp_reconnect: crate::cloud::RtmpReconnect::default(),
+            auto_restart: true,
+            restart_attempts: 3,
+            restart_backoff: Duration::from_secs(10),
         }
     }
 }
@@ -163,6 +178,12 @@ struct Inner {
     alerts: Mutex<std::collections::HashMap<String, (tokio::time::Instant, Vec<String>)>>,
     /// Per destination: when its preview frame was last asked for.
     thumbnails: Mutex<std::collections::HashMap<DestinationId, tokio::time::Instant>>,
+    /// Destinations off air against their desired state, and what is being done about it.
+    incidents: Mutex<std::collections::HashMap<DestinationId, Incident>>,
+    /// What the refreshes saw of each running channel's output this run.
+    watches: Mutex<std::collections::HashMap<DestinationId, incident::OutputWatch>>,
+    /// Whether the last refresh found the flow's source disconnected.
+    source_lost: std::sync::atomic::AtomicBool,
     /// Every channel's state in the latest ListChannels that answered: what plans are made from.
     channels_seen: Mutex<Option<std::collections::HashMap<String, crate::cloud::ChannelState>>>,
 }
@@ -193,6 +214,9 @@ impl Engine {
             quotas: Mutex::new(quotas),
             alerts: Mutex::default(),
             thumbnails: Mutex::default(),
+            incidents: Mutex::default(),
+            watches: Mutex::default(),
+            source_lost: std::sync::atomic::AtomicBool::new(false),
             channels_seen: Mutex::default(),
         });
         (Self { inner }, rx)

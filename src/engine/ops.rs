@@ -299,6 +299,7 @@ impl Engine {
             let how = preemption(op, current);
             if how != Preemption::Refuse {
                 self.queue(id, op, current, how, prepare);
+                self.end_incident(id, op);
                 return Ok(());
             }
             return Err(Refusal::Busy {
@@ -316,6 +317,7 @@ impl Engine {
                 doing: doing.verb(),
             })?;
         self.spawn_run(claim, run);
+        self.end_incident(id, op);
         Ok(())
     }
 

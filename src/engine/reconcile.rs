@@ -7,9 +7,11 @@
 
 use super::decide::{Decision, Drift, Seen, Timing, decide};
 use super::executor::Run;
+use super::incident::{self, OutputWatch, StopCause, Verdict};
 use super::plan::{ChannelSeen, Op, plan};
 use super::steps::Payload;
 use super::{Engine, Level, OpKind};
+use super::{Incident, IncidentPhase};
 use crate::cloud::{ChannelState, CloudError};
 use crate::domain::{Desired, Destination, DestinationId, Status};
 use std::collections::HashMap;
@@ -70,11 +72,9 @@ impl Engine {
         immediate: bool,
     ) -> ReconcileReport {
         let mut report = ReconcileReport::default();
-        if self.inner.config.readonly {
-            return report;
-        }
         let now = self.inner.clock.now();
         let timing = Timing::from(&self.inner.config);
+        let readonly = self.inner.config.readonly;
         for record in records {
             let id = record.id();
             let listed = record
@@ -83,8 +83,40 @@ impl Engine {
                 .and_then(|c| channels.get(c).copied());
             let busy = self.inner.in_flight.get(id).is_some() || self.inner.in_flight.is_queued(id);
             let seen = Seen::of(record, listed);
-            match decide(record, seen, now, &timing, busy, immediate) {
+            if !busy {
+                self.restart_failed(record).await;
+                if !readonly && seen == Seen::Running && self.cut_refused_restart(record).await {
+                    continue;
+                }
+            }
+            let decision = decide(record, seen, now, &timing, busy, immediate);
+            if readonly {
+                // Read-only changes nothing, but a drop is still shown, with why nothing is done.
+                if matches!(decision, Decision::Dropped | Decision::Restart) {
+                    self.note_drop_readonly(record);
+                }
+                continue;
+            }
+            match decision {
                 Decision::Leave => {}
+                Decision::Dropped => {
+                    if let Some(reason) = self.dropped(record).await {
+                        report.corrected.push((id, reason));
+                        // Every second off air counts: the restart goes in the same pass.
+                        if let Some(now_idle) = self.record(id)
+                            && now_idle.status == Status::Idle
+                            && now_idle.desired == Desired::Running
+                            && self.restart(&now_idle, listed).await
+                        {
+                            report.resumed.push((id, OpKind::Start));
+                        }
+                    }
+                }
+                Decision::Restart => {
+                    if self.restart(record, listed).await {
+                        report.resumed.push((id, OpKind::Start));
+                    }
+                }
                 Decision::Follow(drift) => {
                     if let Some(reason) = self.follow_aws(record, drift).await {
                         report.corrected.push((id, reason));
@@ -119,6 +151,11 @@ impl Engine {
         let id = record.id();
         let now = self.inner.clock.now();
         let reason = match drift {
+            Drift::StoppedOutside if record.desired == Desired::Running => {
+                "the channel was stopped outside onair with its output healthy and no alert up \
+                 to the stop: taken as stopped on purpose (desired is now idle)"
+                    .to_string()
+            }
             Drift::StoppedOutside => "the channel was stopped outside onair".to_string(),
             Drift::StartedOutside => "the channel was started outside onair".to_string(),
             Drift::ChannelVanished => format!(
@@ -202,5 +239,356 @@ impl Engine {
         self.records_lock().insert(id, record);
         self.spawn_run(claim, Run::new(id, op, plan, Payload::None));
         true
+    }
+
+    fn restart_policy(&self) -> incident::Policy {
+        let c = &self.inner.config;
+        incident::Policy {
+            auto_restart: c.auto_restart,
+            attempts: c.restart_attempts,
+            backoff: c.restart_backoff,
+            readonly: c.readonly,
+        }
+    }
+
+    fn incidents_lock(&self) -> std::sync::MutexGuard<'_, HashMap<DestinationId, Incident>> {
+        self.inner
+            .incidents
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn watches_lock(&self) -> std::sync::MutexGuard<'_, HashMap<DestinationId, OutputWatch>> {
+        self.inner.watches.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The destination's incident, if it has one.
+    pub fn incident(&self, id: DestinationId) -> Option<Incident> {
+        self.incidents_lock().get(&id).cloned()
+    }
+
+    fn set_incident(&self, id: DestinationId, incident: Option<Incident>) {
+        {
+            let mut all = self.incidents_lock();
+            match &incident {
+                Some(i) => {
+                    if all.get(&id) == Some(i) {
+                        return;
+                    }
+                    all.insert(id, i.clone());
+                }
+                None => {
+                    if all.remove(&id).is_none() {
+                        return;
+                    }
+                }
+            }
+        }
+        self.emit(super::EngineEvent::Incident(id, incident));
+    }
+
+    /// An operator's operation takes over from the reconciler: the incident ends here (a start
+    /// after a give-up gets its attempts back).
+    pub(crate) fn end_incident(&self, id: DestinationId, op: OpKind) {
+        if self.incident(id).is_some() {
+            self.log(
+                Level::Info,
+                Some(id),
+                format!("incident handed to the operator's {}", op.verb()),
+            );
+            self.set_incident(id, None);
+        }
+    }
+
+    /// Folds one refresh into what onair knows of each running channel's output, notes
+    /// whether the source is lost, and ends the incidents of destinations back on air.
+    pub(crate) fn watch_outputs(
+        &self,
+        records: &[Destination],
+        states: &HashMap<DestinationId, ChannelState>,
+        metrics: &super::MetricsSample,
+        alerts: &HashMap<DestinationId, Vec<String>>,
+    ) {
+        let now = self.inner.clock.now();
+        if let Some(connected) = metrics.source_connected {
+            self.inner
+                .source_lost
+                .store(!connected, std::sync::atomic::Ordering::Relaxed);
+        }
+        let mut back = Vec::new();
+        {
+            let mut watches = self.watches_lock();
+            for r in records {
+                let id = r.id();
+                if states.get(&id) == Some(&ChannelState::Running) {
+                    let active = metrics.destinations.get(&id).and_then(|m| m.active_outputs);
+                    let set = alerts.get(&id).map(Vec::as_slice).unwrap_or_default();
+                    watches.entry(id).or_default().observe(now, active, set);
+                    if active.is_some_and(|n| n >= 1.0) && r.status == Status::Running {
+                        back.push(id);
+                    }
+                } else if r.status != Status::Running {
+                    // This run is over (the decision on its stop has been made): the next
+                    // starts blank.
+                    watches.remove(&id);
+                }
+            }
+        }
+        for id in back {
+            if let Some(i) = self.incident(id) {
+                let off = incident::elapsed(now - i.since);
+                self.log(
+                    Level::Info,
+                    Some(id),
+                    format!(
+                        "back on air after {} restart(s); off air for {off}",
+                        i.attempts
+                    ),
+                );
+                self.set_incident(id, None);
+            }
+        }
+    }
+
+    /// A channel that should run stopped outside onair: a drop (an incident; the record keeps
+    /// `desired = running`), or, when its output was healthy with no alert up to the stop, a
+    /// stop on purpose that the record follows. Says what it recorded.
+    async fn dropped(&self, record: &Destination) -> Option<String> {
+        let id = record.id();
+        let now = self.inner.clock.now();
+        let watch = self.watches_lock().get(&id).cloned();
+        let (reason, since, assumed) = match incident::cause(watch.as_ref()) {
+            StopCause::OnPurpose => {
+                self.watches_lock().remove(&id);
+                return self.follow_aws(record, Drift::StoppedOutside).await;
+            }
+            StopCause::Dropped { reason, since } => (reason, since, false),
+            StopCause::Unknown => (incident::RETRIES_EXHAUSTED.to_string(), None, true),
+        };
+        let pricing = self.inner.catalog.pricing.clone();
+        let text = format!("{}{reason}", super::decide::DROPPED);
+        let written = self
+            .modify(id, |r| {
+                super::cost::close_run(r, now, &pricing);
+                r.status = Status::Idle;
+                r.last_error = Some(text.clone());
+            })
+            .await;
+        if let Err(e) = written {
+            self.log(Level::Warn, Some(id), format!("reconcile: {e}"));
+            return None;
+        }
+        let refused = incident::refused_at_once(watch.as_ref());
+        self.watches_lock().remove(&id);
+        let policy = self.restart_policy();
+        let (incident, line) = match self.incident(id) {
+            Some(mut i) => {
+                i.refused_at_once += u32::from(refused);
+                i.reason = reason.clone();
+                i.phase = IncidentPhase::Waiting {
+                    until: now + incident::wait_before(&policy, i.attempts),
+                };
+                let line = format!(
+                    "dropped again after restart {}/{}: {reason}",
+                    i.attempts, i.of
+                );
+                (i, line)
+            }
+            None => {
+                let i = Incident {
+                    since: since.unwrap_or(now),
+                    reason: reason.clone(),
+                    attempts: 0,
+                    of: policy.attempts,
+                    refused_at_once: 0,
+                    phase: IncidentPhase::Waiting { until: now },
+                };
+                let line = if assumed {
+                    "channel stopped outside onair, and onair saw nothing of its output before \
+                     the stop (it wasn't watching): assumed a drop, since desired is running"
+                        .to_string()
+                } else {
+                    format!("dropped: {reason}; desired stays running")
+                };
+                (i, line)
+            }
+        };
+        self.log(Level::Error, Some(id), line.clone());
+        self.set_incident(id, Some(incident));
+        Some(line)
+    }
+
+    /// An idle destination that should run: restart it if the policy allows it now, hold with
+    /// the reason, or give up saying what to do. Returns whether a restart began.
+    async fn restart(&self, record: &Destination, listed: Option<ChannelState>) -> bool {
+        let id = record.id();
+        let now = self.inner.clock.now();
+        let policy = self.restart_policy();
+        let source_lost = self
+            .inner
+            .source_lost
+            .load(std::sync::atomic::Ordering::Relaxed);
+        // Found after a restart of onair, or written by another control box: the record says it.
+        let mut incident = self.incident(id).unwrap_or_else(|| Incident {
+            since: record.last_modified,
+            reason: record
+                .last_error
+                .as_deref()
+                .map(|e| e.trim_start_matches(super::decide::DROPPED).to_string())
+                .unwrap_or_else(|| incident::RETRIES_EXHAUSTED.to_string()),
+            attempts: 0,
+            of: policy.attempts,
+            refused_at_once: 0,
+            phase: IncidentPhase::Waiting { until: now },
+        });
+        match incident::verdict(
+            &incident,
+            &policy,
+            now,
+            source_lost,
+            record.platform.label(),
+        ) {
+            Verdict::Wait => {
+                self.set_incident(id, Some(incident));
+                false
+            }
+            Verdict::Hold(why) => {
+                if incident.phase != IncidentPhase::Held(why.clone()) {
+                    self.log(
+                        Level::Warn,
+                        Some(id),
+                        format!("dropped, not restarting: {why}"),
+                    );
+                    incident.phase = IncidentPhase::Held(why);
+                    self.set_incident(id, Some(incident));
+                }
+                false
+            }
+            Verdict::GiveUp(what) => {
+                let text = what.clone();
+                let written = self
+                    .modify(id, |r| {
+                        r.status = Status::Error;
+                        r.last_error = Some(text.clone());
+                    })
+                    .await;
+                if let Err(e) = written {
+                    self.log(Level::Warn, Some(id), format!("reconcile: {e}"));
+                    return false;
+                }
+                self.log(Level::Error, Some(id), what.clone());
+                incident.phase = IncidentPhase::GaveUp(what);
+                self.set_incident(id, Some(incident));
+                false
+            }
+            Verdict::Restart => {
+                if !self.resume(record.clone(), OpKind::Start, listed) {
+                    return false;
+                }
+                incident.attempts += 1;
+                incident.phase = IncidentPhase::Restarting;
+                let ago = incident::elapsed(now - incident.since);
+                self.log(
+                    Level::Warn,
+                    Some(id),
+                    format!(
+                        "restarting: attempt {}/{}, {ago} since the drop",
+                        incident.attempts, incident.of
+                    ),
+                );
+                self.set_incident(id, Some(incident));
+                true
+            }
+        }
+    }
+
+    /// A restarted channel refused since its first second (a revoked key) is stopped now, not
+    /// billed for the rest of MediaLive's reconnect window. The record is left running: the next
+    /// pass finds the channel stopped, a drop like the ones before, refused at once. Says
+    /// whether it stopped it.
+    async fn cut_refused_restart(&self, record: &Destination) -> bool {
+        let id = record.id();
+        if record.status != Status::Running || record.desired != Desired::Running {
+            return false;
+        }
+        let now = self.inner.clock.now();
+        // Three refreshes without a single active output: long past a platform's handshake.
+        let grace = self.inner.config.refresh_interval * 3;
+        let watch = self.watches_lock().get(&id).cloned();
+        let incident = self.incident(id);
+        if !incident::refused_restart(incident.as_ref(), watch.as_ref(), now, grace) {
+            return false;
+        }
+        let Some(channel) = record.media_live_channel_id.clone() else {
+            return false;
+        };
+        let Some(_claim) = self.inner.in_flight.claim_housekeeping(id, OpKind::Stop) else {
+            return false;
+        };
+        let step = "stopping a refused restart";
+        match self.stop_channel_call(Some(id), &channel, step).await {
+            Ok(()) => {
+                self.log(
+                    Level::Warn,
+                    Some(id),
+                    "the platform refused the restarted channel from its first second: \
+                     stopped now rather than billed while MediaLive retries"
+                        .to_string(),
+                );
+                true
+            }
+            Err(e) => {
+                self.log(Level::Warn, Some(id), format!("{step}: {}", e.error));
+                false
+            }
+        }
+    }
+
+    /// A restart that failed (quota, access, the channel gone) leaves the record in error: the
+    /// incident ends there, with the failure, for the operator.
+    async fn restart_failed(&self, record: &Destination) {
+        let id = record.id();
+        let Some(mut incident) = self.incident(id) else {
+            return;
+        };
+        if record.status != Status::Error || matches!(incident.phase, IncidentPhase::GaveUp(_)) {
+            return;
+        }
+        let why = record.last_error.clone().unwrap_or_default();
+        incident.phase = IncidentPhase::GaveUp(format!("restart failed: {why}; `s` retries"));
+        self.set_incident(id, Some(incident));
+    }
+
+    /// Read-only: the drop is shown, nothing is written or started.
+    fn note_drop_readonly(&self, record: &Destination) {
+        let id = record.id();
+        if self.incident(id).is_some() {
+            return;
+        }
+        let now = self.inner.clock.now();
+        let watch = self.watches_lock().get(&id).cloned();
+        let (reason, since) = match incident::cause(watch.as_ref()) {
+            StopCause::Dropped { reason, since } => (reason, since),
+            StopCause::OnPurpose | StopCause::Unknown => {
+                ("channel stopped outside onair".to_string(), None)
+            }
+        };
+        let why = "read-only mode: onair doesn't restart it".to_string();
+        self.log(
+            Level::Error,
+            Some(id),
+            format!("dropped: {reason}; not restarting: {why}"),
+        );
+        self.set_incident(
+            id,
+            Some(Incident {
+                since: since.unwrap_or(now),
+                reason,
+                attempts: 0,
+                of: self.inner.config.restart_attempts,
+                refused_at_once: 0,
+                phase: IncidentPhase::Held(why),
+            }),
+        );
     }
 }

@@ -126,6 +126,7 @@ impl Engine {
         *self.inner.quotas.lock().unwrap_or_else(|e| e.into_inner()) = quotas;
 
         let alerts = self.read_alerts(&records, &states).await;
+        self.watch_outputs(&records, &states, &metrics, &alerts);
         let error = (!errors.is_empty()).then(|| errors.join("; "));
         if let Some(e) = &error {
             self.log(Level::Warn, None, format!("refresh: {e}"));

@@ -196,21 +196,123 @@ impl Simulator {
         Ok(())
     }
 
-    /// Removes every pending fault, reconnects the source, unsilences every channel and enables
-    /// the KMS key again.
+    /// The platform behind the channel's destination refuses its stream now, for `for_` of AWS
+    /// time (scaled by the simulator's speed like every other delay): a running channel loses
+    /// its output and retries; a start during the refusal connects to nothing.
+    pub fn reject_stream(&self, channel_id: &str, for_: Duration) -> Result<(), String> {
+        self.refuse(channel_id, Some(for_), false)
+    }
+
+    /// The platform revokes the channel's stream key: every connection is refused at once, until
+    /// [`Simulator::restore_key`].
+    pub fn revoke_key(&self, channel_id: &str) -> Result<(), String> {
+        self.refuse(channel_id, None, true)
+    }
+
+    /// The key is valid again: the revocation ends now.
+    pub fn restore_key(&self, channel_id: &str) -> Result<(), String> {
+        let mut w = self.lock();
+        w.advance();
+        let now = w.wall_now();
+        let ch = w
+            .channels
+            .get(channel_id)
+            .ok_or_else(|| format!("no channel {channel_id}"))?;
+        let (url, key) = (
+            ch.config.destination.url.clone(),
+            ch.config.destination.stream_name.expose().to_string(),
+        );
+        for r in w.refusals.iter_mut() {
+            if r.revoked && r.url == url && r.key.expose() == key && r.end.is_none() {
+                r.end = Some(now);
+            }
+        }
+        Ok(())
+    }
+
+    fn refuse(
+        &self,
+        channel_id: &str,
+        for_: Option<Duration>,
+        revoked: bool,
+    ) -> Result<(), String> {
+        let mut w = self.lock();
+        w.advance();
+        let now = w.wall_now();
+        let speed = w.speed;
+        let ch = w
+            .channels
+            .get(channel_id)
+            .ok_or_else(|| format!("no channel {channel_id}"))?;
+        let refusal = super::rtmp::PlatformRefusal {
+            url: ch.config.destination.url.clone(),
+            key: ch.config.destination.stream_name.clone(),
+            start: now,
+            end: for_.map(|d| now + d.mul_f64(speed)),
+            revoked,
+        };
+        w.refusals.push(refusal);
+        w.advance();
+        Ok(())
+    }
+
+    /// AWS maintenance or a pipeline fault: a running channel goes RECOVERING and comes back to
+    /// RUNNING by itself within a minute (AWS time), sending nothing meanwhile.
+    pub fn maintenance(&self, channel_id: &str) -> Result<(), String> {
+        let mut w = self.lock();
+        w.advance();
+        let state = w
+            .channels
+            .get(channel_id)
+            .map(|c| c.state)
+            .ok_or_else(|| format!("no channel {channel_id}"))?;
+        if state != ChannelState::Running {
+            return Err(format!(
+                "channel {channel_id} is {}, not RUNNING",
+                state.as_aws()
+            ));
+        }
+        let at = w.after(20.0, 60.0);
+        w.end_running(channel_id);
+        let ch = w
+            .channels
+            .get_mut(channel_id)
+            .ok_or_else(|| format!("no channel {channel_id}"))?;
+        ch.state = ChannelState::Recovering;
+        ch.pending = Some(super::world::Pending {
+            to: ChannelState::Running,
+            at,
+        });
+        Ok(())
+    }
+
+    /// Removes every pending fault, reconnects the source, unsilences every channel, ends every
+    /// platform refusal and maintenance, and enables the KMS key again.
     pub fn clear_faults(&self) {
         let mut w = self.lock();
         w.advance();
         let now = w.wall_now();
         w.faults.clear();
         w.kms.enabled = true;
+        for r in w.refusals.iter_mut() {
+            if r.end.is_none_or(|end| end > now) {
+                r.end = Some(now.max(r.start));
+            }
+        }
         for d in w.source_drops.iter_mut() {
             if d.end.is_none_or(|end| end > now) {
                 d.end = Some(now.max(d.start));
             }
         }
+        let instant = w.now();
         for ch in w.channels.values_mut() {
             ch.fail_next_start = false;
+            // Maintenance under way ends now: the channel is RUNNING again.
+            if ch.state == ChannelState::Recovering
+                && let Some(p) = ch.pending.as_mut()
+            {
+                p.at = p.at.min(instant);
+            }
             for i in ch.silenced.iter_mut().filter(|i| i.end.is_none()) {
                 i.end = Some(now);
             }
@@ -218,8 +320,9 @@ impl Simulator {
     }
 
     /// Runs one line of the demo's `:fault` command language and says what it did.
-    pub fn apply_fault_command(&self, words: &str) -> Result<String, String> {
-        let words: Vec<&str> = words.split_whitespace().collect();
+    pub fn apply_fault_command(&self, line: &str) -> Result<String, String> {
+        let words = split_words(line)?;
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         match words.as_slice() {
             ["throttle", service, rest @ ..] if rest.len() <= 1 => {
                 let service = Service::parse(service)
@@ -273,6 +376,35 @@ impl Simulator {
                     _ => format!("channel {id} will fail to start"),
                 })
             }
+            ["reject", target, rest @ ..] if rest.len() <= 1 => {
+                let secs: u64 = match rest.first() {
+                    Some(s) => s
+                        .parse()
+                        .map_err(|_| format!("not a number of seconds: {s:?}\n{FAULT_USAGE}"))?,
+                    None => 60,
+                };
+                let id = self.resolve_channel(target)?;
+                self.reject_stream(&id, Duration::from_secs(secs))?;
+                Ok(format!(
+                    "the platform refuses channel {id}'s stream for {secs} s; MediaLive retries"
+                ))
+            }
+            [
+                verb @ ("revoke-key" | "restore-key" | "maintenance"),
+                target,
+            ] => {
+                let id = self.resolve_channel(target)?;
+                match *verb {
+                    "revoke-key" => self.revoke_key(&id)?,
+                    "restore-key" => self.restore_key(&id)?,
+                    _ => self.maintenance(&id)?,
+                }
+                Ok(match *verb {
+                    "revoke-key" => format!("the platform refuses channel {id}'s key at once"),
+                    "restore-key" => format!("channel {id}'s key is accepted again"),
+                    _ => format!("channel {id} is RECOVERING (maintenance)"),
+                })
+            }
             [verb @ ("disable-key" | "enable-key")] => {
                 let enabled = *verb == "enable-key";
                 self.set_kms_key_enabled(enabled);
@@ -298,10 +430,24 @@ impl Simulator {
         if w.channels.contains_key(target) {
             return Ok(target.to_string());
         }
+        // A destination's own name (spaces and all, quoted on the command line) first.
+        let by_record: Vec<String> = w
+            .records
+            .values()
+            .filter(|r| r.name.eq_ignore_ascii_case(target))
+            .filter_map(|r| r.media_live_channel_id.clone())
+            .collect();
+        if let [id] = by_record.as_slice() {
+            return Ok(id.clone());
+        }
+        let slug = crate::domain::naming::slug(target);
         let needle = target.to_ascii_lowercase();
         let found: Vec<(String, String)> = w
             .live_channels()
-            .filter(|c| c.config.name.to_ascii_lowercase().contains(&needle))
+            .filter(|c| {
+                let name = c.config.name.to_ascii_lowercase();
+                name.contains(&needle) || (!slug.is_empty() && name.contains(&slug))
+            })
             .map(|c| (c.id.clone(), c.config.name.clone()))
             .collect();
         match found.as_slice() {
@@ -318,6 +464,39 @@ impl Simulator {
     }
 }
 
+/// Words of a command line; "double quotes" keep a name with spaces in one word.
+fn split_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut started = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                started = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            c => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if quoted {
+        return Err(format!("unclosed quote in {line:?}"));
+    }
+    if started {
+        words.push(word);
+    }
+    Ok(words)
+}
+
 fn parse_kind(word: &str) -> Option<ErrorKind> {
     Some(match word.to_ascii_lowercase().as_str() {
         "throttle" | "throttled" | "429" => ErrorKind::Throttled,
@@ -332,17 +511,24 @@ fn parse_kind(word: &str) -> Option<ErrorKind> {
     })
 }
 
-pub const FAULT_USAGE: &str = "fault commands:
-  throttle medialive|mediaconnect|cloudwatch|dynamodb|kms [N]   next N calls get 429
-  fail OPERATION [throttle|5xx|denied|quota|conflict|timeout|notfound|invalid]
-                                     next OPERATION (e.g. CreateChannel) fails (default 5xx;
-                                     timeout: the call takes effect, the answer is lost)
-  drop-source [SECONDS]              SRT source disconnects (default 30 s)
-  silence CHANNEL | unsilence CHANNEL   running channel sends nothing / sends again
-  fail-start CHANNEL                 the channel's next start ends in IDLE
-  disable-key | enable-key           the KMS key for stream keys stops / resumes working
-  clear                              remove every fault
-CHANNEL is a channel id or part of its name";
+/// Kept within 60 columns: the control room shows it in the event log, beside a time stamp.
+pub const FAULT_USAGE: &str = "\
+fault commands (NAME: a destination, \"quoted\" with spaces)
+ reject NAME [SECS]   platform refuses the stream (60 s)
+ revoke-key NAME      platform refuses the key at once
+ restore-key NAME     the key is accepted again
+ maintenance NAME     channel RECOVERING, then RUNNING
+ silence | unsilence NAME   channel sends nothing / again
+ fail-start NAME      its next start ends in IDLE
+ drop-source [SECS]   SRT source disconnects (30 s)
+ throttle SERVICE [N] next N calls get 429: medialive,
+                      mediaconnect cloudwatch dynamodb kms
+ fail OPERATION [KIND]  next call fails: throttle 5xx
+                      denied quota conflict timeout
+                      notfound invalid (5xx)
+ disable-key | enable-key   KMS key off / on
+ clear                remove every fault
+SECS are AWS seconds, run at the simulator's speed.";
 
 #[cfg(test)]
 mod tests {

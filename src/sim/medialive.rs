@@ -299,6 +299,8 @@ impl World {
             running: Vec::new(),
             silenced: Vec::new(),
             fail_next_start: false,
+            outage: None,
+            alerts: Vec::new(),
             forget_at: None,
         };
         let channel = rec.to_channel();
@@ -601,17 +603,25 @@ impl MediaLive for Simulator {
             let channel = w
                 .visible_channel(channel_id)
                 .ok_or_else(|| not_found("ListAlerts", "Channel", channel_id))?;
-            // A silenced channel is one the platform refuses: MediaLive raises an RTMP alert.
-            let running = channel.state == ChannelState::Running;
-            Ok(if running && channel.is_silenced() {
-                vec![Alert {
-                    alert_type: "RTMP Connection Failure".into(),
+            // A platform refusing the stream (`reject`, `revoke-key`) raises the alert MediaLive
+            // raises; a channel silenced by the older fault reads the same way.
+            let mut set: Vec<Alert> = w
+                .set_alerts(channel)
+                .into_iter()
+                .map(|a| Alert {
+                    alert_type: a.alert_type,
+                    message: a.message,
+                    set_at: Some(a.set_at),
+                })
+                .collect();
+            if set.is_empty() && channel.state == ChannelState::Running && channel.is_silenced() {
+                set.push(Alert {
+                    alert_type: super::OUTPUT_ALERT.into(),
                     message: "Unable to connect to the RTMP destination: connection refused".into(),
                     set_at: Some(now),
-                }]
-            } else {
-                Vec::new()
-            })
+                });
+            }
+            Ok(set)
         })
     }
 

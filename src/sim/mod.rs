@@ -27,10 +27,13 @@ mod mediaconnect;
 mod medialive;
 mod metrics;
 mod ratelimit;
+mod rtmp;
 mod security_groups;
 mod store;
 mod thumbnail;
 mod world;
+
+pub use rtmp::{OUTPUT_ALERT, SimAlert};
 
 pub use faults::{CALLS, FAULT_USAGE, Service};
 pub use ratelimit::RateLimit;
@@ -214,6 +217,8 @@ pub struct SimChannel {
     pub tags: Tags,
     pub input_ids: Vec<String>,
     pub silenced: bool,
+    /// Every alert raised on it, SET and CLEARED.
+    pub alerts: Vec<SimAlert>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

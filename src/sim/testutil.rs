@@ -4,7 +4,7 @@ use super::{SimConfig, Simulator};
 use crate::clock::Clock;
 use crate::cloud::{
     ChannelConfig, ChannelEncoding, ChannelState, CreateChannelRequest, CreateInputRequest,
-    InputSource, MediaLive, RtmpDestination, Tags,
+    InputSource, MediaLive, RtmpDestination, RtmpReconnect, Tags,
 };
 use crate::domain::StreamKey;
 use std::sync::Arc;
@@ -71,6 +71,7 @@ pub fn channel_config(name: &str, input_id: &str) -> ChannelConfig {
             audio_bitrate: 128_000,
             audio_sample_rate: 48_000,
         },
+        reconnect: RtmpReconnect::default(),
     }
 }
 

@@ -68,6 +68,10 @@ pub(crate) struct ChannelRec {
     pub silenced: Vec<Interval>,
     /// A fault: the next start ends back in IDLE instead of RUNNING.
     pub fail_next_start: bool,
+    /// The RTMP output lost its platform and is retrying.
+    pub outage: Option<super::rtmp::Outage>,
+    /// Every alert raised on the channel, SET and CLEARED.
+    pub alerts: Vec<super::rtmp::SimAlert>,
     /// After this, Describe says NotFound (set when DELETED).
     pub forget_at: Option<Instant>,
 }
@@ -134,6 +138,8 @@ pub(crate) struct World {
     pub unreadable: BTreeMap<String, crate::domain::UnreadableRecord>,
     pub calls: BTreeMap<String, u64>,
     pub faults: FaultState,
+    /// Platforms refusing streams (`:fault reject`, `revoke-key`).
+    pub refusals: Vec<super::rtmp::PlatformRefusal>,
     pub kms: super::kms::Kms,
     buckets: HashMap<Service, TokenBucket>,
 }
@@ -187,6 +193,7 @@ impl World {
             unreadable: BTreeMap::new(),
             calls: BTreeMap::new(),
             faults: FaultState::default(),
+            refusals: Vec::new(),
             kms: super::kms::Kms::new(config.seed),
             buckets,
         }
@@ -289,6 +296,7 @@ impl World {
                 (None, None) => break,
             }
         }
+        self.advance_rtmp();
     }
 
     fn finish_channel(&mut self, id: &str) {
@@ -361,6 +369,11 @@ impl World {
         if let Some(ch) = self.channels.get_mut(channel_id) {
             close_open(&mut ch.running, now);
             close_open(&mut ch.silenced, now);
+            // A stopped channel's alerts are cleared and its output's retries end.
+            ch.outage = None;
+            for a in ch.alerts.iter_mut().filter(|a| a.cleared_at.is_none()) {
+                a.cleared_at = Some(now);
+            }
         }
     }
 
@@ -411,6 +424,7 @@ impl World {
                     tags: c.tags.clone(),
                     input_ids: vec![c.config.input_id.clone()],
                     silenced: c.is_silenced(),
+                    alerts: c.alerts.clone(),
                 })
                 .collect(),
             inputs: inputs

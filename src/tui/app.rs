@@ -286,6 +286,17 @@ fn inject_fault(words: &str, state: &mut AppState, options: &TuiOptions) {
         return;
     };
     match inject(words) {
+        // `:fault help`: a page, not a one-line flash. The event log shows it line by line.
+        Ok(message) if message.contains('\n') => {
+            for line in message.lines() {
+                state.log_line(Level::Info, None, line.to_string());
+            }
+            state.show_log = true;
+            state.flash(
+                FlashLevel::Info,
+                "fault commands: in the event log (l closes it)",
+            );
+        }
         Ok(message) => {
             state.log_line(Level::Warn, None, format!("fault injected: {message}"));
             state.flash(FlashLevel::Warn, message);

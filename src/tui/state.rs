@@ -106,6 +106,8 @@ pub struct Row {
     pub failures: u32,
     /// The alarm raised for this row and not yet cleared, so an alert fires once per transition.
     pub alarm: Option<String>,
+    /// Off air against its desired state, and what onair is doing about it.
+    pub incident: Option<crate::engine::Incident>,
 }
 
 impl Row {
@@ -120,6 +122,7 @@ impl Row {
             alerts: Vec::new(),
             failures: 0,
             alarm: None,
+            incident: None,
         }
     }
 
@@ -353,6 +356,7 @@ impl AppState {
             EngineEvent::Orphans(found) => self.orphans = Some(found),
             EngineEvent::Log(entry) => self.push_log(entry),
             EngineEvent::Thumbnail { id, result } => self.thumbnail(id, result),
+            EngineEvent::Incident(id, incident) => self.incident(id, incident),
         }
     }
 
@@ -564,6 +568,24 @@ impl AppState {
 
     pub fn row(&self, id: DestinationId) -> Option<&Row> {
         self.rows.iter().find(|r| r.id() == id)
+    }
+
+    /// A new incident flashes once and rings the bell (when `bell = true`); its later phases
+    /// only change the row. The engine's log lines say the rest.
+    fn incident(&mut self, id: DestinationId, incident: Option<crate::engine::Incident>) {
+        let Some(row) = self.row_mut(id) else { return };
+        let new = row.incident.is_none() && incident.is_some();
+        row.incident = incident;
+        if new {
+            let name = self.destination_name(id).unwrap_or("?").to_string();
+            let why = self
+                .row(id)
+                .and_then(|r| r.incident.as_ref())
+                .map(|i| i.reason.clone())
+                .unwrap_or_default();
+            self.flash(FlashLevel::Error, format!("{name} dropped: {why}"));
+            self.alerts += 1;
+        }
     }
 
     pub fn row_mut(&mut self, id: DestinationId) -> Option<&mut Row> {

@@ -163,3 +163,50 @@ fn the_control_room_dumps_no_core_that_could_hold_stream_keys() {
     assert_eq!(numbers, ["0", "0"], "{core}");
     t.keys(&["q"]);
 }
+
+/// Issue 11, as an operator rehearses it: a platform refuses a running destination for five
+/// minutes (AWS time, run at the demo's speed). The row shows the drop within a refresh, then
+/// onair's restart ("recovering 1/3"), then running with a bitrate again — desired never left
+/// running.
+#[test]
+fn a_platform_refusing_a_running_destination_is_shown_restarted_and_back_on_air() {
+    let state = tempfile_dir::Dir::new("on-air");
+    let command = format!(
+        "env -u NO_COLOR XDG_STATE_HOME={} XDG_CONFIG_HOME={} {} demo --sample",
+        state.path(),
+        state.path(),
+        env!("CARGO_BIN_EXE_onair")
+    );
+    let t = Tmux::start("on-air", 120, 35, &command);
+    t.wait_for(
+        "the sample's YouTube main running with a bitrate",
+        WAIT,
+        |s| {
+            line_with(s, "YouTube main")
+                .is_some_and(|l| l.contains("running") && bitrate_on(l).is_some())
+        },
+    );
+    t.keys(&[":"]);
+    t.type_text("fault reject \"YouTube main\" 300");
+    t.keys(&["Enter"]);
+    // MediaLive retries first (no output, failing), then stops the channel: the drop.
+    t.wait_for("the drop on the row", WAIT, |s| {
+        line_with(s, "YouTube main").is_some_and(|l| {
+            l.contains("failing") || l.contains("dropped") || l.contains("recovering")
+        })
+    });
+    t.wait_for("onair restarting it", WAIT, |s| {
+        line_with(s, "YouTube main").is_some_and(|l| l.contains("recovering 1/3"))
+    });
+    let screen = t.wait_for("running with a bitrate again", WAIT, |s| {
+        line_with(s, "YouTube main").is_some_and(|l| {
+            l.contains("running") && !l.contains("recovering") && bitrate_on(l).is_some()
+        })
+    });
+    assert!(
+        !line_with(&screen, "YouTube main")
+            .unwrap_or_default()
+            .contains("idle"),
+        "{screen}"
+    );
+}

@@ -11,6 +11,7 @@ mod kms;
 mod lifecycle;
 mod loaders_property;
 mod matrix;
+mod on_air;
 mod ownership;
 mod property;
 mod recovery;

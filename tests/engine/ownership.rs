@@ -266,6 +266,7 @@ async fn chain_tagged(sim: &Arc<Simulator>, name: &str, legacy_tags: Tags) -> (S
                     stream_name: StreamKey::new("live-KEY-aaaa-1111"),
                 },
                 encoding: ChannelEncoding::from(catalog.get("1080p30").unwrap()),
+                reconnect: onair::cloud::RtmpReconnect::default(),
             },
             request_id: uuid::Uuid::new_v4().to_string(),
             tags: legacy_tags,

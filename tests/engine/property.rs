@@ -2,7 +2,8 @@
 //! actions (add, start, stop, delete, edit, start_many, stop_many, a restart — the process is
 //! killed wherever its operations are and a fresh engine runs `reconcile(true)` —, simulated
 //! time passing) interleaved with injected faults (`fail_next` of a random call with a random
-//! kind, `throttle_next`, `drop_source`), each case on tokio's paused clock.
+//! kind, `throttle_next`, `drop_source`, a platform rejecting a stream or revoking its key,
+//! maintenance), each case on tokio's paused clock.
 //!
 //! After a final recovery (faults cleared, operations settled with their retries, a restart
 //! with `reconcile(true)`, the operator deleting the `error` records it meant to delete):
@@ -85,6 +86,13 @@ enum Act {
     FailNext(usize, usize),
     Throttle(usize, u32),
     DropSource(u64),
+    /// The platform refuses a destination's stream for that many seconds (issue 11): within
+    /// the reconnect window MediaLive rides it out, beyond it the channel stops by itself.
+    Reject(usize, u64),
+    /// The platform refuses the destination's key on every connection (cleared at recovery).
+    RevokeKey(usize),
+    /// AWS maintenance: RUNNING → RECOVERING → RUNNING.
+    Maintenance(usize),
 }
 
 fn act() -> impl Strategy<Value = Act> {
@@ -105,6 +113,9 @@ fn act() -> impl Strategy<Value = Act> {
         3 => (0..CALLS.len(), 0..KINDS.len()).prop_map(|(c, k)| Act::FailNext(c, k)),
         1 => (0..SERVICES.len(), 1u32..6).prop_map(|(s, n)| Act::Throttle(s, n)),
         1 => (1u64..120).prop_map(Act::DropSource),
+        1 => (any::<usize>(), 10u64..900).prop_map(|(d, s)| Act::Reject(d, s)),
+        1 => any::<usize>().prop_map(Act::RevokeKey),
+        1 => any::<usize>().prop_map(Act::Maintenance),
     ]
 }
 
@@ -253,6 +264,21 @@ async fn run(acts: Vec<Act>) -> Result<(), String> {
             Act::FailNext(c, k) => sim.fail_next(CALLS[c], KINDS[k]),
             Act::Throttle(s, n) => sim.throttle_next(SERVICES[s], n),
             Act::DropSource(secs) => sim.drop_source(Duration::from_secs(secs)),
+            Act::Reject(n, secs) => {
+                if let Some(ch) = pick(e, n).and_then(|id| e.record(id)?.media_live_channel_id) {
+                    let _ = sim.reject_stream(&ch, Duration::from_secs(secs));
+                }
+            }
+            Act::RevokeKey(n) => {
+                if let Some(ch) = pick(e, n).and_then(|id| e.record(id)?.media_live_channel_id) {
+                    let _ = sim.revoke_key(&ch);
+                }
+            }
+            Act::Maintenance(n) => {
+                if let Some(ch) = pick(e, n).and_then(|id| e.record(id)?.media_live_channel_id) {
+                    let _ = sim.maintenance(&ch);
+                }
+            }
         }
         // Let the operations just started make their first calls.
         tokio::task::yield_now().await;
@@ -329,4 +355,30 @@ proptest! {
             prop_assert!(false, "{}", why);
         }
     }
+}
+
+/// A case the search found (at a few thousand cases): an add refused, a start that rebuilds the
+/// chain cancelled by a stop (which deletes the new input) while the table throttles, then a
+/// restart: the resumed build found the input DELETING, took it as its own and failed to attach
+/// it, leaving the record naming an input AWS no longer had.
+#[test]
+fn a_resumed_build_makes_a_new_input_beside_one_still_deleting() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    let acts = vec![
+        Act::FailNext(0, 3),
+        Act::Add(3),
+        Act::Start(0),
+        Act::Throttle(1, 3),
+        Act::Stop(0),
+        Act::Reconcile(false),
+        Act::Restart,
+        Act::Add(0),
+    ];
+    let outcome = rt.block_on(run(acts));
+    drop(rt);
+    outcome.unwrap();
 }

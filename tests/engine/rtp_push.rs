@@ -227,6 +227,7 @@ async fn seed_destination(sim: &Arc<Simulator>) -> Destination {
             stream_name: StreamKey::new(KEYS[1]),
         },
         encoding: ChannelEncoding::from(catalog.get("1080p30").unwrap()),
+        reconnect: onair::cloud::RtmpReconnect::default(),
     };
     let channel = ml
         .create_channel(CreateChannelRequest {

@@ -211,6 +211,7 @@ fn channel_request(id: &DestinationId, display_name: &str) -> CreateChannelReque
                 stream_name: StreamKey::new(KEY),
             },
             encoding: encoding_1080p30(),
+            reconnect: onair::cloud::RtmpReconnect::default(),
         },
         request_id: uuid::Uuid::new_v4().to_string(),
         tags: tags(TABLE, id).into_iter().collect(),
@@ -269,6 +270,9 @@ fn assert_onair_tags(body: &Value, table: &str, id: &DestinationId) {
 }
 
 /// Every rule of BRIEF §3 and aws-facts.md about the channel, on the JSON sent to CreateChannel.
+/// The default `rtmp_reconnect_window`, 5 minutes.
+const RECONNECT_WINDOW_SECS: f64 = 300.0;
+
 fn assert_channel_shape(body: &Value, table: &str, id: &DestinationId, encoding: &ChannelEncoding) {
     assert_eq!(str_at(body, "/channelClass"), "SINGLE_PIPELINE");
     assert_eq!(str_at(body, "/roleArn"), ROLE_ARN);
@@ -366,6 +370,25 @@ fn assert_channel_shape(body: &Value, table: &str, id: &DestinationId, encoding:
         destination_id
     );
     assert_eq!(str_at(&outputs[0], "/videoDescriptionName"), video_name);
+    // The reconnect window: RestartDelay + NumRetries × ConnectionRetryInterval, each within the
+    // API model's range (interval ≥ 1, retries ≥ 0, delay ≥ 0, cache ≥ 30), and a stalled
+    // server disconnected at once rather than waited on for 5 more minutes.
+    let rtmp_group = at(group, "/outputGroupSettings/rtmpGroupSettings");
+    let rtmp_out = at(&outputs[0], "/outputSettings/rtmpOutputSettings");
+    let interval = num_at(rtmp_out, "/connectionRetryInterval");
+    let retries = num_at(rtmp_out, "/numRetries");
+    let delay = num_at(rtmp_group, "/restartDelay");
+    assert!(interval >= 1.0 && retries >= 0.0 && delay >= 0.0);
+    assert!(num_at(rtmp_group, "/cacheLength") >= 30.0);
+    assert_eq!(
+        str_at(rtmp_group, "/cacheFullBehavior"),
+        "DISCONNECT_IMMEDIATELY"
+    );
+    assert_eq!(
+        delay + retries * interval,
+        RECONNECT_WINDOW_SECS,
+        "the window rides out a two-minute outage"
+    );
     let audio_names: Vec<&str> = audio.iter().map(|a| str_at(a, "/name")).collect();
     for name in array_at(&outputs[0], "/audioDescriptionNames") {
         assert!(audio_names.contains(&name.as_str().unwrap()), "{name}");
@@ -403,6 +426,29 @@ async fn create_channel_sends_the_single_pipeline_channel_the_seed_learned_to_bu
     assert_channel_shape(body, TABLE, &id, &request.config.encoding);
     assert_eq!(str_at(body, "/requestId"), request.request_id);
     assert_eq!(str_at(body, "/name"), resource_name("Main YouTube", &id));
+}
+
+#[tokio::test]
+async fn the_reconnect_window_becomes_num_retries_and_retry_interval() {
+    let rule = mock!(Client::create_channel).then_output(created_channel);
+    let (client, wire) = client(&[&rule], 1);
+    let ml = backend(client);
+    let id = DestinationId::new();
+    let mut request = channel_request(&id, "Twitch");
+    request.config.reconnect =
+        onair::cloud::RtmpReconnect::for_window(std::time::Duration::from_secs(120));
+    ml.create_channel(request).await.expect("created");
+    let sent = wire.create_channels();
+    let group = &array_at(&sent[0], "/encoderSettings/outputGroups")[0];
+    let out = at(
+        &array_at(group, "/outputs")[0],
+        "/outputSettings/rtmpOutputSettings",
+    );
+    let delay = num_at(group, "/outputGroupSettings/rtmpGroupSettings/restartDelay");
+    assert_eq!(
+        delay + num_at(out, "/numRetries") * num_at(out, "/connectionRetryInterval"),
+        120.0
+    );
 }
 
 #[tokio::test]

@@ -12,9 +12,9 @@ use aws_sdk_medialive::types::{
     H264RateControlMode, H264ScanType, H264Settings, InputAttachment, InputCodec,
     InputLossActionForRtmpOut, InputMaximumBitrate, InputResolution, InputSettings,
     InputSpecification, Output, OutputDestination, OutputDestinationSettings, OutputGroup,
-    OutputGroupSettings, OutputLocationRef, OutputSettings, RtmpGroupSettings, RtmpOutputSettings,
-    ThumbnailConfiguration, ThumbnailState, TimecodeConfig, TimecodeConfigSource,
-    VideoCodecSettings, VideoDescription,
+    OutputGroupSettings, OutputLocationRef, OutputSettings, RtmpCacheFullBehavior,
+    RtmpGroupSettings, RtmpOutputSettings, ThumbnailConfiguration, ThumbnailState, TimecodeConfig,
+    TimecodeConfigSource, VideoCodecSettings, VideoDescription,
 };
 
 pub const DESTINATION_ID: &str = "platform";
@@ -118,8 +118,10 @@ pub fn encoder_settings(config: &ChannelConfig) -> EncoderSettings {
                                 .destination_ref_id(DESTINATION_ID)
                                 .build(),
                         )
-                        .connection_retry_interval(2)
-                        .num_retries(30)
+                        // The reconnect window (config `rtmp_reconnect_window`): a platform
+                        // outage shorter than it is ridden out; a longer one stops the channel.
+                        .connection_retry_interval(clamp_i32(config.reconnect.retry_interval))
+                        .num_retries(clamp_i32(config.reconnect.num_retries))
                         .build(),
                 )
                 .build(),
@@ -132,6 +134,13 @@ pub fn encoder_settings(config: &ChannelConfig) -> EncoderSettings {
                 .rtmp_group_settings(
                     RtmpGroupSettings::builder()
                         .input_loss_action(InputLossActionForRtmpOut::EmitOutput)
+                        // A server that stalls is disconnected at once and enters the retry loop
+                        // whose length onair chose, rather than WAIT_FOR_SERVER's fixed 5 minutes
+                        // on top of it, during which the platform shows nothing and the window
+                        // the operator configured would not hold.
+                        .cache_full_behavior(RtmpCacheFullBehavior::DisconnectImmediately)
+                        .cache_length(clamp_i32(config.reconnect.cache_length))
+                        .restart_delay(clamp_i32(config.reconnect.restart_delay))
                         .build(),
                 )
                 .build(),

@@ -41,6 +41,7 @@ impl Engine {
                 stream_name,
             },
             encoding: ChannelEncoding::from(preset),
+            reconnect: self.inner.config.rtmp_reconnect,
         })
     }
 

@@ -37,7 +37,12 @@ impl Engine {
         let step = ctx.label.as_str();
         let ml = &self.inner.cloud.medialive;
         let record = self.current(id, step)?;
-        let existing = self.described_input(id, &record, step).await?;
+        // An input on its way out (a park a crash or a cancelled start left DELETING) can't be
+        // attached: it is as good as gone, and a new one is made beside it.
+        let existing = self
+            .described_input(id, &record, step)
+            .await?
+            .filter(|input| input.state != InputState::Deleting);
         if existing.is_none() && record.media_live_input_id.is_some() {
             self.modify(id, |r| {
                 r.media_live_input_id = None;

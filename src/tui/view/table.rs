@@ -3,6 +3,7 @@
 
 use super::{fit, hms, mbps, money, spark_text};
 use crate::domain::Status;
+use crate::engine::IncidentPhase;
 use crate::engine::cost::cost_so_far;
 use crate::tui::action::Action;
 use crate::tui::health::Health;
@@ -235,7 +236,7 @@ fn cell(
         Col::Platform => Span::styled(r.platform.label(), theme.text),
         Col::Preset => Span::styled(fit(&r.preset, w), theme.dim),
         Col::State => {
-            let (text, style) = state_text(row, theme);
+            let (text, style) = state_text(row, state.now, theme);
             Span::styled(fit(&text, w), style)
         }
         Col::Uptime => match r.uptime(state.now) {
@@ -293,8 +294,19 @@ fn unreadable_label(u: &crate::domain::UnreadableRecord) -> String {
         .unwrap_or_else(|| "?".to_string())
 }
 
-/// "● running", "◐ creating channel 3/5", "✖ error": the in-flight step wins over the record.
-fn state_text(row: &Row, theme: &Theme) -> (String, Style) {
+/// "● running", "◐ creating channel 3/5", "✖ error": the in-flight step wins over the record;
+/// an incident says how long the destination has been off air and what onair is doing.
+fn state_text(row: &Row, now: time::OffsetDateTime, theme: &Theme) -> (String, Style) {
+    if let Some(i) = &row.incident {
+        let ago = crate::engine::incident::elapsed(now - i.since);
+        return match &i.phase {
+            IncidentPhase::Restarting | IncidentPhase::Waiting { .. } if i.attempts > 0 => (
+                format!("◐ recovering {}/{} {ago}", i.attempts, i.of),
+                theme.transitional,
+            ),
+            _ => (format!("✖ dropped {ago} ago"), theme.error),
+        };
+    }
     if let Some(p) = &row.progress {
         return (format!("◐ {p}"), theme.transitional);
     }
@@ -326,6 +338,29 @@ fn health_cell(health: &Health, theme: &Theme) -> Span<'static> {
 /// is on screen without opening anything.
 fn problem_line(state: &AppState, theme: &Theme, width: u16) -> Option<Line<'static>> {
     let selected = state.selected_id().and_then(|id| state.row(id));
+    // An incident first: it is what the operator must see during a show.
+    if let Some((row, i)) = selected
+        .and_then(|r| r.incident.as_ref().map(|i| (r, i)))
+        .or_else(|| {
+            state
+                .rows
+                .iter()
+                .find_map(|r| r.incident.as_ref().map(|i| (r, i)))
+        })
+    {
+        let doing = match &i.phase {
+            IncidentPhase::Waiting { .. } if i.attempts == 0 => "restarting".to_string(),
+            IncidentPhase::Waiting { .. } => format!("restart {}/{} next", i.attempts + 1, i.of),
+            IncidentPhase::Restarting => format!("restart {}/{} under way", i.attempts, i.of),
+            IncidentPhase::Held(why) | IncidentPhase::GaveUp(why) => why.clone(),
+        };
+        // What onair does (or what to do) first: at 80 columns the reason is what gets cut.
+        let text = format!(" ✖ {}: {doing} · dropped — {} ", row.record.name, i.reason);
+        return Some(Line::from(Span::styled(
+            fit(&text, usize::from(width)),
+            theme.error,
+        )));
+    }
     let with_error = |r: &&Row| r.record.last_error.is_some() && r.record.status == Status::Error;
     let row = selected
         .filter(with_error)
@@ -413,5 +448,48 @@ mod tests {
     fn never_drops_name_or_state() {
         let cols = names(20);
         assert!(cols.contains(&Col::Name) && cols.contains(&Col::State));
+    }
+
+    #[test]
+    fn an_incident_flashes_once_rings_once_and_the_row_says_recovering_and_since_when() {
+        use crate::engine::{EngineEvent, Incident};
+        use crate::tui::state::tests::{T0, record, state_with};
+        let r = record(
+            "YT Main",
+            crate::domain::Platform::Youtube,
+            crate::domain::Status::Idle,
+            0,
+        );
+        let id = r.destination_id;
+        let mut state = state_with(vec![r]);
+        state.now = T0 + std::time::Duration::from_secs(42);
+        let mut incident = Incident {
+            since: T0,
+            reason: "RTMP retries exhausted (no active output)".into(),
+            attempts: 0,
+            of: 3,
+            refused_at_once: 0,
+            phase: IncidentPhase::Waiting { until: T0 },
+        };
+        state.apply(EngineEvent::Incident(id, Some(incident.clone())));
+        assert_eq!(state.alerts, 1);
+        let shown = screen(&state);
+        assert!(shown.contains("dropped 0:42 ago"), "{shown}");
+        assert!(
+            shown.contains("YT Main: restarting · dropped — RTMP retries"),
+            "{shown}"
+        );
+        incident.attempts = 2;
+        incident.phase = IncidentPhase::Restarting;
+        state.apply(EngineEvent::Incident(id, Some(incident)));
+        assert_eq!(state.alerts, 1, "one bell per incident");
+        let shown = screen(&state);
+        assert!(shown.contains("recovering 2/3"), "{shown}");
+        state.apply(EngineEvent::Incident(id, None));
+        let shown = screen(&state);
+        assert!(
+            !shown.contains("recovering") && !shown.contains("dropped —"),
+            "{shown}"
+        );
     }
 }
