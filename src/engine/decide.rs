@@ -178,13 +178,17 @@ pub fn decide(
         // never park it. Other idle records that still say running (an edit that repaired an
         // error, say) wait for the operator as before.
         (Status::Idle, Desired::Running, Seen::Idle) if dropped => Decision::Restart,
-        (Status::Idle, Desired::Idle | Desired::Running, Seen::Idle | Seen::NoChannel) => {
+        (Status::Idle, Desired::Idle | Desired::Running, Seen::Idle) => {
             if park_due {
                 Decision::Park
             } else {
                 Decision::Leave
             }
         }
+        // Idle without a channel is no state onair leaves a record in: a park a crash cut short
+        // after the channel went (no intent is written for a park). Finishing the park at once
+        // makes the row say what it is; a start re-creates the chain either way.
+        (Status::Idle, Desired::Idle | Desired::Running, Seen::NoChannel) => Decision::Park,
         // An idle chain whose channel is gone or going (a park a crash interrupted, or a channel
         // deleted in the console) can't be started as it is: parking removes the rest at once,
         // and a start re-creates it. (Another box parking it too is harmless: every step is
@@ -419,11 +423,11 @@ mod tests {
             decide(&r, Seen::Idle, later, &never, false, false),
             Decision::Leave
         );
-        // Nothing left to park: a parked-and-cleaned record stays as it is.
+        // Idle with no channel (a park a crash cut short): parked at once, due or not.
         let bare = record(Status::Idle, Desired::Idle, Seen::NoChannel);
         assert_eq!(
-            decide(&bare, Seen::NoChannel, later, &timing(), false, false),
-            Decision::Leave
+            decide(&bare, Seen::NoChannel, soon, &never, false, false),
+            Decision::Park
         );
     }
 }

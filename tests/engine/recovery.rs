@@ -490,3 +490,29 @@ async fn a_start_after_a_look_at_the_channels_re_creates_one_that_vanished() {
     assert_eq!(r.status, Status::Running, "{:?}", r.last_error);
     assert_ne!(r.media_live_channel_id.as_deref(), Some(old.as_str()));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_chain_built_again_after_its_input_went_records_the_new_inputs_flow_output() {
+    // Found by the property test: a delete that cancelled an add and then failed at DeleteInput
+    // left an error row; the start that rebuilt its input kept the old input's output ARN.
+    let rig = Rig::new();
+    let a = rig.add("A").await;
+    let old = rig.engine.record(a).unwrap();
+    let ml = rig.sim.cloud().medialive;
+    let channel = old.media_live_channel_id.clone().unwrap();
+    ml.delete_channel(&channel).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    ml.delete_input(old.media_live_input_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    rig.engine.load().await.unwrap();
+    rig.engine.look_at_channels().await.unwrap();
+    rig.engine.start(a).unwrap();
+    rig.engine.settle().await;
+    let r = rig.engine.record(a).unwrap();
+    assert_eq!(r.status, Status::Running, "{:?}", r.last_error);
+    assert_ne!(r.media_live_input_id, old.media_live_input_id);
+    assert_ne!(r.media_connect_output_arn, old.media_connect_output_arn);
+    rig.assert_consistent();
+}

@@ -46,6 +46,8 @@ impl Engine {
         if existing.is_none() && record.media_live_input_id.is_some() {
             self.modify(id, |r| {
                 r.media_live_input_id = None;
+                // The flow output fed the old input: the new one gets its own, linked later.
+                r.media_connect_output_arn = None;
                 r.input_request_id = Some(uuid::Uuid::new_v4().to_string());
             })
             .await
