@@ -106,6 +106,8 @@ pub struct Row {
     pub failures: u32,
     /// The alarm raised for this row and not yet cleared, so an alert fires once per transition.
     pub alarm: Option<String>,
+    /// When a bitrate datapoint last arrived for this row, so missing data shows its age.
+    pub last_data: Option<OffsetDateTime>,
 }
 
 impl Row {
@@ -120,6 +122,7 @@ impl Row {
             alerts: Vec::new(),
             failures: 0,
             alarm: None,
+            last_data: None,
         }
     }
 
@@ -132,6 +135,19 @@ impl Row {
 
     pub fn id(&self) -> DestinationId {
         self.record.destination_id
+    }
+
+    /// Seconds since a bitrate datapoint last arrived, if one did.
+    pub fn data_age(&self, now: OffsetDateTime) -> Option<u64> {
+        self.last_data
+            .map(|at| (now - at).whole_seconds().max(0) as u64)
+    }
+
+    /// Whether the bitrate figures and sparkline describe a run under way. A row that is not
+    /// running shows none: CloudWatch keeps answering the last run's datapoints for a while
+    /// after a stop, and they must not pass for a live output.
+    pub fn sends(&self) -> bool {
+        self.record.status == crate::domain::Status::Running
     }
 
     /// Whether an operation is asked for or under way.
@@ -333,6 +349,8 @@ impl AppState {
             alerts: &row.alerts,
             source_connected: self.source.connected,
             preset_bitrate,
+            running_for: row.record.uptime(self.now).map(Duration::from_secs),
+            data_age: row.data_age(self.now),
         })
     }
 
@@ -507,12 +525,25 @@ impl AppState {
         self.source.packet_loss_percent = m.source_packet_loss_percent;
         self.source.not_recovered = m.source_not_recovered_packets;
         self.source.round_trip_ms = m.source_round_trip_ms;
-        self.source.bitrate.push(m.source_bitrate);
+        // While the source is lost its last datapoint still answers for a while: the outage is
+        // a gap in the history, as long as it lasts.
+        let source_bitrate = if m.source_connected == Some(false) {
+            None
+        } else {
+            m.source_bitrate
+        };
+        self.source.bitrate.push(source_bitrate);
         for row in &mut self.rows {
             let id = row.id();
             row.channel = o.channels.get(&id).copied();
             let metrics = m.destinations.get(&id).copied().unwrap_or_default();
-            row.bitrate.push(metrics.bitrate);
+            // Only a running row's datapoints are its output; after a stop the history keeps
+            // the last run (for the details view) followed by gaps.
+            let bitrate = metrics.bitrate.filter(|_| row.sends());
+            if bitrate.is_some() {
+                row.last_data = Some(o.at);
+            }
+            row.bitrate.push(bitrate);
             row.active_outputs = metrics.active_outputs;
             row.alerts = o.alerts.get(&id).cloned().unwrap_or_default();
         }
@@ -724,6 +755,58 @@ pub(crate) mod tests {
         s.apply(EngineEvent::Loaded(vec![a.clone()]));
         let row = s.row(a.destination_id).unwrap();
         assert_eq!(row.bitrate.newest(10), vec![Some(6e6), None]);
+    }
+
+    #[test]
+    fn a_stopped_row_keeps_its_last_run_but_takes_no_new_datapoints() {
+        let mut a = record("A", Platform::Youtube, Status::Running, 0);
+        let mut s = state_with(vec![a.clone()]);
+        let sample = |bitrate| {
+            let mut m = MetricsSample::default();
+            m.destinations.insert(
+                a.destination_id,
+                DestinationMetrics {
+                    bitrate: Some(bitrate),
+                    active_outputs: Some(1.0),
+                },
+            );
+            m
+        };
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            T0,
+            sample(6e6),
+        ))));
+        a.status = Status::Idle;
+        s.apply(EngineEvent::Upserted(a.clone()));
+        // CloudWatch still answers the last run's datapoint after the stop.
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            T0,
+            sample(5.9e6),
+        ))));
+        let row = s.row(a.destination_id).unwrap();
+        assert_eq!(row.bitrate.newest(10), vec![Some(6e6), None]);
+        assert!(!row.sends());
+        assert_eq!(row.bitrate.current(), None);
+    }
+
+    #[test]
+    fn a_lost_source_is_a_gap_in_its_history_while_it_lasts() {
+        let mut s = state_with(vec![]);
+        let mut m = MetricsSample {
+            source_bitrate: Some(8e6),
+            source_connected: Some(true),
+            ..Default::default()
+        };
+        s.apply(EngineEvent::Observed(Box::new(observation(T0, m.clone()))));
+        // The flow's last datapoint still answers while the source is gone.
+        m.source_connected = Some(false);
+        for _ in 0..3 {
+            s.apply(EngineEvent::Observed(Box::new(observation(T0, m.clone()))));
+        }
+        assert_eq!(
+            s.source.bitrate.newest(10),
+            vec![Some(8e6), None, None, None]
+        );
     }
 
     #[test]

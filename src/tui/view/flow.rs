@@ -105,6 +105,12 @@ fn source_spans<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
         Some(false) => Span::styled("✖ source lost", theme.error),
         None => Span::styled("? unknown", theme.dim),
     });
+    // Lost: the flow's last figures describe a feed that is gone. None is shown, rather than
+    // numbers that still look live.
+    if s.connected == Some(false) {
+        spans.push(Span::styled("  — Mb/s  no figures while lost", theme.dim));
+        return Line::from(spans);
+    }
     let value = |text: String| Span::styled(text, theme.text);
     spans.push(Span::raw("  "));
     spans.push(match s.bitrate.current() {

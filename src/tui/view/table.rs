@@ -231,17 +231,23 @@ fn cell(
                 Span::raw(" ")
             }
         }
+        // A failing row names itself in the alarm style too (bold and underlined without
+        // colour), not only in its HEALTH cell.
+        Col::Name if health.is_alarm() => Span::styled(fit(&r.name, w), theme.error),
         Col::Name => Span::styled(fit(&r.name, w), theme.text),
         Col::Platform => Span::styled(r.platform.label(), theme.text),
         Col::Preset => Span::styled(fit(&r.preset, w), theme.dim),
         Col::State => {
-            let (text, style) = state_text(row, theme);
+            let (text, style) = state_text(row, health, theme);
             Span::styled(fit(&text, w), style)
         }
         Col::Uptime => match r.uptime(state.now) {
             Some(s) if r.status.is_live() => Span::styled(hms(s), theme.text),
             _ => Span::styled("—", theme.dim),
         },
+        // Figures of a run under way only: a stopped, erroring or restarting row's last run is in
+        // the details view, marked as past.
+        Col::Output if !row.sends() => Span::raw(""),
         Col::Output => {
             let max = state
                 .catalog
@@ -250,11 +256,18 @@ fn cell(
                 .unwrap_or(0.0);
             let samples = row.bitrate.newest(w);
             let peak = samples.iter().flatten().copied().fold(max, f64::max);
-            Span::styled(spark_text(&samples, w, peak), theme.spark)
+            let style = if health.is_alarm() {
+                theme.error
+            } else {
+                theme.spark
+            };
+            Span::styled(spark_text(&samples, w, peak), style)
         }
+        Col::Rate if !row.sends() => Span::styled("—", theme.dim),
         Col::Rate => match row.bitrate.current() {
             Some(bps) => Span::styled(mbps(bps), theme.text),
-            None => Span::styled("—", theme.dim),
+            // Running, and no datapoint at the last refresh: not known, not zero.
+            None => Span::styled("?", theme.dim),
         },
         Col::Health => health_cell(health, theme),
         Col::Cost => {
@@ -294,7 +307,8 @@ fn unreadable_label(u: &crate::domain::UnreadableRecord) -> String {
 }
 
 /// "● running", "◐ creating channel 3/5", "✖ error": the in-flight step wins over the record.
-fn state_text(row: &Row, theme: &Theme) -> (String, Style) {
+/// A running row whose health is an alarm says so in its glyph and style ("✖ running").
+fn state_text(row: &Row, health: &Health, theme: &Theme) -> (String, Style) {
     if let Some(p) = &row.progress {
         return (format!("◐ {p}"), theme.transitional);
     }
@@ -302,6 +316,9 @@ fn state_text(row: &Row, theme: &Theme) -> (String, Style) {
         return (format!("◐ {} requested", op.verb()), theme.transitional);
     }
     let status = row.record.status;
+    if health.is_alarm() {
+        return (format!("✖ {status}"), theme.error);
+    }
     let icon = match status {
         Status::Running => "●",
         Status::Idle => "○",
@@ -316,6 +333,18 @@ fn health_cell(health: &Health, theme: &Theme) -> Span<'static> {
     let (mark, style) = match health {
         Health::NotRunning => ("", theme.dim),
         Health::Ok => ("✔ ", theme.running),
+        // Not verdicts: dim, with a question mark and how old the newest datapoint is.
+        Health::Settling => ("… ", theme.dim),
+        Health::Unknown(age) => {
+            let text = match age {
+                Some(s) => format!(
+                    "? no data {}",
+                    super::age(i64::try_from(*s).unwrap_or(i64::MAX))
+                ),
+                None => "? no data".to_string(),
+            };
+            return Span::styled(text, theme.dim);
+        }
         Health::Degraded(_) => ("⚠ ", theme.warn),
         Health::Failing(_) | Health::SourceLost => ("✖ ", theme.error),
     };
