@@ -63,6 +63,64 @@ pub fn summarize(state: &AppState) -> CostSummary {
     }
 }
 
+/// What is on air now, for the header: one glance tells what is live, failing and costing.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OnAir {
+    /// Channels running (sending and billed at the running rate), failing ones included.
+    pub live: usize,
+    /// Running rows whose health is an alarm (failing, source lost), and rows in `error` that
+    /// are meant to run.
+    pub failing: usize,
+    /// Rows on their way to air: creating, starting, or a start under way.
+    pub starting: usize,
+    /// The burn rate now, per hour: each running channel at its tier's rate, each stopped chain
+    /// at the idle channel and input rates, and the flow, which bills around the clock.
+    pub per_hour: f64,
+}
+
+pub fn on_air(state: &AppState) -> OnAir {
+    use crate::domain::{Desired, Status};
+    let pricing = &state.catalog.pricing;
+    let mut out = OnAir {
+        per_hour: pricing.flow_per_hour,
+        ..OnAir::default()
+    };
+    for row in &state.rows {
+        let r = &row.record;
+        let starting_op = row
+            .progress
+            .as_ref()
+            .map(|p| p.op)
+            .or(row.requested)
+            .is_some_and(|op| matches!(op, crate::engine::OpKind::Start));
+        if r.status.is_live() {
+            out.live += 1;
+            if state.health(row).is_alarm() {
+                out.failing += 1;
+            }
+        } else if r.status == Status::Error && r.desired == Desired::Running {
+            out.failing += 1;
+        } else if r.status == Status::Starting
+            || (r.status == Status::Creating && r.desired == Desired::Running)
+            || starting_op
+        {
+            out.starting += 1;
+        }
+        out.per_hour += if r.status.is_live() || r.running_since.is_some() {
+            state
+                .catalog
+                .get(&r.preset)
+                .map(|p| state.catalog.running_rate(p))
+                .unwrap_or(0.0)
+        } else if r.media_live_channel_id.is_some() {
+            pricing.idle_channel_per_hour + pricing.idle_input_per_hour
+        } else {
+            0.0
+        };
+    }
+    out
+}
+
 fn month_start(now: OffsetDateTime) -> OffsetDateTime {
     let first = Date::from_calendar_date(now.year(), now.month(), 1).unwrap_or(now.date());
     first.with_time(Time::MIDNIGHT).assume_offset(now.offset())
@@ -114,6 +172,28 @@ mod tests {
         // Half of November gone: the projection doubles the month to date.
         assert!((project(10.0, start, now) - 20.0).abs() < 1e-9);
         assert_eq!(month_start(datetime!(2026-11-25 19:00 UTC)), start);
+    }
+
+    #[test]
+    fn on_air_counts_live_failing_starting_and_burns_the_flow_too() {
+        let mut live = record("Main", Platform::Youtube, Status::Running, 0);
+        live.running_since = Some(T0);
+        live.media_live_channel_id = Some("1".into());
+        let mut stopped = record("Backup", Platform::Youtube, Status::Idle, 1);
+        stopped.media_live_channel_id = Some("2".into());
+        let starting = record("Twitch", Platform::Twitch, Status::Starting, 2);
+        let mut broken = record("LinkedIn", Platform::Linkedin, Status::Error, 3);
+        broken.desired = crate::domain::Desired::Running;
+        let mut s = state_with(vec![live, stopped, starting, broken]);
+        s.now = T0 + time::Duration::minutes(30);
+        let o = on_air(&s);
+        assert_eq!((o.live, o.failing, o.starting), (1, 1, 1));
+        let p = &s.catalog.pricing;
+        let rate = s.catalog.running_rate(s.catalog.get("1080p30").unwrap());
+        let expected = p.flow_per_hour + rate + p.idle_channel_per_hour + p.idle_input_per_hour;
+        assert!((o.per_hour - expected).abs() < 1e-9, "{o:?}");
+        // Nothing at all: the flow still bills.
+        assert_eq!(on_air(&state_with(vec![])).per_hour, p.flow_per_hour);
     }
 
     #[test]

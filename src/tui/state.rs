@@ -156,6 +156,40 @@ impl Row {
     }
 }
 
+/// What a refresh reads, each of which can fail alone (and be stale alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    /// The DynamoDB table (Scan): the rows themselves.
+    Table,
+    /// MediaLive's ListChannels: the channel states.
+    Channels,
+    /// MediaConnect's DescribeFlow.
+    Flow,
+    /// CloudWatch's GetMetricData: every bitrate, output count and source figure.
+    Metrics,
+}
+
+impl Part {
+    pub fn label(self) -> &'static str {
+        match self {
+            Part::Table => "table",
+            Part::Channels => "channels",
+            Part::Flow => "flow",
+            Part::Metrics => "metrics",
+        }
+    }
+}
+
+/// A part whose last reads failed: what it shows is as of `since`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StalePart {
+    pub part: Part,
+    /// When this part last answered (or, if it never did, when it first failed).
+    pub since: OffsetDateTime,
+    /// The newest failure, e.g. "ListChannels: throttled".
+    pub why: String,
+}
+
 /// The upstream source as the flow reports it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Source {
@@ -242,6 +276,8 @@ pub struct AppState {
     pub refresh_error: Option<String>,
     /// Why the last DescribeFlow failed, if it did.
     pub flow_error: Option<String>,
+    /// The parts whose last refresh failed, in `Part` order, each with the age of what it shows.
+    pub stale_parts: Vec<StalePart>,
     pub selected: Option<DestinationId>,
     pub marked: HashSet<DestinationId>,
     pub mode: Mode,
@@ -291,6 +327,7 @@ impl AppState {
             observed_at: None,
             refresh_error: None,
             flow_error: None,
+            stale_parts: Vec::new(),
             selected: None,
             marked: HashSet::new(),
             mode: Mode::Normal,
@@ -512,6 +549,32 @@ impl AppState {
     }
 
     fn observed(&mut self, o: Observation) {
+        let previous = self.observed_at;
+        let failed = [
+            (Part::Table, &o.table_error),
+            (Part::Channels, &o.channels_error),
+            (Part::Flow, &o.flow_error),
+            (Part::Metrics, &o.metrics_error),
+        ];
+        let mut stale = Vec::new();
+        for (part, error) in failed {
+            let Some(why) = error else { continue };
+            // Still failing: what it shows dates from when it last answered. Newly failing: it
+            // answered at the previous refresh.
+            let since = self
+                .stale_parts
+                .iter()
+                .find(|p| p.part == part)
+                .map(|p| p.since)
+                .or(previous)
+                .unwrap_or(o.at);
+            stale.push(StalePart {
+                part,
+                since,
+                why: why.clone(),
+            });
+        }
+        self.stale_parts = stale;
         self.observed_at = Some(o.at);
         self.refresh_error = o.error;
         self.flow_error = o.flow_error;
@@ -714,6 +777,9 @@ pub(crate) mod tests {
             flow: None,
             error: None,
             flow_error: None,
+            table_error: None,
+            channels_error: None,
+            metrics_error: None,
             channels: HashMap::new(),
             quotas: QuotaUse::default(),
             metrics,
@@ -807,6 +873,35 @@ pub(crate) mod tests {
             s.source.bitrate.newest(10),
             vec![Some(8e6), None, None, None]
         );
+    }
+
+    #[test]
+    fn a_failing_part_is_stale_since_it_last_answered_and_clears_when_it_answers() {
+        let mut s = state_with(vec![]);
+        let t = |secs| T0 + time::Duration::seconds(secs);
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            t(0),
+            MetricsSample::default(),
+        ))));
+        for secs in [2, 4, 6] {
+            let mut o = observation(t(secs), MetricsSample::default());
+            o.channels_error = Some("ListChannels: throttled".into());
+            o.error = o.channels_error.clone();
+            s.apply(EngineEvent::Observed(Box::new(o)));
+        }
+        assert_eq!(
+            s.stale_parts,
+            vec![StalePart {
+                part: Part::Channels,
+                since: t(0),
+                why: "ListChannels: throttled".into()
+            }]
+        );
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            t(8),
+            MetricsSample::default(),
+        ))));
+        assert!(s.stale_parts.is_empty());
     }
 
     #[test]

@@ -86,6 +86,9 @@ fn observation(at: OffsetDateTime, i: usize, live: &Destination) -> Observation 
         }),
         error: None,
         flow_error: None,
+        table_error: None,
+        channels_error: None,
+        metrics_error: None,
         channels,
         quotas: QuotaUse {
             channels_used: 3,
