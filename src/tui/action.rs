@@ -273,8 +273,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.mode = Mode::Command(Input::default());
             Vec::new()
         }
+        // Off → panel → full screen → off.
         Action::ToggleLog => {
-            state.show_log = !state.show_log;
+            (state.show_log, state.log_full) = match (state.show_log, state.log_full) {
+                (false, _) => (true, false),
+                (true, false) => (true, true),
+                (true, true) => (false, false),
+            };
             state.log_scroll = 0;
             Vec::new()
         }

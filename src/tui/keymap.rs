@@ -391,7 +391,7 @@ pub const BINDINGS: &[Binding] = &[
         Section::View,
         &[Char('l')],
         Action::ToggleLog,
-        "event log on/off",
+        "event log panel/full/off",
         Shown("log"),
         SAFE,
     ),

@@ -190,6 +190,28 @@ pub struct StalePart {
     pub why: String,
 }
 
+/// How many of the newest log lines a repeat is folded into.
+pub const FOLD_WITHIN: usize = 6;
+
+/// A line of the event log, with the identical lines folded into it: a throttled refresh every
+/// 2 s is one line "×40 since 21:14:03", not forty that push everything else out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// The newest of the identical entries (its time is the newest).
+    pub entry: LogEntry,
+    /// How many identical entries this line stands for (1: no repeat).
+    pub count: u32,
+    /// When the first of them came.
+    pub first: OffsetDateTime,
+}
+
+impl std::ops::Deref for LogLine {
+    type Target = LogEntry;
+    fn deref(&self) -> &LogEntry {
+        &self.entry
+    }
+}
+
 /// The upstream source as the flow reports it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Source {
@@ -282,10 +304,14 @@ pub struct AppState {
     pub marked: HashSet<DestinationId>,
     pub mode: Mode,
     pub filter: Input,
-    pub log: VecDeque<LogEntry>,
+    pub log: VecDeque<LogLine>,
+    /// Names of destinations deleted this session, so their log lines keep them.
+    pub gone: HashMap<DestinationId, String>,
     /// Lines scrolled up from the newest; 0 follows new lines.
     pub log_scroll: usize,
     pub show_log: bool,
+    /// The event log has the screen (between header and status line), not a panel.
+    pub log_full: bool,
     pub flash: Option<Flash>,
     pub now: OffsetDateTime,
     pub demo: bool,
@@ -333,8 +359,10 @@ impl AppState {
             mode: Mode::Normal,
             filter: Input::default(),
             log: VecDeque::new(),
+            gone: HashMap::new(),
             log_scroll: 0,
             show_log: false,
+            log_full: false,
             flash: None,
             now,
             demo: false,
@@ -514,6 +542,9 @@ impl AppState {
             let base = self.session_base.remove(&id).unwrap_or(0.0);
             self.session_removed += (cost - base).max(0.0);
         }
+        if let Some(name) = self.destination_name(id).map(str::to_string) {
+            self.gone.insert(id, name);
+        }
         self.rows.retain(|r| r.id() != id);
         self.forget_missing();
     }
@@ -614,10 +645,29 @@ impl AppState {
     }
 
     fn push_log(&mut self, entry: LogEntry) {
+        // The same line again among the newest few: fold it in and bring it to the bottom.
+        let same = |l: &LogLine| {
+            l.entry.level == entry.level
+                && l.entry.destination == entry.destination
+                && l.entry.text == entry.text
+        };
+        let newest = self.log.len().saturating_sub(FOLD_WITHIN);
+        if let Some(at) = (newest..self.log.len()).rev().find(|i| same(&self.log[*i]))
+            && let Some(mut line) = self.log.remove(at)
+        {
+            line.count = line.count.saturating_add(1);
+            line.entry = entry;
+            self.log.push_back(line);
+            return;
+        }
         if self.log.len() == LOG_LEN {
             self.log.pop_front();
         }
-        self.log.push_back(entry);
+        self.log.push_back(LogLine {
+            first: entry.at,
+            entry,
+            count: 1,
+        });
         // Scrolled up, the operator is reading: keep the same lines in view.
         if self.log_scroll > 0 {
             self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
@@ -723,6 +773,12 @@ impl AppState {
 
     pub fn destination_name(&self, id: DestinationId) -> Option<&str> {
         self.row(id).map(|r| r.record.name.as_str())
+    }
+
+    /// A destination's name for a log line: a row's, or that of one deleted this session.
+    pub fn log_name(&self, id: DestinationId) -> Option<&str> {
+        self.destination_name(id)
+            .or_else(|| self.gone.get(&id).map(String::as_str))
     }
 }
 
@@ -959,6 +1015,40 @@ pub(crate) mod tests {
         s.log_scroll = 4;
         s.log_line(Level::Info, None, "new".into());
         assert_eq!(s.log_scroll, 5);
+    }
+
+    #[test]
+    fn identical_log_lines_fold_into_one_with_a_count_and_the_first_time() {
+        let mut s = state_with(vec![]);
+        for i in 0..40 {
+            s.now = T0 + time::Duration::seconds(2 * i);
+            s.log_line(Level::Warn, None, "refresh: ListChannels: throttled".into());
+            if i == 10 {
+                s.log_line(Level::Info, None, "something else".into());
+            }
+        }
+        assert_eq!(s.log.len(), 2, "{:?}", s.log);
+        let folded = s.log.back().unwrap();
+        assert_eq!(folded.count, 40);
+        assert_eq!(folded.first, T0);
+        assert_eq!(folded.at, T0 + time::Duration::seconds(78));
+        assert_eq!(s.log[0].text, "something else");
+        // A different level or destination is a different line.
+        s.log_line(
+            Level::Error,
+            None,
+            "refresh: ListChannels: throttled".into(),
+        );
+        assert_eq!(s.log.len(), 3);
+    }
+
+    #[test]
+    fn a_deleted_destination_keeps_its_name_in_the_log() {
+        let a = record("Main", Platform::Youtube, Status::Idle, 0);
+        let mut s = state_with(vec![a.clone()]);
+        s.apply(EngineEvent::Removed(a.destination_id));
+        assert_eq!(s.destination_name(a.destination_id), None);
+        assert_eq!(s.log_name(a.destination_id), Some("Main"));
     }
 
     #[test]

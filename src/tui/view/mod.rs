@@ -24,7 +24,26 @@ const LOG_HEIGHT: u16 = 9;
 
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     let area = frame.area();
-    let log_height = if state.show_log { LOG_HEIGHT } else { 0 };
+    if state.show_log && state.log_full {
+        // The log has the screen: long errors wrap whole and many lines fit.
+        let [header_area, log_area, status_area] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        header::draw(frame, header_area, state, theme);
+        log::draw(frame, log_area, state, theme);
+        status::draw(frame, status_area, state, theme);
+        overlays(frame, area, state, theme);
+        return;
+    }
+    // The panel grows with the terminal: a quarter of it, never under LOG_HEIGHT.
+    let log_height = if state.show_log {
+        (area.height / 4).max(LOG_HEIGHT)
+    } else {
+        0
+    };
     let [header_area, flow_area, table_area, log_area, status_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(flow::HEIGHT),
@@ -41,7 +60,10 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         log::draw(frame, log_area, state, theme);
     }
     status::draw(frame, status_area, state, theme);
+    overlays(frame, area, state, theme);
+}
 
+fn overlays(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // Overlays leave the status line alone: it carries their keys, flashes and alerts.
     let above_status = Rect {
         height: area.height.saturating_sub(1),
