@@ -93,6 +93,8 @@ pub struct Row {
     pub record: Destination,
     /// The step the engine reported last, while an operation runs.
     pub progress: Option<Progress>,
+    /// When that step began (as this screen saw it), for its elapsed time.
+    pub progress_since: Option<OffsetDateTime>,
     /// Asked of the engine, no step reported yet: shown at once so a key press is never silent.
     pub requested: Option<OpKind>,
     /// The MediaLive channel's own state at the last refresh.
@@ -115,6 +117,7 @@ impl Row {
         Self {
             record,
             progress: None,
+            progress_since: None,
             requested: None,
             channel: None,
             bitrate: History::default(),
@@ -426,8 +429,12 @@ impl AppState {
             EngineEvent::Upserted(record) => self.upsert(record),
             EngineEvent::Removed(id) => self.remove(id),
             EngineEvent::Progress(id, progress) => {
+                let now = self.now;
                 if let Some(row) = self.row_mut(id) {
                     row.requested = None;
+                    if row.progress.as_ref() != Some(&progress) {
+                        row.progress_since = Some(now);
+                    }
                     row.progress = Some(progress);
                 }
             }
@@ -559,6 +566,7 @@ impl AppState {
             return;
         };
         row.progress = None;
+        row.progress_since = None;
         row.requested = None;
         let name = row.record.name.clone();
         match result {

@@ -68,10 +68,15 @@ impl Col {
 
 const NAME_MIN: u16 = 14;
 const NAME_MAX: u16 = 24;
+/// The STATE column grows to this on a wide terminal, so a step, its counter, its elapsed time
+/// and AWS's usual duration are never cut ("◐ waiting for RUNNING 4/5 · 1:42, usually < 3 min").
+const STATE_MAX: u16 = 52;
 
 /// The columns that fit in `width`, with their widths: the name grows to NAME_MAX, the output
 /// sparkline takes what is left.
-fn layout(width: u16) -> Vec<(Col, u16)> {
+/// `state_need`: the widest STATE text of the rows shown; the column grows to it (at most
+/// STATE_MAX) before the sparkline takes the rest.
+fn layout(width: u16, state_need: u16) -> Vec<(Col, u16)> {
     let mut cols: Vec<Col> = Col::ALL.to_vec();
     let total = |cols: &[Col]| -> u16 {
         cols.iter().map(|c| c.spec().1).sum::<u16>() + cols.len().saturating_sub(1) as u16
@@ -90,6 +95,13 @@ fn layout(width: u16) -> Vec<(Col, u16)> {
     for (col, w) in &mut out {
         if *col == Col::Name {
             let grow = spare.min(NAME_MAX - NAME_MIN);
+            *w += grow;
+            spare -= grow;
+        }
+    }
+    for (col, w) in &mut out {
+        if *col == Col::State {
+            let grow = spare.min(state_need.clamp(col.spec().1, STATE_MAX) - col.spec().1);
             *w += grow;
             spare -= grow;
         }
@@ -166,7 +178,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
 
-    let cols = layout(inner.width);
+    let state_need = visible
+        .iter()
+        .map(|row| {
+            let health = state.health(row);
+            let (text, _) = state_text(row, &health, state.now, usize::from(STATE_MAX), theme);
+            u16::try_from(text.chars().count()).unwrap_or(STATE_MAX)
+        })
+        .max()
+        .unwrap_or(0);
+    let cols = layout(inner.width, state_need);
     let header = TableRow::new(
         cols.iter()
             .map(|(col, _)| aligned(Span::styled(col.spec().0, theme.table_header), *col)),
@@ -238,7 +259,7 @@ fn cell(
         Col::Platform => Span::styled(r.platform.label(), theme.text),
         Col::Preset => Span::styled(fit(&r.preset, w), theme.dim),
         Col::State => {
-            let (text, style) = state_text(row, health, theme);
+            let (text, style) = state_text(row, health, state.now, w, theme);
             Span::styled(fit(&text, w), style)
         }
         Col::Uptime => match r.uptime(state.now) {
@@ -306,11 +327,17 @@ fn unreadable_label(u: &crate::domain::UnreadableRecord) -> String {
         .unwrap_or_else(|| "?".to_string())
 }
 
-/// "● running", "◐ creating channel 3/5", "✖ error": the in-flight step wins over the record.
-/// A running row whose health is an alarm says so in its glyph and style ("✖ running").
-fn state_text(row: &Row, health: &Health, theme: &Theme) -> (String, Style) {
+/// "● running", "◐ creating channel 3/5 · 0:04", "✖ error": the in-flight step wins over the
+/// record. A running row whose health is an alarm says so in its glyph and style ("✖ running").
+fn state_text(
+    row: &Row,
+    health: &Health,
+    now: time::OffsetDateTime,
+    width: usize,
+    theme: &Theme,
+) -> (String, Style) {
     if let Some(p) = &row.progress {
-        return (format!("◐ {p}"), theme.transitional);
+        return step_text(p, row.progress_since.map(|t| now - t), width, theme);
     }
     if let Some(op) = row.requested {
         return (format!("◐ {} requested", op.verb()), theme.transitional);
@@ -327,6 +354,45 @@ fn state_text(row: &Row, health: &Health, theme: &Theme) -> (String, Style) {
         Status::Creating | Status::Starting | Status::Stopping | Status::Deleting => "◐",
     };
     (format!("{icon} {status}"), theme.status(status))
+}
+
+/// MediaLive's own figure for a start: "most channels start in 3 minutes or less" (up to 10 is
+/// still normal), so a wait for RUNNING says how it compares.
+const USUAL_START: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// The step with its counter and elapsed time, in the longest form that fits `width`:
+/// "◐ waiting for RUNNING 4/5 · 1:42, usually < 3 min", "◐ waiting for RUNNING 4/5 · 1:42",
+/// "◐ start 4/5 · 1:42". Past the usual duration it turns to the warning style.
+fn step_text(
+    p: &crate::engine::Progress,
+    elapsed: Option<time::Duration>,
+    width: usize,
+    theme: &Theme,
+) -> (String, Style) {
+    let secs = elapsed.map(|e| e.whole_seconds().max(0) as u64);
+    let clock = secs
+        .map(|s| format!(" · {}:{:02}", s / 60, s % 60))
+        .unwrap_or_default();
+    let waits_for_running = p.op == crate::engine::OpKind::Start
+        && p.label == crate::engine::plan::Step::AwaitRunning.label();
+    let late = waits_for_running && secs.is_some_and(|s| s >= USUAL_START.as_secs());
+    let style = if late { theme.warn } else { theme.transitional };
+    let usual = if waits_for_running && secs.is_some() {
+        format!(", usually < {} min", USUAL_START.as_secs() / 60)
+    } else {
+        String::new()
+    };
+    let forms = [
+        format!("◐ {} {}/{}{clock}{usual}", p.label, p.step, p.of),
+        format!("◐ {} {}/{}{clock}", p.label, p.step, p.of),
+        format!("◐ {} {}/{}{clock}", p.op.verb(), p.step, p.of),
+    ];
+    let text = forms
+        .iter()
+        .find(|f| f.chars().count() <= width)
+        .unwrap_or(&forms[2])
+        .clone();
+    (text, style)
 }
 
 fn health_cell(health: &Health, theme: &Theme) -> Span<'static> {
@@ -391,7 +457,7 @@ mod tests {
     use super::*;
 
     fn names(width: u16) -> Vec<Col> {
-        layout(width).into_iter().map(|(c, _)| c).collect()
+        layout(width, 0).into_iter().map(|(c, _)| c).collect()
     }
 
     fn screen(state: &AppState) -> String {
@@ -416,7 +482,7 @@ mod tests {
     #[test]
     fn wide_terminals_show_every_column() {
         assert_eq!(names(118), Col::ALL.to_vec());
-        let total: u16 = layout(118).iter().map(|(_, w)| *w + 1).sum::<u16>() - 1;
+        let total: u16 = layout(118, 0).iter().map(|(_, w)| *w + 1).sum::<u16>() - 1;
         assert_eq!(total, 118);
     }
 
@@ -436,6 +502,34 @@ mod tests {
         ] {
             assert!(cols.contains(&kept), "{kept:?}");
         }
+    }
+
+    #[test]
+    fn at_200_columns_the_state_column_holds_a_whole_step_with_its_time() {
+        let w = layout(198, 60)
+            .into_iter()
+            .find(|(c, _)| *c == Col::State)
+            .map(|(_, w)| w);
+        assert_eq!(w, Some(STATE_MAX));
+        let long = "◐ waiting for RUNNING 4/5 · 12:42, usually < 3 min";
+        assert!(long.chars().count() <= usize::from(STATE_MAX), "{long}");
+    }
+
+    #[test]
+    fn a_step_shows_its_counter_and_elapsed_time_in_the_form_that_fits() {
+        let theme = Theme::default_dark();
+        let p = crate::engine::Progress {
+            op: crate::engine::OpKind::Start,
+            step: 4,
+            of: 5,
+            label: crate::engine::plan::Step::AwaitRunning.label().into(),
+        };
+        let at = |s| Some(time::Duration::seconds(s));
+        let (wide, style) = step_text(&p, at(102), 52, &theme);
+        assert_eq!(wide, "◐ waiting for RUNNING 4/5 · 1:42, usually < 3 min");
+        assert_eq!(style, theme.transitional);
+        assert_eq!(step_text(&p, at(102), 22, &theme).0, "◐ start 4/5 · 1:42");
+        assert_eq!(step_text(&p, at(240), 52, &theme).1, theme.warn);
     }
 
     #[test]
