@@ -117,10 +117,12 @@ fn entry_lines<'a>(
             let take = if count <= left {
                 count
             } else {
-                // The last space within reach, if it leaves more than half the line used.
+                // Break at the last space within reach when the word it pushes down fits a
+                // line of its own: a URL or an ARN is cut only when it is longer than a line.
                 let cut: String = rest.chars().take(left).collect();
+                let word = |from: usize| rest.chars().skip(from).take_while(|c| *c != ' ').count();
                 match cut.rfind(' ') {
-                    Some(i) if used + cut[..i].chars().count() > room / 2 => {
+                    Some(i) if word(cut[..i].chars().count() + 1) <= room => {
                         cut[..i].chars().count() + 1
                     }
                     _ => left,
@@ -130,7 +132,9 @@ fn entry_lines<'a>(
             current.push(Span::styled(rest[..byte].to_string(), style));
             used += take;
             rest = &rest[byte..];
-            if used >= room && !rest.is_empty() {
+            // Something of this piece is left: the line is full (to the width, or to the
+            // space it broke at).
+            if !rest.is_empty() {
                 let spans = std::mem::take(&mut current);
                 if out.is_empty() {
                     first.extend(spans);
