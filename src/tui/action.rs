@@ -38,6 +38,8 @@ pub enum Action {
     Filter,
     Command,
     ToggleLog,
+    /// The details' full URLs, ARNs and last error to the clipboard (OSC 52).
+    Copy,
     LogUp,
     LogDown,
     Help,
@@ -98,6 +100,8 @@ pub enum Effect {
     Fault(String),
     /// `:theme NAME`: the shell owns the theme (views take it as a parameter).
     Theme(String),
+    /// Put this text on the terminal's clipboard (OSC 52, where the terminal allows it).
+    Copy(String),
 }
 
 /// A key press: read-only's refusal (in one place, the registry's rule), then the binding of
@@ -180,6 +184,26 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 Some(Action::Reveal) => {
                     details.reveal_until = Some(state.now + REVEAL_FOR);
                     state.mode = Mode::Details(details);
+                }
+                Some(Action::Down) => {
+                    let most = crate::tui::view::details_scroll_limit(state, &details);
+                    details.scroll = (details.scroll + 1).min(most);
+                    state.mode = Mode::Details(details);
+                }
+                Some(Action::Up) => {
+                    details.scroll = details.scroll.saturating_sub(1);
+                    state.mode = Mode::Details(details);
+                }
+                Some(Action::Copy) => {
+                    let text = crate::tui::view::copy_text(state, details.id);
+                    state.mode = Mode::Details(details);
+                    if let Some(text) = text {
+                        state.flash(
+                            FlashLevel::Info,
+                            "copied the URLs, ARNs and last error (OSC 52: where the terminal allows it)",
+                        );
+                        return vec![Effect::Copy(text)];
+                    }
                 }
                 _ => state.mode = Mode::Details(details),
             }
@@ -340,6 +364,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         // The other modes' actions: the registry binds none of them in the main table.
         Action::Reveal
+        | Action::Copy
         | Action::RemoveOrphans
         | Action::LookAgain
         | Action::Focus

@@ -267,6 +267,8 @@ pub struct Details {
     pub reveal_until: Option<OffsetDateTime>,
     /// The running channel's current frame, as last fetched.
     pub preview: Preview,
+    /// Lines scrolled down where the details are taller than the screen.
+    pub scroll: u16,
 }
 
 impl Details {
@@ -275,6 +277,7 @@ impl Details {
             id,
             reveal_until: None,
             preview: Preview::Waiting,
+            scroll: 0,
         }
     }
 

@@ -431,9 +431,13 @@ fn details_view_shows_the_key_only_after_v_and_only_for_ten_seconds() {
     state.tick(NOW + Duration::seconds(10));
     let hidden = format!("{}", render(&state, 160, 50).backend());
     assert!(!hidden.contains(&KEYS[0][..12]), "hidden again:\n{hidden}");
+    // The console URL is cut to fit, never wrapped; `y` copies it whole.
+    assert!(hidden.contains("copies them whole"), "{hidden}");
+    let copied = onair::tui::view::copy_text(&state, state.rows[0].record.destination_id)
+        .unwrap_or_default();
     assert!(
-        hidden.contains("channels/1234567"),
-        "console URL:\n{hidden}"
+        copied.contains("#/channels/1234567\n"),
+        "console URL:\n{copied}"
     );
 }
 
@@ -1006,4 +1010,29 @@ fn event_log_full_screen() {
         "wrapped whole, never mid-ARN:\n{text}"
     );
     screens("event_log_full", &state);
+}
+
+/// The details of the row in error at 80×24: the last error whole (wrapped at spaces), and the
+/// view scrolls down to the chart and the events.
+#[test]
+fn details_of_an_error_row_scrolled() {
+    let mut state = four_destinations();
+    for _ in 0..3 {
+        press(&mut state, KeyCode::Down);
+    }
+    press(&mut state, KeyCode::Enter);
+    let top = format!("{}", render(&state, 80, 24).backend());
+    assert!(top.contains("left in place"), "the whole error:\n{top}");
+    for _ in 0..40 {
+        press(&mut state, KeyCode::Char('j'));
+    }
+    let bottom = format!("{}", render(&state, 80, 24).backend());
+    assert!(bottom.contains("Recent events"), "{bottom}");
+    assert!(bottom.contains("Output Mb/s"), "{bottom}");
+    for (w, h) in [(80, 24)] {
+        insta::assert_snapshot!(
+            format!("details_error_scrolled_{w}x{h}"),
+            render(&state, w, h).backend()
+        );
+    }
 }

@@ -12,6 +12,7 @@ mod status;
 mod table;
 mod thumbnail;
 
+pub use details::{copy_text, details_scroll_limit};
 pub use overlay::help_scroll_limit;
 
 use super::state::{AppState, Mode};
@@ -125,6 +126,41 @@ fn fit(text: &str, width: usize) -> String {
     let mut out: String = text.chars().take(width - 1).collect();
     out.push('…');
     out
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces; a word longer than a line
+/// (a URL, an ARN) is cut at the width, the only way it fits.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let gap = usize::from(used > 0);
+        if used + gap + word.len() <= width {
+            if gap == 1 {
+                line.push(' ');
+            }
+            line.extend(word.iter());
+            used += gap + word.len();
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+        used = word.len();
+        line = word.into_iter().collect();
+    }
+    if used > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// h:mm:ss, the way a broadcast clock reads.
@@ -258,6 +294,16 @@ mod tests {
         // The check can fail: the footer the orphans view used to write would be caught.
         let old = "        .title_bottom(Span::styled(\" d remove resources · r look again · Esc close \", theme.dim))";
         assert!(literals(old).iter().any(|l| l.contains("Esc")));
+    }
+
+    #[test]
+    fn words_wrap_at_spaces_and_only_an_overlong_token_is_cut() {
+        assert_eq!(
+            wrap_words("input arn:aws:medialive:x is left", 20),
+            vec!["input", "arn:aws:medialive:x", "is left"]
+        );
+        assert_eq!(wrap_words("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("", 4), vec![""]);
     }
 
     #[test]
