@@ -431,8 +431,16 @@ fn details_view_shows_the_key_only_after_v_and_only_for_ten_seconds() {
     state.tick(NOW + Duration::seconds(10));
     let hidden = format!("{}", render(&state, 160, 50).backend());
     assert!(!hidden.contains(&KEYS[0][..12]), "hidden again:\n{hidden}");
-    // The console URL is cut to fit, never wrapped; `y` copies it whole.
-    assert!(hidden.contains("copies them whole"), "{hidden}");
+    // The console URL is whole on a line of its own where it fits, never wrapped; `y` copies
+    // it whole wherever it is cut.
+    assert!(
+        hidden.contains(
+            "https://console.aws.amazon.com/medialive/home?region=us-east-1#/channels/1234567"
+        ),
+        "{hidden}"
+    );
+    let narrow = format!("{}", render(&state, 80, 24).backend());
+    assert!(narrow.contains("copies them whole"), "{narrow}");
     let copied = onair::tui::view::copy_text(&state, state.rows[0].record.destination_id)
         .unwrap_or_default();
     assert!(

@@ -360,7 +360,15 @@ fn field_lines<'a>(
             }
             continue;
         }
-        cut |= v.chars().count() > room;
+        let long = v.chars().count() > room;
+        if long && v.chars().count() <= usize::from(width) {
+            // Too long beside its label, short enough for a line of its own: whole, from the
+            // first column, so a mouse selection copies it as one line.
+            lines.push(Line::from(Span::styled(k.to_string(), theme.dim)));
+            lines.push(Line::from(Span::styled(v, style)));
+            continue;
+        }
+        cut |= long;
         lines.push(Line::from(vec![
             Span::styled(format!("{k:<LABEL$}"), theme.dim),
             Span::styled(fit(&v, room), style),
