@@ -25,9 +25,24 @@ pub struct CostSummary {
     pub projection: f64,
     /// The seed's always-on set-up, for comparison.
     pub baseline: f64,
+    /// The flow, which bills around the clock whatever the destinations do: its name, its rate,
+    /// its cost this month (taken as up since the month began) and over the whole month. Both
+    /// are in `month_to_date` and `projection` too.
+    pub flow: FlowCost,
+    /// The burn rate now, flow included (see [`on_air`]).
+    pub per_hour: f64,
     pub currency: String,
     pub as_of: String,
     pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowCost {
+    pub name: String,
+    pub per_hour: f64,
+    pub session: f64,
+    pub month_to_date: f64,
+    pub month: f64,
 }
 
 pub fn summarize(state: &AppState) -> CostSummary {
@@ -51,11 +66,27 @@ pub fn summarize(state: &AppState) -> CostSummary {
             idle: cost.idle,
         });
     }
+    let hours = |from: OffsetDateTime| (now - from).as_seconds_f64().max(0.0) / 3600.0;
+    let days = time::util::days_in_month(now.month(), now.year());
+    let flow = FlowCost {
+        name: state
+            .flow
+            .as_ref()
+            .map_or_else(|| "flow".to_string(), |f| f.name.clone()),
+        per_hour: pricing.flow_per_hour,
+        session: hours(state.started_at) * pricing.flow_per_hour,
+        month_to_date: hours(month_start) * pricing.flow_per_hour,
+        month: f64::from(days) * 24.0 * pricing.flow_per_hour,
+    };
     CostSummary {
         lines,
-        session,
-        month_to_date,
-        projection: project(month_to_date, month_start, now),
+        session: session + flow.session,
+        month_to_date: month_to_date + flow.month_to_date,
+        // The destinations' month to date scaled to the month; the flow's whole month at its
+        // rate (it never stops, so nothing needs scaling).
+        projection: project(month_to_date, month_start, now) + flow.month,
+        per_hour: on_air(state).per_hour,
+        flow,
         baseline: pricing.always_on_baseline_per_month,
         currency: pricing.currency.clone(),
         as_of: pricing.as_of.clone(),
@@ -206,11 +237,15 @@ mod tests {
         let summary = summarize(&s);
         let line = &summary.lines[0];
         assert!(line.running > 0.0);
-        assert!((summary.session - line.running - line.idle).abs() < 1e-9);
         assert_eq!(
             summary.baseline,
             s.catalog.pricing.always_on_baseline_per_month
         );
         assert!(summary.projection >= summary.month_to_date);
+        // The flow bills in every total, the whole month in the projection.
+        let flow = &summary.flow;
+        assert!((flow.session - s.catalog.pricing.flow_per_hour).abs() < 1e-9);
+        assert!((summary.session - line.running - line.idle - flow.session).abs() < 1e-9);
+        assert!(summary.projection >= flow.month);
     }
 }
