@@ -311,7 +311,7 @@ pub const BINDINGS: &[Binding] = &[
         Section::Destinations,
         &[Char(' ')],
         Action::Mark,
-        "mark row for s/x/d",
+        "mark for s/x/d, go down",
         Shown("mark"),
         SAFE,
     ),

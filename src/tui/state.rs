@@ -335,6 +335,8 @@ pub struct AppState {
     pub refresh_interval: Duration,
     /// A mutating key pressed on stale data, waiting for the fresh observation.
     pub pending: Option<PendingAction>,
+    /// When `r` asked for a refresh: the observation that answers it says it is done.
+    pub refresh_asked: Option<OffsetDateTime>,
     /// Alerts raised so far; the app rings the bell when this grows (if `bell` is on).
     pub alerts: u64,
     /// Whether the source-lost alert is raised.
@@ -379,6 +381,7 @@ impl AppState {
             quit: false,
             refresh_interval: Duration::from_secs(10),
             pending: None,
+            refresh_asked: None,
             alerts: 0,
             source_alarm: false,
             started_at: now,
@@ -617,6 +620,13 @@ impl AppState {
             });
         }
         self.stale_parts = stale;
+        if self.refresh_asked.is_some_and(|asked| o.at >= asked) {
+            self.refresh_asked = None;
+            match &o.error {
+                None => self.flash(FlashLevel::Info, "refresh done: everything read just now"),
+                Some(e) => self.flash(FlashLevel::Warn, format!("refresh done, but {e}")),
+            }
+        }
         self.observed_at = Some(o.at);
         self.refresh_error = o.error;
         self.flow_error = o.flow_error;
@@ -1060,6 +1070,30 @@ pub(crate) mod tests {
         s.apply(EngineEvent::Removed(a.destination_id));
         assert_eq!(s.destination_name(a.destination_id), None);
         assert_eq!(s.log_name(a.destination_id), Some("Main"));
+    }
+
+    #[test]
+    fn r_says_done_when_its_refresh_answers() {
+        let mut s = state_with(vec![]);
+        s.now = T0 + time::Duration::seconds(5);
+        crate::tui::action::update(&mut s, crate::tui::action::Action::Refresh);
+        assert!(s.flash.as_ref().unwrap().text.contains("refreshing"));
+        // An older observation does not answer it.
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            T0,
+            MetricsSample::default(),
+        ))));
+        assert!(s.flash.as_ref().unwrap().text.contains("refreshing"));
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            s.now,
+            MetricsSample::default(),
+        ))));
+        assert!(
+            s.flash.as_ref().unwrap().text.contains("refresh done"),
+            "{:?}",
+            s.flash
+        );
+        assert_eq!(s.refresh_asked, None);
     }
 
     #[test]

@@ -199,6 +199,11 @@ fn age(seconds: i64) -> String {
     }
 }
 
+/// [`money`] for the rest of the TUI (dialogs): "$1.23".
+pub fn money_text(amount: f64, currency: &str) -> String {
+    money(amount, currency)
+}
+
 fn money(amount: f64, currency: &str) -> String {
     match currency {
         "USD" => format!("${amount:.2}"),

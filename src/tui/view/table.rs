@@ -246,8 +246,9 @@ fn cell(
     let w = usize::from(width);
     match col {
         Col::Mark => {
+            // Not "●", the running glyph: a mark is a tick.
             if state.marked.contains(&row.id()) {
-                Span::styled("●", theme.marked)
+                Span::styled("✓", theme.marked)
             } else {
                 Span::raw(" ")
             }
