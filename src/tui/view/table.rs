@@ -178,11 +178,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
 
+    // Each row's health once per frame: the STATE column's width and the rows both need it.
+    let healths: Vec<Health> = visible.iter().map(|row| state.health(row)).collect();
     let state_need = visible
         .iter()
-        .map(|row| {
-            let health = state.health(row);
-            let (text, _) = state_text(row, &health, state.now, usize::from(STATE_MAX), theme);
+        .zip(&healths)
+        .map(|(row, health)| {
+            let (text, _) = state_text(row, health, state.now, usize::from(STATE_MAX), theme);
             u16::try_from(text.chars().count()).unwrap_or(STATE_MAX)
         })
         .max()
@@ -193,8 +195,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             .map(|(col, _)| aligned(Span::styled(col.spec().0, theme.table_header), *col)),
     );
     let stale = state.is_stale();
-    let rows = visible.iter().map(|row| {
-        let health = state.health(row);
+    let rows = visible.iter().zip(healths).map(|(row, health)| {
         let cells = cols
             .iter()
             .map(|(col, w)| aligned(cell(*col, *w, row, &health, state, theme), *col));
