@@ -1044,3 +1044,40 @@ fn details_of_an_error_row_scrolled() {
         );
     }
 }
+
+/// Without colour a failing row still stands out when it is not the selected one: its state
+/// glyph is ✖, and its name and state are bold and underlined (the monochrome alarm style).
+#[test]
+fn a_failing_row_is_unmistakable_without_colour() {
+    let mut state = four_destinations();
+    observe_live(&mut state, true, 0.0, NOW - Duration::seconds(2));
+    observe_live(&mut state, true, 0.0, NOW - Duration::seconds(1));
+    press(&mut state, KeyCode::Down);
+    let terminal = render_with(&state, 80, 24, &Theme::monochrome());
+    let buffer = terminal.backend().buffer();
+    let y = (0..buffer.area.height)
+        .find(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, *y)].symbol().to_string())
+                .collect::<String>()
+                .contains("YouTube main")
+        })
+        .expect("the failing row is drawn");
+    let line: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol().to_string())
+        .collect();
+    assert!(line.contains("✖ running"), "{line}");
+    let x = line
+        .find("YouTube")
+        .map(|b| line[..b].chars().count())
+        .unwrap_or(0) as u16;
+    for dx in 0..12 {
+        let cell = &buffer[(x + dx, y)];
+        assert!(
+            cell.modifier
+                .contains(Modifier::BOLD | Modifier::UNDERLINED),
+            "name cell {dx} plain: {cell:?}"
+        );
+    }
+    insta::assert_snapshot!("failing_row_unselected_mono_80x24", emphasis_map(&terminal));
+}
