@@ -448,10 +448,20 @@ fn problem_line(state: &AppState, theme: &Theme, width: u16) -> Option<Line<'sta
     };
     let message = row.record.last_error.as_deref().unwrap_or_default();
     let text = format!(" ✖ {}: {} ", row.record.name, message);
-    Some(Line::from(Span::styled(
-        fit(&text, usize::from(width)),
-        theme.error,
-    )))
+    let width = usize::from(width);
+    // Cut, and the row is the selected one: say which key reads it whole.
+    let whole = keymap::key_for(Scope::Main, Action::Details, state.readonly)
+        .map(|k| format!("· {k} reads it whole "))
+        .filter(|_| state.selected_id() == Some(row.id()))
+        .filter(|_| crate::domain::for_terminal(&text).chars().count() > width);
+    let Some(whole) = whole else {
+        return Some(Line::from(Span::styled(fit(&text, width), theme.error)));
+    };
+    let room = width.saturating_sub(whole.chars().count());
+    Some(Line::from(vec![
+        Span::styled(fit(&text, room), theme.error),
+        Span::styled(whole, theme.dim),
+    ]))
 }
 
 #[cfg(test)]
