@@ -546,6 +546,14 @@ fn events(buf: &mut Buffer, area: Rect, row: &Row, state: &AppState, theme: &The
                     theme.dim,
                 ),
                 Span::styled(safe(&e.text), style),
+                Span::styled(
+                    if e.count > 1 {
+                        format!(" ×{}", e.count)
+                    } else {
+                        String::new()
+                    },
+                    theme.warn,
+                ),
             ])
         })
         .collect();
