@@ -131,6 +131,18 @@ fn source_spans<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
         spans.push(Span::styled("  rtt ", theme.dim));
         spans.push(value(format!("{rtt:.0} ms")));
     }
+    // Unknown because CloudWatch did not answer: say since when.
+    if let Some(stale) = state
+        .stale_parts
+        .iter()
+        .find(|p| p.part == crate::tui::state::Part::Metrics)
+    {
+        let secs = (state.now - stale.since).whole_seconds().max(0);
+        spans.push(Span::styled(
+            format!("  (no metrics for {}:{:02})", secs / 60, secs % 60),
+            theme.dim,
+        ));
+    }
     Line::from(spans)
 }
 
