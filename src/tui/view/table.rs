@@ -180,9 +180,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
     // Each row's health once per frame: the STATE column's width and the rows both need it.
     let healths: Vec<Health> = visible.iter().map(|row| state.health(row)).collect();
+    // Only a step's text is longer than the column's 22 ("● running", "✖ error" are not).
     let state_need = visible
         .iter()
         .zip(&healths)
+        .filter(|(row, _)| row.progress.is_some())
         .map(|(row, health)| {
             let (text, _) = state_text(row, health, state.now, usize::from(STATE_MAX), theme);
             u16::try_from(text.chars().count()).unwrap_or(STATE_MAX)
