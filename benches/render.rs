@@ -103,6 +103,9 @@ pub fn busy_state(n: usize) -> AppState {
             }),
             error: None,
             flow_error: None,
+            table_error: None,
+            channels_error: None,
+            metrics_error: None,
             channels,
             quotas: QuotaUse {
                 channels_used: n,

@@ -56,8 +56,24 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     config.auto_restart = settings.auto_restart;
     config.restart_attempts = settings.restart_attempts;
     config.restart_backoff = settings.restart_backoff.mul_f64(sim_speed);
+    let catalog = Arc::new(catalog);
+    // The sample show is the demo's set-up, not an operator's action: under --readonly it is
+    // loaded by an engine of its own that may write (the control room's engine may not), so a
+    // read-only demo shows a show rather than silently an empty table.
+    let loader = if config.readonly && (args.sample || args.sample_size.is_some()) {
+        let mut writable = config.clone();
+        writable.readonly = false;
+        let cloud = sim.cloud_with_table(&writable.table);
+        let (loader, events) = Engine::new(cloud, Arc::clone(&catalog), writable, clock.clone());
+        // Nobody reads its events: the control room sees the records through its own refresh.
+        drop(events);
+        Some(loader)
+    } else {
+        None
+    };
     let cloud = sim.cloud_with_table(&config.table);
-    let (engine, events) = Engine::new(cloud, Arc::new(catalog), config, clock);
+    let (engine, events) = Engine::new(cloud, catalog, config, clock);
+    let loader = loader.unwrap_or_else(|| engine.clone());
 
     if args.sample {
         // An item the seed's older system wrote, which onair can't read: shown, left alone.
@@ -67,10 +83,10 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
             attribute: "status".into(),
             reason: "is \"live\", not a known status".into(),
         });
-        tokio::spawn(load_sample_show(engine.clone()));
+        tokio::spawn(load_sample_show(loader.clone()));
     }
     if let Some(n) = args.sample_size {
-        tokio::spawn(load_sized_show(engine.clone(), n));
+        tokio::spawn(load_sized_show(loader.clone(), n));
     }
 
     let mut options = TuiOptions::new(format!("demo · {} (simulated)", Simulator::REGION));

@@ -164,6 +164,12 @@ pub struct Observation {
     pub error: Option<String>,
     /// Why DescribeFlow failed, if it did: the flow panel names its own cause, not the table's.
     pub flow_error: Option<String>,
+    /// Why the table's Scan failed, if it did (the records shown are the last ones read).
+    pub table_error: Option<String>,
+    /// Why ListChannels failed, if it did (the channel states shown are the last ones read).
+    pub channels_error: Option<String>,
+    /// Why GetMetricData failed, if it did (this observation carries no datapoint at all).
+    pub metrics_error: Option<String>,
     /// AWS state of each destination's channel; absent when it has none.
     pub channels: HashMap<DestinationId, ChannelState>,
     pub quotas: QuotaUse,

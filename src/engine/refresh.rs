@@ -29,8 +29,10 @@ impl Engine {
     async fn observe(&self, immediate: bool) -> Observation {
         let now = self.inner.clock.now();
         let mut errors = Vec::new();
+        let mut table_error = None;
         if let Err(e) = self.load().await {
             errors.push(e.to_string());
+            table_error = Some(e.to_string());
         }
         let mut records = self.records();
         if immediate {
@@ -57,6 +59,7 @@ impl Engine {
         let mut quotas = *self.inner.quotas.lock().unwrap_or_else(|e| e.into_inner());
         let mut states = HashMap::new();
         let mut by_channel: Option<HashMap<String, ChannelState>> = None;
+        let mut channels_error = None;
         match channels {
             Ok(channels) => {
                 let listed: HashMap<String, ChannelState> =
@@ -80,7 +83,10 @@ impl Engine {
                     }
                 }
             }
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => {
+                errors.push(e.to_string());
+                channels_error = Some(e.to_string());
+            }
         }
         let mut flow_error = None;
         let flow = match flow {
@@ -114,10 +120,12 @@ impl Engine {
                 None
             }
         };
+        let mut metrics_error = None;
         let metrics = match series {
             Ok(series) => sample_from(&records, &series, now),
             Err(e) => {
                 errors.push(e.to_string());
+                metrics_error = Some(e.to_string());
                 MetricsSample::default()
             }
         };
@@ -136,6 +144,9 @@ impl Engine {
             flow,
             error,
             flow_error,
+            table_error,
+            channels_error,
+            metrics_error,
             channels: states,
             quotas,
             metrics,

@@ -38,6 +38,8 @@ pub enum Action {
     Filter,
     Command,
     ToggleLog,
+    /// The details' full URLs, ARNs and last error to the clipboard (OSC 52).
+    Copy,
     LogUp,
     LogDown,
     Help,
@@ -98,6 +100,8 @@ pub enum Effect {
     Fault(String),
     /// `:theme NAME`: the shell owns the theme (views take it as a parameter).
     Theme(String),
+    /// Put this text on the terminal's clipboard (OSC 52, where the terminal allows it).
+    Copy(String),
 }
 
 /// A key press: read-only's refusal (in one place, the registry's rule), then the binding of
@@ -180,6 +184,26 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 Some(Action::Reveal) => {
                     details.reveal_until = Some(state.now + REVEAL_FOR);
                     state.mode = Mode::Details(details);
+                }
+                Some(Action::Down) => {
+                    let most = crate::tui::view::details_scroll_limit(state, &details);
+                    details.scroll = (details.scroll + 1).min(most);
+                    state.mode = Mode::Details(details);
+                }
+                Some(Action::Up) => {
+                    details.scroll = details.scroll.saturating_sub(1);
+                    state.mode = Mode::Details(details);
+                }
+                Some(Action::Copy) => {
+                    let text = crate::tui::view::copy_text(state, details.id);
+                    state.mode = Mode::Details(details);
+                    if let Some(text) = text {
+                        state.flash(
+                            FlashLevel::Info,
+                            "copied the URLs, ARNs and last error (OSC 52: where the terminal allows it)",
+                        );
+                        return vec![Effect::Copy(text)];
+                    }
                 }
                 _ => state.mode = Mode::Details(details),
             }
@@ -273,8 +297,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.mode = Mode::Command(Input::default());
             Vec::new()
         }
+        // Off → panel → full screen → off.
         Action::ToggleLog => {
-            state.show_log = !state.show_log;
+            (state.show_log, state.log_full) = match (state.show_log, state.log_full) {
+                (false, _) => (true, false),
+                (true, false) => (true, true),
+                (true, true) => (false, false),
+            };
             state.log_scroll = 0;
             Vec::new()
         }
@@ -304,11 +333,23 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Refresh => {
             state.flash(FlashLevel::Info, "refreshing and reconciling…");
+            // The observation that answers it says "done" (AppState::observed).
+            state.refresh_asked = Some(state.now);
             vec![Effect::Reconcile]
         }
         Action::Quit => {
             let running = state.operations_running();
-            if running == 0 {
+            // Channels outlive onair and bill meanwhile; the demo's die with it.
+            let live = if state.demo {
+                0
+            } else {
+                state
+                    .rows
+                    .iter()
+                    .filter(|r| r.record.status.is_live())
+                    .count()
+            };
+            if running == 0 && live == 0 {
                 state.quit = true;
                 return vec![Effect::Quit];
             }
@@ -317,12 +358,34 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             } else {
                 format!("{running} operations are")
             };
-            state.mode = Mode::Confirm(Confirm::new(
-                "Quit",
-                format!("Quit while {ops} under way?"),
-                "They stop where they are; onair picks them up when it next starts.".into(),
-                Pending::Quit,
-            ));
+            let billing = format!(
+                "{live} still live, billing {}/h",
+                crate::tui::view::money_text(
+                    crate::tui::costs::on_air(state).per_hour,
+                    &state.catalog.pricing.currency
+                )
+            );
+            let question = match (running, live) {
+                (0, _) => format!("Quit with {billing}?"),
+                _ => format!("Quit while {ops} under way?"),
+            };
+            let mut detail = if running == 0 {
+                String::new()
+            } else if state.demo {
+                "The demo's simulated AWS ends with onair: nothing of it is kept.".to_string()
+            } else {
+                "They stop where they are; onair picks them up when it next starts.".to_string()
+            };
+            if live > 0 {
+                if !detail.is_empty() {
+                    detail.push(' ');
+                }
+                if running > 0 {
+                    detail.push_str(&format!("{billing}: "));
+                }
+                detail.push_str("live channels keep running, and billing, after onair quits.");
+            }
+            state.mode = Mode::Confirm(Confirm::new("Quit", question, detail, Pending::Quit));
             Vec::new()
         }
         Action::Close => {
@@ -335,6 +398,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         // The other modes' actions: the registry binds none of them in the main table.
         Action::Reveal
+        | Action::Copy
         | Action::RemoveOrphans
         | Action::LookAgain
         | Action::Focus
@@ -558,8 +622,56 @@ mod tests {
     }
 
     #[test]
+    fn quit_reminds_of_live_channels_outside_the_demo_only() {
+        let mut s = two_rows();
+        assert!(s.rows.iter().any(|r| r.record.status.is_live()));
+        assert!(press(&mut s, KeyCode::Char('q')).is_empty());
+        let Mode::Confirm(dialog) = &s.mode else {
+            panic!("no reminder")
+        };
+        assert!(
+            dialog
+                .question
+                .starts_with("Quit with 1 still live, billing $"),
+            "{}",
+            dialog.question
+        );
+        assert!(dialog.detail.contains("keep running"), "{}", dialog.detail);
+        // The demo's channels end with it: nothing to remind of.
+        let mut s = two_rows();
+        s.demo = true;
+        assert!(matches!(
+            press(&mut s, KeyCode::Char('q')).as_slice(),
+            [Effect::Quit]
+        ));
+    }
+
+    #[test]
+    fn the_demos_quit_dialog_promises_nothing_it_loses() {
+        let mut s = two_rows();
+        s.demo = true;
+        press(&mut s, KeyCode::Char('j'));
+        press(&mut s, KeyCode::Char('s'));
+        press(&mut s, KeyCode::Char('q'));
+        let Mode::Confirm(dialog) = &s.mode else {
+            panic!("no dialog")
+        };
+        assert!(
+            !dialog.detail.contains("picks them up"),
+            "{}",
+            dialog.detail
+        );
+        assert!(
+            dialog.detail.contains("nothing of it is kept"),
+            "{}",
+            dialog.detail
+        );
+    }
+
+    #[test]
     fn quit_asks_only_while_operations_run() {
         let mut s = two_rows();
+        s.demo = true;
         assert!(matches!(
             press(&mut s, KeyCode::Char('q')).as_slice(),
             [Effect::Quit]

@@ -31,6 +31,9 @@ pub fn check(state: &mut AppState) {
         // The source has its own alert: rows that lose it only turn red, no second bell.
         let now = match &health {
             Health::Failing(why) => Some(why.clone()),
+            // No data is no evidence either way: a raised alarm stays raised, none is cleared
+            // as "recovered" on a throttled CloudWatch.
+            Health::Unknown(_) | Health::Settling if was.is_some() => continue,
             _ => None,
         };
         if now == was {
@@ -87,6 +90,9 @@ mod tests {
             flow: None,
             error: None,
             flow_error: None,
+            table_error: None,
+            channels_error: None,
+            metrics_error: None,
             channels: HashMap::new(),
             quotas: QuotaUse::default(),
             metrics: m,

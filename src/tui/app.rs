@@ -252,6 +252,10 @@ fn execute(
                 switch_theme(name, state, theme);
                 Ok(())
             }
+            Effect::Copy(text) => {
+                osc52(text);
+                Ok(())
+            }
         };
         if let Err(refusal) = &result {
             let id = match &effect {
@@ -302,5 +306,48 @@ fn inject_fault(words: &str, state: &mut AppState, options: &TuiOptions) {
             state.flash(FlashLevel::Warn, message);
         }
         Err(message) => state.flash(FlashLevel::Error, message),
+    }
+}
+
+/// Puts `text` on the clipboard of the terminal (and, over SSH, of the operator's machine) with
+/// OSC 52. Terminals that don't allow it ignore the sequence. The text was made safe for the
+/// terminal by the view, and base64 carries no control character.
+fn osc52(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()));
+    let _ = out.flush();
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod osc52_tests {
+    #[test]
+    fn base64_pads_like_the_rfc() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
     }
 }

@@ -67,6 +67,9 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
         ("add", _) => "add",
         ("start", "all") => "start all",
         ("stop", "all") => "stop all",
+        // `:start NAME` and `:stop NAME` change AWS as `start all` does.
+        ("start", _) => "start all",
+        ("stop", _) => "stop all",
         _ => "",
     };
     if switched_off(command, state.readonly) {
@@ -84,6 +87,8 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
         ("help", _) => update(state, Action::Help),
         ("start", "all") => ops::start_all(state),
         ("stop", "all") => ops::stop_all(state),
+        ("start", name) if !name.is_empty() => ops::by_name(state, Action::Start, name),
+        ("stop", name) if !name.is_empty() => ops::by_name(state, Action::Stop, name),
         ("gc", _) => {
             state.orphans = None;
             state.mode = crate::tui::state::Mode::Orphans;

@@ -25,9 +25,24 @@ pub struct CostSummary {
     pub projection: f64,
     /// The seed's always-on set-up, for comparison.
     pub baseline: f64,
+    /// The flow, which bills around the clock whatever the destinations do: its name, its rate,
+    /// its cost this month (taken as up since the month began) and over the whole month. Both
+    /// are in `month_to_date` and `projection` too.
+    pub flow: FlowCost,
+    /// The burn rate now, flow included (see [`on_air`]).
+    pub per_hour: f64,
     pub currency: String,
     pub as_of: String,
     pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowCost {
+    pub name: String,
+    pub per_hour: f64,
+    pub session: f64,
+    pub month_to_date: f64,
+    pub month: f64,
 }
 
 pub fn summarize(state: &AppState) -> CostSummary {
@@ -51,16 +66,90 @@ pub fn summarize(state: &AppState) -> CostSummary {
             idle: cost.idle,
         });
     }
+    let hours = |from: OffsetDateTime| (now - from).as_seconds_f64().max(0.0) / 3600.0;
+    let days = time::util::days_in_month(now.month(), now.year());
+    let flow = FlowCost {
+        name: state
+            .flow
+            .as_ref()
+            .map_or_else(|| "flow".to_string(), |f| f.name.clone()),
+        per_hour: pricing.flow_per_hour,
+        session: hours(state.started_at) * pricing.flow_per_hour,
+        month_to_date: hours(month_start) * pricing.flow_per_hour,
+        month: f64::from(days) * 24.0 * pricing.flow_per_hour,
+    };
     CostSummary {
         lines,
-        session,
-        month_to_date,
-        projection: project(month_to_date, month_start, now),
+        session: session + flow.session,
+        month_to_date: month_to_date + flow.month_to_date,
+        // The destinations' month to date scaled to the month; the flow's whole month at its
+        // rate (it never stops, so nothing needs scaling).
+        projection: project(month_to_date, month_start, now) + flow.month,
+        per_hour: on_air(state).per_hour,
+        flow,
         baseline: pricing.always_on_baseline_per_month,
         currency: pricing.currency.clone(),
         as_of: pricing.as_of.clone(),
         source: pricing.source.clone(),
     }
+}
+
+/// What is on air now, for the header: one glance tells what is live, failing and costing.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OnAir {
+    /// Channels running (sending and billed at the running rate), failing ones included.
+    pub live: usize,
+    /// Running rows whose health is an alarm (failing, source lost), and rows in `error` that
+    /// are meant to run.
+    pub failing: usize,
+    /// Rows on their way to air: creating, starting, or a start under way.
+    pub starting: usize,
+    /// The burn rate now, per hour: each running channel at its tier's rate, each stopped chain
+    /// at the idle channel and input rates, and the flow, which bills around the clock.
+    pub per_hour: f64,
+}
+
+pub fn on_air(state: &AppState) -> OnAir {
+    use crate::domain::{Desired, Status};
+    let pricing = &state.catalog.pricing;
+    let mut out = OnAir {
+        per_hour: pricing.flow_per_hour,
+        ..OnAir::default()
+    };
+    for row in &state.rows {
+        let r = &row.record;
+        let starting_op = row
+            .progress
+            .as_ref()
+            .map(|p| p.op)
+            .or(row.requested)
+            .is_some_and(|op| matches!(op, crate::engine::OpKind::Start));
+        if r.status.is_live() {
+            out.live += 1;
+            if state.health(row).is_alarm() {
+                out.failing += 1;
+            }
+        } else if r.status == Status::Error && r.desired == Desired::Running {
+            out.failing += 1;
+        } else if r.status == Status::Starting
+            || (r.status == Status::Creating && r.desired == Desired::Running)
+            || starting_op
+        {
+            out.starting += 1;
+        }
+        out.per_hour += if r.status.is_live() || r.running_since.is_some() {
+            state
+                .catalog
+                .get(&r.preset)
+                .map(|p| state.catalog.running_rate(p))
+                .unwrap_or(0.0)
+        } else if r.media_live_channel_id.is_some() {
+            pricing.idle_channel_per_hour + pricing.idle_input_per_hour
+        } else {
+            0.0
+        };
+    }
+    out
 }
 
 fn month_start(now: OffsetDateTime) -> OffsetDateTime {
@@ -117,6 +206,28 @@ mod tests {
     }
 
     #[test]
+    fn on_air_counts_live_failing_starting_and_burns_the_flow_too() {
+        let mut live = record("Main", Platform::Youtube, Status::Running, 0);
+        live.running_since = Some(T0);
+        live.media_live_channel_id = Some("1".into());
+        let mut stopped = record("Backup", Platform::Youtube, Status::Idle, 1);
+        stopped.media_live_channel_id = Some("2".into());
+        let starting = record("Twitch", Platform::Twitch, Status::Starting, 2);
+        let mut broken = record("LinkedIn", Platform::Linkedin, Status::Error, 3);
+        broken.desired = crate::domain::Desired::Running;
+        let mut s = state_with(vec![live, stopped, starting, broken]);
+        s.now = T0 + time::Duration::minutes(30);
+        let o = on_air(&s);
+        assert_eq!((o.live, o.failing, o.starting), (1, 1, 1));
+        let p = &s.catalog.pricing;
+        let rate = s.catalog.running_rate(s.catalog.get("1080p30").unwrap());
+        let expected = p.flow_per_hour + rate + p.idle_channel_per_hour + p.idle_input_per_hour;
+        assert!((o.per_hour - expected).abs() < 1e-9, "{o:?}");
+        // Nothing at all: the flow still bills.
+        assert_eq!(on_air(&state_with(vec![])).per_hour, p.flow_per_hour);
+    }
+
+    #[test]
     fn the_session_counts_only_what_accrued_while_onair_ran() {
         let mut live = record("Main", Platform::Youtube, Status::Running, 0);
         live.running_since = Some(T0);
@@ -126,11 +237,15 @@ mod tests {
         let summary = summarize(&s);
         let line = &summary.lines[0];
         assert!(line.running > 0.0);
-        assert!((summary.session - line.running - line.idle).abs() < 1e-9);
         assert_eq!(
             summary.baseline,
             s.catalog.pricing.always_on_baseline_per_month
         );
         assert!(summary.projection >= summary.month_to_date);
+        // The flow bills in every total, the whole month in the projection.
+        let flow = &summary.flow;
+        assert!((flow.session - s.catalog.pricing.flow_per_hour).abs() < 1e-9);
+        assert!((summary.session - line.running - line.idle - flow.session).abs() < 1e-9);
+        assert!(summary.projection >= flow.month);
     }
 }

@@ -311,7 +311,7 @@ pub const BINDINGS: &[Binding] = &[
         Section::Destinations,
         &[Char(' ')],
         Action::Mark,
-        "mark row for s/x/d",
+        "mark for s/x/d, go down",
         Shown("mark"),
         SAFE,
     ),
@@ -391,7 +391,7 @@ pub const BINDINGS: &[Binding] = &[
         Section::View,
         &[Char('l')],
         Action::ToggleLog,
-        "event log on/off",
+        "event log panel/full/off",
         Shown("log"),
         SAFE,
     ),
@@ -436,6 +436,30 @@ pub const BINDINGS: &[Binding] = &[
         Action::Reveal,
         "show the stream key 10 s",
         Shown("show the key 10 s"),
+        SAFE,
+    ),
+    bind(
+        Section::Details,
+        &[Char('j'), Code(KeyCode::Down)],
+        Action::Down,
+        "scroll down",
+        No,
+        SAFE,
+    ),
+    bind(
+        Section::Details,
+        &[Char('k'), Code(KeyCode::Up)],
+        Action::Up,
+        "scroll up",
+        No,
+        SAFE,
+    ),
+    bind(
+        Section::Details,
+        &[Char('y')],
+        Action::Copy,
+        "copy URLs, ARNs, error",
+        Shown("copy"),
         SAFE,
     ),
     bind(
@@ -995,12 +1019,15 @@ mod tests {
         // Details: `v` only while the key is held in clear.
         let id = s2.rows[0].id();
         s2.mode = Mode::Details(Details::new(id));
-        assert_eq!(labels(&s2, Scope::Details), ["show the key 10 s", "close"]);
+        assert_eq!(
+            labels(&s2, Scope::Details),
+            ["show the key 10 s", "copy", "close"]
+        );
         s2.rows[0].record.stream_key = crate::domain::StoredKey::Sealed(crate::domain::SealedKey {
             key_id: "arn:aws:kms:us-east-1:111122223333:key/k".into(),
             ciphertext: vec![1, 2, 3],
         });
-        assert_eq!(labels(&s2, Scope::Details), ["close"]);
+        assert_eq!(labels(&s2, Scope::Details), ["copy", "close"]);
 
         // Orphans: remove only when something is listed.
         s.mode = Mode::Orphans;

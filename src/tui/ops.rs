@@ -33,7 +33,18 @@ pub fn act(state: &mut AppState, action: Action, targets: Vec<DestinationId>) ->
 
 /// `:start all`: every idle or parked destination, confirmed.
 pub fn start_all(state: &mut AppState) -> Vec<Effect> {
-    let ids = ids_where(state, |s| matches!(s, Status::Idle | Status::Parked));
+    // Rows in error that are meant to run are the ones a show most needs back.
+    let ids: Vec<DestinationId> = state
+        .rows
+        .iter()
+        .filter(|r| !r.busy())
+        .filter(|r| {
+            matches!(r.record.status, Status::Idle | Status::Parked)
+                || (r.record.status == Status::Error
+                    && r.record.desired == crate::domain::Desired::Running)
+        })
+        .map(|r| r.id())
+        .collect();
     if ids.is_empty() {
         state.flash(FlashLevel::Info, "start all: nothing idle to start");
         return Vec::new();
@@ -54,13 +65,70 @@ pub fn stop_all(state: &mut AppState) -> Vec<Effect> {
         state.flash(FlashLevel::Info, "stop all: nothing is live");
         return Vec::new();
     }
+    // `all` is all: a filter hides rows from the table, not from this command. Say so.
+    let visible = state.visible_ids();
+    let hidden = ids.iter().filter(|id| !visible.contains(id)).count();
+    let mut detail = "Every one of them goes off air.".to_string();
+    if hidden > 0 {
+        detail.push_str(&format!(
+            " {hidden} of them hidden by the filter /{} are included.",
+            state.filter.value()
+        ));
+    }
     state.mode = Mode::Confirm(Confirm::new(
         "Stop",
         format!("Stop all: {}?", describe(state, &ids)),
-        "Every one of them goes off air.".into(),
+        detail,
         Pending::Stop(ids),
     ));
     Vec::new()
+}
+
+/// `:start NAME` / `:stop NAME`: the destination named so (case aside), else the one whose
+/// name starts so; as the key on that row would.
+pub fn by_name(
+    state: &mut AppState,
+    action: crate::tui::action::Action,
+    name: &str,
+) -> Vec<Effect> {
+    let needle = name.to_lowercase();
+    let exact: Vec<DestinationId> = state
+        .rows
+        .iter()
+        .filter(|r| r.record.name.to_lowercase() == needle)
+        .map(|r| r.id())
+        .collect();
+    let found = if exact.is_empty() {
+        state
+            .rows
+            .iter()
+            .filter(|r| r.record.name.to_lowercase().starts_with(&needle))
+            .map(|r| r.id())
+            .collect()
+    } else {
+        exact
+    };
+    match found.as_slice() {
+        [id] => {
+            state.selected = Some(*id);
+            act(state, action, vec![*id])
+        }
+        [] => {
+            state.flash(FlashLevel::Warn, format!("no destination is named {name}"));
+            Vec::new()
+        }
+        _ => {
+            let names: Vec<String> = found
+                .iter()
+                .filter_map(|id| state.destination_name(*id).map(String::from))
+                .collect();
+            state.flash(
+                FlashLevel::Warn,
+                format!("{name} names {}: type more of it", names.join(", ")),
+            );
+            Vec::new()
+        }
+    }
 }
 
 fn ids_where(state: &AppState, keep: impl Fn(Status) -> bool) -> Vec<DestinationId> {
@@ -456,6 +524,55 @@ mod tests {
             confirmed(&mut s, dialog.pending).as_slice(),
             [Effect::Stop(_)]
         ));
+    }
+
+    #[test]
+    fn start_all_takes_rows_in_error_that_want_to_run() {
+        let mut broken = record("E", Platform::Youtube, Status::Error, 0);
+        broken.desired = crate::domain::Desired::Running;
+        let abandoned = record("F", Platform::Youtube, Status::Error, 1);
+        let mut s = state_with(vec![broken, abandoned]);
+        start_all(&mut s);
+        let Mode::Confirm(dialog) = std::mem::take(&mut s.mode) else {
+            panic!("no confirm")
+        };
+        assert_eq!(dialog.question, "Start all: E (youtube)?");
+    }
+
+    #[test]
+    fn stop_all_under_a_filter_says_hidden_rows_are_included() {
+        let mut s = state_with(vec![
+            record("Main", Platform::Youtube, Status::Running, 0),
+            record("Twitch", Platform::Twitch, Status::Running, 1),
+        ]);
+        s.filter = tui_input::Input::new("main".into());
+        stop_all(&mut s);
+        let Mode::Confirm(dialog) = std::mem::take(&mut s.mode) else {
+            panic!("no confirm")
+        };
+        assert!(
+            dialog
+                .detail
+                .contains("1 of them hidden by the filter /main are included"),
+            "{}",
+            dialog.detail
+        );
+    }
+
+    #[test]
+    fn start_by_name_acts_on_that_row_and_refuses_an_ambiguous_one() {
+        let mut s = state_with(vec![
+            record("YouTube main", Platform::Youtube, Status::Idle, 0),
+            record("YouTube backup", Platform::Youtube, Status::Idle, 1),
+        ]);
+        let effects = by_name(&mut s, Action::Start, "youtube b");
+        assert!(
+            matches!(effects.as_slice(), [Effect::Start(_)]),
+            "{effects:?}"
+        );
+        assert!(by_name(&mut s, Action::Start, "youtube").is_empty());
+        assert!(s.flash.as_ref().unwrap().text.contains("type more"));
+        assert!(by_name(&mut s, Action::Start, "nope").is_empty());
     }
 
     #[test]

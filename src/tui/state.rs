@@ -93,6 +93,8 @@ pub struct Row {
     pub record: Destination,
     /// The step the engine reported last, while an operation runs.
     pub progress: Option<Progress>,
+    /// When that step began (as this screen saw it), for its elapsed time.
+    pub progress_since: Option<OffsetDateTime>,
     /// Asked of the engine, no step reported yet: shown at once so a key press is never silent.
     pub requested: Option<OpKind>,
     /// The MediaLive channel's own state at the last refresh.
@@ -108,6 +110,8 @@ pub struct Row {
     pub alarm: Option<String>,
     /// Off air against its desired state, and what onair is doing about it.
     pub incident: Option<crate::engine::Incident>,
+    /// When a bitrate datapoint last arrived for this row, so missing data shows its age.
+    pub last_data: Option<OffsetDateTime>,
 }
 
 impl Row {
@@ -115,6 +119,7 @@ impl Row {
         Self {
             record,
             progress: None,
+            progress_since: None,
             requested: None,
             channel: None,
             bitrate: History::default(),
@@ -123,6 +128,7 @@ impl Row {
             failures: 0,
             alarm: None,
             incident: None,
+            last_data: None,
         }
     }
 
@@ -137,9 +143,78 @@ impl Row {
         self.record.destination_id
     }
 
+    /// Seconds since a bitrate datapoint last arrived, if one did.
+    pub fn data_age(&self, now: OffsetDateTime) -> Option<u64> {
+        self.last_data
+            .map(|at| (now - at).whole_seconds().max(0) as u64)
+    }
+
+    /// Whether the bitrate figures and sparkline describe a run under way. A row that is not
+    /// running shows none: CloudWatch keeps answering the last run's datapoints for a while
+    /// after a stop, and they must not pass for a live output.
+    pub fn sends(&self) -> bool {
+        self.record.status == crate::domain::Status::Running
+    }
+
     /// Whether an operation is asked for or under way.
     pub fn busy(&self) -> bool {
         self.progress.is_some() || self.requested.is_some()
+    }
+}
+
+/// What a refresh reads, each of which can fail alone (and be stale alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    /// The DynamoDB table (Scan): the rows themselves.
+    Table,
+    /// MediaLive's ListChannels: the channel states.
+    Channels,
+    /// MediaConnect's DescribeFlow.
+    Flow,
+    /// CloudWatch's GetMetricData: every bitrate, output count and source figure.
+    Metrics,
+}
+
+impl Part {
+    pub fn label(self) -> &'static str {
+        match self {
+            Part::Table => "table",
+            Part::Channels => "channels",
+            Part::Flow => "flow",
+            Part::Metrics => "metrics",
+        }
+    }
+}
+
+/// A part whose last reads failed: what it shows is as of `since`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StalePart {
+    pub part: Part,
+    /// When this part last answered (or, if it never did, when it first failed).
+    pub since: OffsetDateTime,
+    /// The newest failure, e.g. "ListChannels: throttled".
+    pub why: String,
+}
+
+/// How many of the newest log lines a repeat is folded into.
+pub const FOLD_WITHIN: usize = 6;
+
+/// A line of the event log, with the identical lines folded into it: a throttled refresh every
+/// 2 s is one line "×40 since 21:14:03", not forty that push everything else out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// The newest of the identical entries (its time is the newest).
+    pub entry: LogEntry,
+    /// How many identical entries this line stands for (1: no repeat).
+    pub count: u32,
+    /// When the first of them came.
+    pub first: OffsetDateTime,
+}
+
+impl std::ops::Deref for LogLine {
+    type Target = LogEntry;
+    fn deref(&self) -> &LogEntry {
+        &self.entry
     }
 }
 
@@ -195,6 +270,8 @@ pub struct Details {
     pub reveal_until: Option<OffsetDateTime>,
     /// The running channel's current frame, as last fetched.
     pub preview: Preview,
+    /// Lines scrolled down where the details are taller than the screen.
+    pub scroll: u16,
 }
 
 impl Details {
@@ -203,6 +280,7 @@ impl Details {
             id,
             reveal_until: None,
             preview: Preview::Waiting,
+            scroll: 0,
         }
     }
 
@@ -229,14 +307,20 @@ pub struct AppState {
     pub refresh_error: Option<String>,
     /// Why the last DescribeFlow failed, if it did.
     pub flow_error: Option<String>,
+    /// The parts whose last refresh failed, in `Part` order, each with the age of what it shows.
+    pub stale_parts: Vec<StalePart>,
     pub selected: Option<DestinationId>,
     pub marked: HashSet<DestinationId>,
     pub mode: Mode,
     pub filter: Input,
-    pub log: VecDeque<LogEntry>,
+    pub log: VecDeque<LogLine>,
+    /// Names of destinations deleted this session, so their log lines keep them.
+    pub gone: HashMap<DestinationId, String>,
     /// Lines scrolled up from the newest; 0 follows new lines.
     pub log_scroll: usize,
     pub show_log: bool,
+    /// The event log has the screen (between header and status line), not a panel.
+    pub log_full: bool,
     pub flash: Option<Flash>,
     pub now: OffsetDateTime,
     pub demo: bool,
@@ -254,6 +338,8 @@ pub struct AppState {
     pub refresh_interval: Duration,
     /// A mutating key pressed on stale data, waiting for the fresh observation.
     pub pending: Option<PendingAction>,
+    /// When `r` asked for a refresh: the observation that answers it says it is done.
+    pub refresh_asked: Option<OffsetDateTime>,
     /// Alerts raised so far; the app rings the bell when this grows (if `bell` is on).
     pub alerts: u64,
     /// Whether the source-lost alert is raised.
@@ -278,13 +364,16 @@ impl AppState {
             observed_at: None,
             refresh_error: None,
             flow_error: None,
+            stale_parts: Vec::new(),
             selected: None,
             marked: HashSet::new(),
             mode: Mode::Normal,
             filter: Input::default(),
             log: VecDeque::new(),
+            gone: HashMap::new(),
             log_scroll: 0,
             show_log: false,
+            log_full: false,
             flash: None,
             now,
             demo: false,
@@ -295,6 +384,7 @@ impl AppState {
             quit: false,
             refresh_interval: Duration::from_secs(10),
             pending: None,
+            refresh_asked: None,
             alerts: 0,
             source_alarm: false,
             started_at: now,
@@ -336,6 +426,8 @@ impl AppState {
             alerts: &row.alerts,
             source_connected: self.source.connected,
             preset_bitrate,
+            running_for: row.record.uptime(self.now).map(Duration::from_secs),
+            data_age: row.data_age(self.now),
         })
     }
 
@@ -346,8 +438,12 @@ impl AppState {
             EngineEvent::Upserted(record) => self.upsert(record),
             EngineEvent::Removed(id) => self.remove(id),
             EngineEvent::Progress(id, progress) => {
+                let now = self.now;
                 if let Some(row) = self.row_mut(id) {
                     row.requested = None;
+                    if row.progress.as_ref() != Some(&progress) {
+                        row.progress_since = Some(now);
+                    }
                     row.progress = Some(progress);
                 }
             }
@@ -463,6 +559,9 @@ impl AppState {
             let base = self.session_base.remove(&id).unwrap_or(0.0);
             self.session_removed += (cost - base).max(0.0);
         }
+        if let Some(name) = self.destination_name(id).map(str::to_string) {
+            self.gone.insert(id, name);
+        }
         self.rows.retain(|r| r.id() != id);
         self.forget_missing();
     }
@@ -477,6 +576,7 @@ impl AppState {
             return;
         };
         row.progress = None;
+        row.progress_since = None;
         row.requested = None;
         let name = row.record.name.clone();
         match result {
@@ -498,6 +598,39 @@ impl AppState {
     }
 
     fn observed(&mut self, o: Observation) {
+        let previous = self.observed_at;
+        let failed = [
+            (Part::Table, &o.table_error),
+            (Part::Channels, &o.channels_error),
+            (Part::Flow, &o.flow_error),
+            (Part::Metrics, &o.metrics_error),
+        ];
+        let mut stale = Vec::new();
+        for (part, error) in failed {
+            let Some(why) = error else { continue };
+            // Still failing: what it shows dates from when it last answered. Newly failing: it
+            // answered at the previous refresh.
+            let since = self
+                .stale_parts
+                .iter()
+                .find(|p| p.part == part)
+                .map(|p| p.since)
+                .or(previous)
+                .unwrap_or(o.at);
+            stale.push(StalePart {
+                part,
+                since,
+                why: why.clone(),
+            });
+        }
+        self.stale_parts = stale;
+        if self.refresh_asked.is_some_and(|asked| o.at >= asked) {
+            self.refresh_asked = None;
+            match &o.error {
+                None => self.flash(FlashLevel::Info, "refresh done: everything read just now"),
+                Some(e) => self.flash(FlashLevel::Warn, format!("refresh done, but {e}")),
+            }
+        }
         self.observed_at = Some(o.at);
         self.refresh_error = o.error;
         self.flow_error = o.flow_error;
@@ -511,12 +644,25 @@ impl AppState {
         self.source.packet_loss_percent = m.source_packet_loss_percent;
         self.source.not_recovered = m.source_not_recovered_packets;
         self.source.round_trip_ms = m.source_round_trip_ms;
-        self.source.bitrate.push(m.source_bitrate);
+        // While the source is lost its last datapoint still answers for a while: the outage is
+        // a gap in the history, as long as it lasts.
+        let source_bitrate = if m.source_connected == Some(false) {
+            None
+        } else {
+            m.source_bitrate
+        };
+        self.source.bitrate.push(source_bitrate);
         for row in &mut self.rows {
             let id = row.id();
             row.channel = o.channels.get(&id).copied();
             let metrics = m.destinations.get(&id).copied().unwrap_or_default();
-            row.bitrate.push(metrics.bitrate);
+            // Only a running row's datapoints are its output; after a stop the history keeps
+            // the last run (for the details view) followed by gaps.
+            let bitrate = metrics.bitrate.filter(|_| row.sends());
+            if bitrate.is_some() {
+                row.last_data = Some(o.at);
+            }
+            row.bitrate.push(bitrate);
             row.active_outputs = metrics.active_outputs;
             row.alerts = o.alerts.get(&id).cloned().unwrap_or_default();
         }
@@ -524,10 +670,29 @@ impl AppState {
     }
 
     fn push_log(&mut self, entry: LogEntry) {
+        // The same line again among the newest few: fold it in and bring it to the bottom.
+        let same = |l: &LogLine| {
+            l.entry.level == entry.level
+                && l.entry.destination == entry.destination
+                && l.entry.text == entry.text
+        };
+        let newest = self.log.len().saturating_sub(FOLD_WITHIN);
+        if let Some(at) = (newest..self.log.len()).rev().find(|i| same(&self.log[*i]))
+            && let Some(mut line) = self.log.remove(at)
+        {
+            line.count = line.count.saturating_add(1);
+            line.entry = entry;
+            self.log.push_back(line);
+            return;
+        }
         if self.log.len() == LOG_LEN {
             self.log.pop_front();
         }
-        self.log.push_back(entry);
+        self.log.push_back(LogLine {
+            first: entry.at,
+            entry,
+            count: 1,
+        });
         // Scrolled up, the operator is reading: keep the same lines in view.
         if self.log_scroll > 0 {
             self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
@@ -652,6 +817,12 @@ impl AppState {
     pub fn destination_name(&self, id: DestinationId) -> Option<&str> {
         self.row(id).map(|r| r.record.name.as_str())
     }
+
+    /// A destination's name for a log line: a row's, or that of one deleted this session.
+    pub fn log_name(&self, id: DestinationId) -> Option<&str> {
+        self.destination_name(id)
+            .or_else(|| self.gone.get(&id).map(String::as_str))
+    }
 }
 
 fn matches_filter(row: &Row, needle: &str) -> bool {
@@ -705,6 +876,9 @@ pub(crate) mod tests {
             flow: None,
             error: None,
             flow_error: None,
+            table_error: None,
+            channels_error: None,
+            metrics_error: None,
             channels: HashMap::new(),
             quotas: QuotaUse::default(),
             metrics,
@@ -746,6 +920,87 @@ pub(crate) mod tests {
         s.apply(EngineEvent::Loaded(vec![a.clone()]));
         let row = s.row(a.destination_id).unwrap();
         assert_eq!(row.bitrate.newest(10), vec![Some(6e6), None]);
+    }
+
+    #[test]
+    fn a_stopped_row_keeps_its_last_run_but_takes_no_new_datapoints() {
+        let mut a = record("A", Platform::Youtube, Status::Running, 0);
+        let mut s = state_with(vec![a.clone()]);
+        let sample = |bitrate| {
+            let mut m = MetricsSample::default();
+            m.destinations.insert(
+                a.destination_id,
+                DestinationMetrics {
+                    bitrate: Some(bitrate),
+                    active_outputs: Some(1.0),
+                },
+            );
+            m
+        };
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            T0,
+            sample(6e6),
+        ))));
+        a.status = Status::Idle;
+        s.apply(EngineEvent::Upserted(a.clone()));
+        // CloudWatch still answers the last run's datapoint after the stop.
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            T0,
+            sample(5.9e6),
+        ))));
+        let row = s.row(a.destination_id).unwrap();
+        assert_eq!(row.bitrate.newest(10), vec![Some(6e6), None]);
+        assert!(!row.sends());
+        assert_eq!(row.bitrate.current(), None);
+    }
+
+    #[test]
+    fn a_lost_source_is_a_gap_in_its_history_while_it_lasts() {
+        let mut s = state_with(vec![]);
+        let mut m = MetricsSample {
+            source_bitrate: Some(8e6),
+            source_connected: Some(true),
+            ..Default::default()
+        };
+        s.apply(EngineEvent::Observed(Box::new(observation(T0, m.clone()))));
+        // The flow's last datapoint still answers while the source is gone.
+        m.source_connected = Some(false);
+        for _ in 0..3 {
+            s.apply(EngineEvent::Observed(Box::new(observation(T0, m.clone()))));
+        }
+        assert_eq!(
+            s.source.bitrate.newest(10),
+            vec![Some(8e6), None, None, None]
+        );
+    }
+
+    #[test]
+    fn a_failing_part_is_stale_since_it_last_answered_and_clears_when_it_answers() {
+        let mut s = state_with(vec![]);
+        let t = |secs| T0 + time::Duration::seconds(secs);
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            t(0),
+            MetricsSample::default(),
+        ))));
+        for secs in [2, 4, 6] {
+            let mut o = observation(t(secs), MetricsSample::default());
+            o.channels_error = Some("ListChannels: throttled".into());
+            o.error = o.channels_error.clone();
+            s.apply(EngineEvent::Observed(Box::new(o)));
+        }
+        assert_eq!(
+            s.stale_parts,
+            vec![StalePart {
+                part: Part::Channels,
+                since: t(0),
+                why: "ListChannels: throttled".into()
+            }]
+        );
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            t(8),
+            MetricsSample::default(),
+        ))));
+        assert!(s.stale_parts.is_empty());
     }
 
     #[test]
@@ -803,6 +1058,64 @@ pub(crate) mod tests {
         s.log_scroll = 4;
         s.log_line(Level::Info, None, "new".into());
         assert_eq!(s.log_scroll, 5);
+    }
+
+    #[test]
+    fn identical_log_lines_fold_into_one_with_a_count_and_the_first_time() {
+        let mut s = state_with(vec![]);
+        for i in 0..40 {
+            s.now = T0 + time::Duration::seconds(2 * i);
+            s.log_line(Level::Warn, None, "refresh: ListChannels: throttled".into());
+            if i == 10 {
+                s.log_line(Level::Info, None, "something else".into());
+            }
+        }
+        assert_eq!(s.log.len(), 2, "{:?}", s.log);
+        let folded = s.log.back().unwrap();
+        assert_eq!(folded.count, 40);
+        assert_eq!(folded.first, T0);
+        assert_eq!(folded.at, T0 + time::Duration::seconds(78));
+        assert_eq!(s.log[0].text, "something else");
+        // A different level or destination is a different line.
+        s.log_line(
+            Level::Error,
+            None,
+            "refresh: ListChannels: throttled".into(),
+        );
+        assert_eq!(s.log.len(), 3);
+    }
+
+    #[test]
+    fn a_deleted_destination_keeps_its_name_in_the_log() {
+        let a = record("Main", Platform::Youtube, Status::Idle, 0);
+        let mut s = state_with(vec![a.clone()]);
+        s.apply(EngineEvent::Removed(a.destination_id));
+        assert_eq!(s.destination_name(a.destination_id), None);
+        assert_eq!(s.log_name(a.destination_id), Some("Main"));
+    }
+
+    #[test]
+    fn r_says_done_when_its_refresh_answers() {
+        let mut s = state_with(vec![]);
+        s.now = T0 + time::Duration::seconds(5);
+        crate::tui::action::update(&mut s, crate::tui::action::Action::Refresh);
+        assert!(s.flash.as_ref().unwrap().text.contains("refreshing"));
+        // An older observation does not answer it.
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            T0,
+            MetricsSample::default(),
+        ))));
+        assert!(s.flash.as_ref().unwrap().text.contains("refreshing"));
+        s.apply(EngineEvent::Observed(Box::new(observation(
+            s.now,
+            MetricsSample::default(),
+        ))));
+        assert!(
+            s.flash.as_ref().unwrap().text.contains("refresh done"),
+            "{:?}",
+            s.flash
+        );
+        assert_eq!(s.refresh_asked, None);
     }
 
     #[test]

@@ -210,3 +210,53 @@ fn a_platform_refusing_a_running_destination_is_shown_restarted_and_back_on_air(
         "{screen}"
     );
 }
+
+/// Bars a sparkline draws; a stopped row shows none.
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+#[test]
+fn a_stopped_row_shows_no_bitrate_and_no_sparkline_from_the_moment_it_stops() {
+    let (t, _state) = demo("stopped-row");
+    t.wait_text("No destinations yet", WAIT);
+    t.keys(&["a"]);
+    t.wait_text("Add destination", WAIT);
+    t.type_text("Show YT");
+    t.keys(&["Tab", "Tab", "Tab"]);
+    t.type_text(KEY);
+    t.keys(&["Enter"]);
+    t.wait_for("the new row to be idle", WAIT, |s| {
+        line_with(s, "Show YT").is_some_and(|l| l.contains("idle"))
+    });
+    t.keys(&["s"]);
+    t.wait_for("running with a bitrate and a sparkline", WAIT, |s| {
+        line_with(s, "Show YT")
+            .is_some_and(|l| l.contains("running") && bitrate_on(l).is_some() && l.contains(BARS))
+    });
+    t.keys(&["x"]);
+    t.wait_text("Stop Show YT", WAIT);
+    t.keys(&["y"]);
+    t.wait_for("the row to be idle again", WAIT, |s| {
+        line_with(s, "Show YT").is_some_and(|l| l.contains("idle"))
+    });
+    // CloudWatch keeps answering the last run's datapoints for a while after a stop (the demo
+    // asks 6 periods of 2 s back): for the next 15 s, no capture may show a figure or a bar.
+    let until = std::time::Instant::now() + Duration::from_secs(15);
+    while std::time::Instant::now() < until {
+        let screen = t.screen();
+        let row = line_with(&screen, "Show YT")
+            .unwrap_or_default()
+            .to_string();
+        assert!(row.contains("idle"), "{screen}");
+        assert_eq!(
+            bitrate_on(&row),
+            None,
+            "a stopped row shows a bitrate: {row}"
+        );
+        assert!(
+            !row.contains(BARS),
+            "a stopped row shows a sparkline: {row}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    t.keys(&["q"]);
+}

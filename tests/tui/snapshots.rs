@@ -86,6 +86,9 @@ fn observation(at: OffsetDateTime, i: usize, live: &Destination) -> Observation 
         }),
         error: None,
         flow_error: None,
+        table_error: None,
+        channels_error: None,
+        metrics_error: None,
         channels,
         quotas: QuotaUse {
             channels_used: 3,
@@ -428,9 +431,21 @@ fn details_view_shows_the_key_only_after_v_and_only_for_ten_seconds() {
     state.tick(NOW + Duration::seconds(10));
     let hidden = format!("{}", render(&state, 160, 50).backend());
     assert!(!hidden.contains(&KEYS[0][..12]), "hidden again:\n{hidden}");
+    // The console URL is whole on a line of its own where it fits, never wrapped; `y` copies
+    // it whole wherever it is cut.
     assert!(
-        hidden.contains("channels/1234567"),
-        "console URL:\n{hidden}"
+        hidden.contains(
+            "https://console.aws.amazon.com/medialive/home?region=us-east-1#/channels/1234567"
+        ),
+        "{hidden}"
+    );
+    let narrow = format!("{}", render(&state, 80, 24).backend());
+    assert!(narrow.contains("copies them whole"), "{narrow}");
+    let copied = onair::tui::view::copy_text(&state, state.rows[0].record.destination_id)
+        .unwrap_or_default();
+    assert!(
+        copied.contains("#/channels/1234567\n"),
+        "console URL:\n{copied}"
     );
 }
 
@@ -830,4 +845,239 @@ fn hostile_text_from_outside_never_reaches_the_terminal_raw() {
         press(&mut state, KeyCode::Char('e'));
         assert_clean(&render(&state, w, h), "edit form");
     }
+}
+
+// ---- Issue 12: the screen never lies during a show.
+
+/// A refresh at `at` like the fixture's, with `edit` applied (a failure, a gap, …).
+fn observe_with(state: &mut AppState, at: OffsetDateTime, edit: impl FnOnce(&mut Observation)) {
+    let live = state.rows[0].record.clone();
+    let mut o = observation(at, 40, &live);
+    edit(&mut o);
+    state.apply(EngineEvent::Observed(Box::new(o)));
+}
+
+fn log(state: &mut AppState, at: OffsetDateTime, level: Level, text: &str) {
+    state.apply(EngineEvent::Log(LogEntry {
+        at,
+        level,
+        destination: None,
+        text: text.into(),
+    }));
+}
+
+/// CloudWatch throttled for 40 s: every datapoint is missing. The healthy running row is
+/// unknown with the age of its last datapoint, never degraded; the header names the stale part.
+#[test]
+fn throttled_cloudwatch() {
+    let mut state = four_destinations();
+    let since = NOW - Duration::seconds(4);
+    for i in 0..4 {
+        let at = since + Duration::seconds(10 * i);
+        observe_with(&mut state, at, |o| {
+            o.metrics = MetricsSample::default();
+            o.metrics_error = Some("GetMetricData: throttled: Rate exceeded".into());
+            o.error = o.metrics_error.clone();
+        });
+        log(
+            &mut state,
+            at,
+            Level::Warn,
+            "refresh: GetMetricData: throttled: Rate exceeded",
+        );
+    }
+    state.tick(since + Duration::seconds(31));
+    let health = state.health(&state.rows[0]);
+    assert_eq!(health.label(), "no data", "{health:?}");
+    let text = format!("{}", render(&state, 160, 50).backend());
+    assert!(!text.contains("degraded"), "{text}");
+    assert!(text.contains("metrics stale 0:"), "{text}");
+    assert!(text.contains("? no data"), "{text}");
+    press(&mut state, KeyCode::Char('l'));
+    screens("throttled_cloudwatch", &state);
+}
+
+/// MediaLive's ListChannels throttled: the channel states are the stale part, said with since
+/// when; the repeated log line is one folded line.
+#[test]
+fn throttled_medialive() {
+    let mut state = four_destinations();
+    // The fixture's last good refresh was at NOW - 4 s; ListChannels fails from then on.
+    let since = NOW - Duration::seconds(4);
+    for i in 1..=20 {
+        let at = since + Duration::seconds(2 * i);
+        observe_with(&mut state, at, |o| {
+            o.channels.clear();
+            o.channels_error = Some("ListChannels: throttled: Rate exceeded".into());
+            o.error = o.channels_error.clone();
+        });
+        log(
+            &mut state,
+            at,
+            Level::Warn,
+            "refresh: ListChannels: throttled: Rate exceeded",
+        );
+    }
+    state.tick(since + Duration::seconds(41));
+    let text = format!("{}", render(&state, 160, 50).backend());
+    assert!(
+        text.contains("channels stale 0:41"),
+        "the header names the part and its age:\n{text}"
+    );
+    assert!(!text.contains("refresh failed"), "{text}");
+    press(&mut state, KeyCode::Char('l'));
+    let text = format!("{}", render(&state, 160, 50).backend());
+    assert!(text.contains("×20 since 20:23:05"), "folded:\n{text}");
+    assert_eq!(
+        text.matches("ListChannels: throttled").count(),
+        1,
+        "one folded line:\n{text}"
+    );
+    screens("throttled_medialive", &state);
+}
+
+/// Stopped 5 s ago: CloudWatch still answers the last run's datapoint, and the row shows no
+/// figure and no sparkline.
+#[test]
+fn stopped_row_within_15s_of_its_stop() {
+    let mut state = four_destinations();
+    let mut stopped = state.rows[0].record.clone();
+    stopped.status = Status::Idle;
+    let catalog = Catalog::builtin();
+    onair::engine::cost::close_run(&mut stopped, NOW - Duration::seconds(5), &catalog.pricing);
+    state.apply(EngineEvent::Upserted(stopped));
+    observe_with(&mut state, NOW - Duration::seconds(3), |_| {});
+    observe_with(&mut state, NOW - Duration::seconds(1), |_| {});
+    let text = format!("{}", render(&state, 160, 50).backend());
+    let row = text
+        .lines()
+        .find(|l| l.contains("YouTube main"))
+        .expect("row")
+        .to_string();
+    assert!(row.contains("○ idle"), "{row}");
+    assert!(!row.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)), "{row}");
+    assert!(!row.contains("6."), "{row}");
+    screens("stopped_row", &state);
+}
+
+/// The header's on-air summary: live, failing, starting and the burn rate with the flow.
+#[test]
+fn header_summary() {
+    let mut state = four_destinations();
+    // The creating row is a start now (step 2/3 for 1:42), the error row wants to run.
+    let mut starting = state.rows[2].record.clone();
+    starting.status = Status::Starting;
+    starting.desired = onair::domain::Desired::Running;
+    let id = starting.destination_id;
+    state.apply(EngineEvent::Upserted(starting));
+    state.now = NOW - Duration::seconds(102);
+    state.apply(EngineEvent::Progress(
+        id,
+        Progress {
+            op: OpKind::Start,
+            step: 2,
+            of: 3,
+            label: "waiting for RUNNING".into(),
+        },
+    ));
+    state.now = NOW;
+    let mut failed = state.rows[3].record.clone();
+    failed.desired = onair::domain::Desired::Running;
+    state.apply(EngineEvent::Upserted(failed));
+    let text = format!("{}", render(&state, 160, 50).backend());
+    let header = text.lines().next().unwrap_or_default().to_string();
+    assert!(
+        header.contains("live 1 · failing 1 · starting 1 · $"),
+        "{header}"
+    );
+    assert!(
+        text.contains("◐ waiting for RUNNING 2/3 · 1:42, usually < 3 min"),
+        "{text}"
+    );
+    screens("header_summary", &state);
+}
+
+/// The event log full screen (l twice): long lines wrap whole.
+#[test]
+fn event_log_full_screen() {
+    let mut state = four_destinations();
+    log(
+        &mut state,
+        NOW,
+        Level::Error,
+        "start failed at starting channel 2/3: StartChannel: invalid: The channel's destination \
+         rtmp://a.rtmp.youtube.com/live2 refused the connection; the input \
+         arn:aws:medialive:us-east-1:111122223333:input:7654321 is left in place",
+    );
+    press(&mut state, KeyCode::Char('l'));
+    press(&mut state, KeyCode::Char('l'));
+    let text = format!("{}", render(&state, 80, 24).backend());
+    assert!(text.contains("Event log (full screen)"), "{text}");
+    assert!(
+        text.contains("arn:aws:medialive:us-east-1:111122223333:input:7654321 is left in"),
+        "wrapped whole, never mid-ARN:\n{text}"
+    );
+    screens("event_log_full", &state);
+}
+
+/// The details of the row in error at 80×24: the last error whole (wrapped at spaces), and the
+/// view scrolls down to the chart and the events.
+#[test]
+fn details_of_an_error_row_scrolled() {
+    let mut state = four_destinations();
+    for _ in 0..3 {
+        press(&mut state, KeyCode::Down);
+    }
+    press(&mut state, KeyCode::Enter);
+    let top = format!("{}", render(&state, 80, 24).backend());
+    assert!(top.contains("left in place"), "the whole error:\n{top}");
+    for _ in 0..40 {
+        press(&mut state, KeyCode::Char('j'));
+    }
+    let bottom = format!("{}", render(&state, 80, 24).backend());
+    assert!(bottom.contains("Recent events"), "{bottom}");
+    assert!(bottom.contains("Output Mb/s"), "{bottom}");
+    for (w, h) in [(80, 24)] {
+        insta::assert_snapshot!(
+            format!("details_error_scrolled_{w}x{h}"),
+            render(&state, w, h).backend()
+        );
+    }
+}
+
+/// Without colour a failing row still stands out when it is not the selected one: its state
+/// glyph is ✖, and its name and state are bold and underlined (the monochrome alarm style).
+#[test]
+fn a_failing_row_is_unmistakable_without_colour() {
+    let mut state = four_destinations();
+    observe_live(&mut state, true, 0.0, NOW - Duration::seconds(2));
+    observe_live(&mut state, true, 0.0, NOW - Duration::seconds(1));
+    press(&mut state, KeyCode::Down);
+    let terminal = render_with(&state, 80, 24, &Theme::monochrome());
+    let buffer = terminal.backend().buffer();
+    let y = (0..buffer.area.height)
+        .find(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, *y)].symbol().to_string())
+                .collect::<String>()
+                .contains("YouTube main")
+        })
+        .expect("the failing row is drawn");
+    let line: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol().to_string())
+        .collect();
+    assert!(line.contains("✖ running"), "{line}");
+    let x = line
+        .find("YouTube")
+        .map(|b| line[..b].chars().count())
+        .unwrap_or(0) as u16;
+    for dx in 0..12 {
+        let cell = &buffer[(x + dx, y)];
+        assert!(
+            cell.modifier
+                .contains(Modifier::BOLD | Modifier::UNDERLINED),
+            "name cell {dx} plain: {cell:?}"
+        );
+    }
+    insta::assert_snapshot!("failing_row_unselected_mono_80x24", emphasis_map(&terminal));
 }

@@ -16,21 +16,36 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let cur = s.currency.as_str();
     let totals = vec![
         pair(
+            "now",
+            format!("{} / h", money(s.per_hour, cur)),
+            "at this minute's states, flow included",
+            theme,
+        ),
+        pair(
             "session",
             money(s.session, cur),
-            "since onair started",
+            "since onair started, flow included",
             theme,
         ),
         pair(
             "month to date",
             money(s.month_to_date, cur),
-            "older destinations prorated",
+            "flow since the 1st; older rows prorated",
             theme,
         ),
         pair(
             "projection",
             format!("{} / month", money(s.projection, cur)),
-            &format!("vs {} / month always on", money(s.baseline, cur)),
+            &format!(
+                "destinations scaled; flow {}/h all month",
+                money(s.flow.per_hour, cur)
+            ),
+            theme,
+        ),
+        pair(
+            "baseline",
+            format!("{} / month", money(s.baseline, cur)),
+            "the seed's always-on channels",
             theme,
         ),
         Line::from(Span::styled(
@@ -38,7 +53,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             theme.dim,
         )),
     ];
-    let height = (s.lines.len().max(1) as u16 + 1) + totals.len() as u16 + 6;
+    // One line per destination, the flow's, the header.
+    let table_rows = s.lines.len() as u16 + 2;
+    let height = table_rows + totals.len() as u16 + 5;
     let outer = centered(area, 78, height);
     frame.render_widget(Clear, outer);
     let block = Block::bordered()
@@ -49,7 +66,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
     let [table_area, _, totals_area] = Layout::vertical([
-        Constraint::Length(s.lines.len().max(1) as u16 + 1),
+        Constraint::Length(table_rows),
         Constraint::Length(1),
         Constraint::Min(1),
     ])
@@ -66,6 +83,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             right(money(l.running + l.idle, cur)),
         ])
     });
+    // The flow bills around the clock, usually the largest line: this month's share of it.
+    let flow = Row::new(vec![
+        Cell::from(fit(
+            &format!("{} (this month)", s.flow.name),
+            usize::from(name_width),
+        )),
+        Cell::from("24/7 flow"),
+        right(money(s.flow.month_to_date, cur)),
+        right(money(0.0, cur)),
+        right(money(s.flow.month_to_date, cur)),
+    ])
+    .style(theme.dim);
+    let rows = rows.chain(std::iter::once(flow));
     let header = Row::new(
         ["DESTINATION", "PLATFORM", "RUNNING", "IDLE", "TOTAL"]
             .into_iter()
@@ -83,20 +113,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Constraint::Length(10),
         Constraint::Length(10),
     ];
-    if s.lines.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                "no destinations: nothing is billed",
-                theme.dim,
-            )),
-            table_area,
-        );
-    } else {
-        frame.render_widget(
-            Table::new(rows, widths).header(header).column_spacing(1),
-            table_area,
-        );
-    }
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        table_area,
+    );
     frame.render_widget(
         Paragraph::new(totals).wrap(Wrap { trim: true }),
         totals_area,
@@ -106,7 +126,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 fn pair<'a>(label: &str, value: String, note: &str, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{label:<14}"), theme.dim),
-        Span::styled(format!("{value:<18}"), theme.title),
+        Span::styled(format!("{value:<16}"), theme.title),
         Span::styled(note.to_string(), theme.dim),
     ])
 }

@@ -4,7 +4,7 @@
 //! the running channel's picture.
 
 use super::thumbnail::HalfBlocks;
-use super::{hms, money, when};
+use super::{fit, hms, money, when};
 use crate::domain::text::safe;
 use crate::domain::{Destination, Status};
 use crate::engine::Level;
@@ -15,11 +15,12 @@ use crate::tui::preview::Preview;
 use crate::tui::state::{AppState, Details, Row};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, Paragraph, Widget, Wrap};
 
 const LABEL: usize = 14;
 
@@ -33,51 +34,138 @@ pub fn draw(frame: &mut Frame, area: Rect, details: &Details, state: &AppState, 
         safe(&row.record.name),
         row.record.platform.label()
     );
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_style(theme.title)
         .title(Span::styled(title, theme.title))
         .style(theme.text);
     let inner = block.inner(area);
+    let wide = inner.width >= 120;
+    let fields_width = if wide {
+        // The left column of the side-by-side layout (55 %, less the gap).
+        (inner.width.saturating_sub(1)) * 55 / 100
+    } else {
+        inner.width
+    };
+    let lines = field_lines(row, details, state, theme, fields_width);
+    let content = content_height(lines.len(), wide);
+    let most = content.saturating_sub(inner.height);
+    let scroll = details.scroll.min(most);
+    // Taller than the screen: say where the rest is and which keys reach it.
+    if most > 0 {
+        let keys = [Action::Down, Action::Up]
+            .map(|a| keymap::key_for(Scope::Details, a, state.readonly).unwrap_or_default());
+        let text = format!(" {}/{} · {} {} scroll ", scroll, most, keys[0], keys[1]);
+        block = block.title_bottom(Line::from(Span::styled(text, theme.dim)).right_aligned());
+    }
     frame.render_widget(block, area);
 
-    let fields = Paragraph::new(field_lines(row, details, state, theme)).wrap(Wrap { trim: false });
-    // Side by side when there is room, else stacked: fields first, they answer most questions.
-    let (fields_area, preview_area, chart_area, events_area) = if inner.width >= 120 {
+    if wide {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .spacing(1)
                 .areas(inner);
-        let [preview, rest] = Layout::vertical([
+        frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), left);
+        let [preview_area, rest] = Layout::vertical([
             Constraint::Length(preview_rows(right.width, right.height)),
             Constraint::Min(0),
         ])
         .areas(right);
-        let [chart, events] =
+        let [chart_area, events_area] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Min(3)]).areas(rest);
-        (left, preview, chart, events)
+        let buf = frame.buffer_mut();
+        if preview_area.height > 0 && preview_area.width > 0 {
+            preview(buf, preview_area, row, details, theme);
+        }
+        if chart_area.height > 0 {
+            chart(buf, chart_area, row, state, theme);
+        }
+        events(buf, events_area, row, state, theme);
+        return;
+    }
+
+    // Stacked: fields, then the chart band (chart and preview), then the events, drawn on a
+    // canvas as tall as they are and shown from `scroll` down, so at 80×24 every part is
+    // reachable and nothing is squeezed.
+    let height = content.max(inner.height);
+    let mut canvas = Buffer::empty(Rect::new(0, 0, inner.width, height));
+    canvas.set_style(canvas.area, theme.text);
+    let fields_rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let [f, band, e] = Layout::vertical([
+        Constraint::Length(fields_rows),
+        Constraint::Length(CHART_ROWS),
+        Constraint::Min(EVENT_ROWS),
+    ])
+    .areas(canvas.area);
+    Paragraph::new(lines).render(f, &mut canvas);
+    // The preview beside the chart, when both still have room.
+    let preview_cols = if band.width >= 70 { PREVIEW_COLS } else { 0 };
+    let [c, p] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(preview_cols)]).areas(band);
+    if p.width > 0 {
+        preview(&mut canvas, p, row, details, theme);
+    }
+    chart(&mut canvas, c, row, state, theme);
+    events(&mut canvas, e, row, state, theme);
+    let buf = frame.buffer_mut();
+    for y in 0..inner.height {
+        for x in 0..inner.width {
+            let from = (x, y + scroll);
+            if canvas.area.contains(from.into()) {
+                buf[(inner.x + x, inner.y + y)] = canvas[from].clone();
+            }
+        }
+    }
+}
+
+/// Rows of the events box in the stacked layout.
+const EVENT_ROWS: u16 = 6;
+
+/// How tall the details are: in the stacked layout every part, side by side the fields.
+fn content_height(field_rows: usize, wide: bool) -> u16 {
+    let fields = u16::try_from(field_rows).unwrap_or(u16::MAX);
+    if wide {
+        fields
     } else {
-        // On a short terminal the fields (ids, URLs, last error) matter more than the chart.
-        let tall = inner.height >= 30;
-        let [f, band, e] = Layout::vertical([
-            Constraint::Min(8),
-            Constraint::Length(if tall { CHART_ROWS } else { 0 }),
-            Constraint::Length(if tall { 6 } else { 4 }),
-        ])
-        .areas(inner);
-        // The preview beside the chart, when both still have room.
-        let preview_cols = if band.width >= 70 { PREVIEW_COLS } else { 0 };
-        let [c, p] =
-            Layout::horizontal([Constraint::Min(0), Constraint::Length(preview_cols)]).areas(band);
-        (f, p, c, e)
+        fields.saturating_add(CHART_ROWS).saturating_add(EVENT_ROWS)
+    }
+}
+
+/// How far the details view scrolls on a screen of `screen` (columns, rows), status line
+/// excluded, for the key handler.
+pub fn details_scroll_limit(state: &AppState, details: &Details) -> u16 {
+    let Some(row) = state.row(details.id) else {
+        return 0;
     };
-    frame.render_widget(fields, fields_area);
-    if preview_area.height > 0 && preview_area.width > 0 {
-        preview(frame, preview_area, row, details, theme);
-    }
-    if chart_area.height > 0 {
-        chart(frame, chart_area, row, state, theme);
-    }
-    events(frame, events_area, row, state, theme);
+    let (w, h) = state.screen;
+    let inner = (w.saturating_sub(2), h.saturating_sub(3));
+    let wide = inner.0 >= 120;
+    let fields_width = if wide {
+        inner.0.saturating_sub(1) * 55 / 100
+    } else {
+        inner.0
+    };
+    let lines = field_lines(row, details, state, &Theme::monochrome(), fields_width);
+    content_height(lines.len(), wide).saturating_sub(inner.1)
+}
+
+/// The values the details cut to fit (console URLs, ARNs, ids), each whole on its own line:
+/// what `y` puts on the clipboard.
+pub fn copy_text(state: &AppState, id: crate::domain::DestinationId) -> Option<String> {
+    let row = state.row(id)?;
+    let r = &row.record;
+    let aws = Aws::of(r, state);
+    let lines: Vec<String> = [
+        ("console", aws.channel_url),
+        ("channel ARN", aws.channel_arn),
+        ("input console", aws.input_url),
+        ("flow output", r.media_connect_output_arn.clone()),
+        ("URL", Some(r.rtmp_url.clone())),
+        ("last error", r.last_error.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| format!("{k}: {}", safe(&v))))
+    .collect();
+    Some(lines.join("\n"))
 }
 
 /// Rows of the chart band in the stacked layout.
@@ -94,7 +182,7 @@ fn preview_rows(width: u16, height: u16) -> u16 {
 }
 
 /// The running channel's current frame, or why there is none.
-fn preview(frame: &mut Frame, area: Rect, row: &Row, details: &Details, theme: &Theme) {
+fn preview(buf: &mut Buffer, area: Rect, row: &Row, details: &Details, theme: &Theme) {
     let running = row.record.status == Status::Running;
     let (title, title_style) = match (&details.preview, running) {
         (
@@ -118,11 +206,13 @@ fn preview(frame: &mut Frame, area: Rect, row: &Row, details: &Details, theme: &
         .border_style(theme.border)
         .title(Span::styled(title, title_style));
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    block.render(area, buf);
     let (text, style) = match (&details.preview, running) {
         (_, false) => ("the channel is not running".to_string(), theme.dim),
         (Preview::Frame { pixels, .. }, true) => {
-            frame.render_widget(HalfBlocks::new(pixels).mono(theme.is_monochrome()), inner);
+            HalfBlocks::new(pixels)
+                .mono(theme.is_monochrome())
+                .render(inner, buf);
             return;
         }
         (Preview::Waiting, true) => ("waiting for the first frame…".to_string(), theme.dim),
@@ -138,15 +228,19 @@ fn preview(frame: &mut Frame, area: Rect, row: &Row, details: &Details, theme: &
         height: inner.height.min(3),
         ..inner
     };
-    frame.render_widget(
-        Paragraph::new(Span::styled(text, style))
-            .alignment(Alignment::Center)
-            .wrap(Wrap { trim: true }),
-        middle,
-    );
+    Paragraph::new(Span::styled(text, style))
+        .alignment(Alignment::Center)
+        .wrap(Wrap { trim: true })
+        .render(middle, buf);
 }
 
-fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme) -> Vec<Line<'a>> {
+fn field_lines<'a>(
+    row: &Row,
+    details: &Details,
+    state: &AppState,
+    theme: &Theme,
+    width: u16,
+) -> Vec<Line<'a>> {
     let r = &row.record;
     let none = || "—".to_string();
     let aws = Aws::of(r, state);
@@ -248,15 +342,51 @@ fn field_lines<'a>(row: &Row, details: &Details, state: &AppState, theme: &Theme
             .unwrap_or(pairs.len());
         pairs.insert(at, ("input SG", group.clone(), theme.text));
     }
-    pairs
-        .into_iter()
-        .map(|(k, v, style)| {
-            Line::from(vec![
-                Span::styled(format!("{k:<LABEL$}"), theme.dim),
-                Span::styled(safe(&v), style),
-            ])
-        })
-        .collect()
+    // Each value on one line: a URL or an ARN is cut with an ellipsis, never wrapped mid-token
+    // (a wrapped URL copies as two lines over SSH); `y` copies them whole. The last error and
+    // the health are prose: they wrap at spaces and are read whole.
+    let room = usize::from(width).saturating_sub(LABEL).max(8);
+    let mut cut = false;
+    let mut lines = Vec::new();
+    for (k, v, style) in pairs {
+        let v = safe(&v);
+        if matches!(k, "last error" | "health") {
+            for (i, part) in super::wrap_words(&v, room).into_iter().enumerate() {
+                let label = if i == 0 { k } else { "" };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{label:<LABEL$}"), theme.dim),
+                    Span::styled(part, style),
+                ]));
+            }
+            continue;
+        }
+        let long = v.chars().count() > room;
+        if long && v.chars().count() <= usize::from(width) {
+            // Too long beside its label, short enough for a line of its own: whole, from the
+            // first column, so a mouse selection copies it as one line.
+            lines.push(Line::from(Span::styled(k.to_string(), theme.dim)));
+            lines.push(Line::from(Span::styled(v, style)));
+            continue;
+        }
+        cut |= long;
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<LABEL$}"), theme.dim),
+            Span::styled(fit(&v, room), style),
+        ]));
+    }
+    if cut && let Some(y) = keymap::key_for(Scope::Details, Action::Copy, state.readonly) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", ""), theme.dim),
+            Span::styled(
+                fit(
+                    &format!("… cut to fit: {y} copies them whole (OSC 52)"),
+                    room,
+                ),
+                theme.dim,
+            ),
+        ]));
+    }
+    lines
 }
 
 /// The AWS ids this record implies, and where they are in the console. The region and account
@@ -314,7 +444,7 @@ fn region_and_account(arn: &str) -> Option<(String, String)> {
 
 /// The bitrate history kept (up to 30 minutes), in Mb/s against minutes ago. Gaps split the
 /// line rather than being drawn as zero.
-fn chart(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &Theme) {
+fn chart(buf: &mut Buffer, area: Rect, row: &Row, state: &AppState, theme: &Theme) {
     let step = state.refresh_interval.as_secs_f64() / 60.0;
     let samples: Vec<Option<f64>> = row.bitrate.all().collect();
     let n = samples.len();
@@ -360,7 +490,14 @@ fn chart(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &The
         .block(
             Block::bordered()
                 .border_style(theme.border)
-                .title(Span::styled(" Output Mb/s ", theme.title)),
+                .title(if row.sends() {
+                    Span::styled(" Output Mb/s ", theme.title)
+                } else if row.bitrate.all().any(|s| s.is_some()) {
+                    // Not running: what is drawn is a past run, not the present.
+                    Span::styled(" Output Mb/s · past run, not running now ", theme.dim)
+                } else {
+                    Span::styled(" Output Mb/s · not running ", theme.dim)
+                }),
         )
         .x_axis(
             Axis::default()
@@ -374,15 +511,15 @@ fn chart(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &The
                 .bounds([0.0, top])
                 .labels(["0".to_string(), format!("{top:.0}")]),
         );
-    frame.render_widget(chart, area);
+    chart.render(area, buf);
 }
 
-fn events(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &Theme) {
+fn events(buf: &mut Buffer, area: Rect, row: &Row, state: &AppState, theme: &Theme) {
     let block = Block::bordered()
         .border_style(theme.border)
         .title(Span::styled(" Recent events ", theme.title));
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    block.render(area, buf);
     let id = row.id();
     let mine: Vec<_> = state
         .log
@@ -409,13 +546,21 @@ fn events(frame: &mut Frame, area: Rect, row: &Row, state: &AppState, theme: &Th
                     theme.dim,
                 ),
                 Span::styled(safe(&e.text), style),
+                Span::styled(
+                    if e.count > 1 {
+                        format!(" ×{}", e.count)
+                    } else {
+                        String::new()
+                    },
+                    theme.warn,
+                ),
             ])
         })
         .collect();
     if lines.is_empty() {
-        frame.render_widget(Paragraph::new(Span::styled("none yet", theme.dim)), inner);
+        Paragraph::new(Span::styled("none yet", theme.dim)).render(inner, buf);
     } else {
-        frame.render_widget(Paragraph::new(lines), inner);
+        Paragraph::new(lines).render(inner, buf);
     }
 }
 

@@ -105,6 +105,12 @@ fn source_spans<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
         Some(false) => Span::styled("✖ source lost", theme.error),
         None => Span::styled("? unknown", theme.dim),
     });
+    // Lost: the flow's last figures describe a feed that is gone. None is shown, rather than
+    // numbers that still look live.
+    if s.connected == Some(false) {
+        spans.push(Span::styled("  — Mb/s  no figures while lost", theme.dim));
+        return Line::from(spans);
+    }
     let value = |text: String| Span::styled(text, theme.text);
     spans.push(Span::raw("  "));
     spans.push(match s.bitrate.current() {
@@ -124,6 +130,18 @@ fn source_spans<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
     if let Some(rtt) = s.round_trip_ms {
         spans.push(Span::styled("  rtt ", theme.dim));
         spans.push(value(format!("{rtt:.0} ms")));
+    }
+    // Unknown because CloudWatch did not answer: say since when.
+    if let Some(stale) = state
+        .stale_parts
+        .iter()
+        .find(|p| p.part == crate::tui::state::Part::Metrics)
+    {
+        let secs = (state.now - stale.since).whole_seconds().max(0);
+        spans.push(Span::styled(
+            format!("  (no metrics for {}:{:02})", secs / 60, secs % 60),
+            theme.dim,
+        ));
     }
     Line::from(spans)
 }

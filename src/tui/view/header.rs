@@ -1,8 +1,10 @@
-//! The top bar: product, context (account or demo, region, profile), READ-ONLY, flow, quotas,
-//! money spent, and how fresh the data is — stale data says so.
+//! The top bar: product, context (account or demo, region, profile), READ-ONLY, what is on air
+//! (live · failing · starting · burn rate), flow, quotas, money spent, and how fresh the data is
+//! — a part that failed to refresh says which, since when and why.
 
-use super::{age, money};
+use super::{age, fit, money};
 use crate::engine::cost::cost_so_far;
+use crate::tui::costs;
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -11,24 +13,28 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let mut left = vec![
-        Span::styled(" onair ", theme.brand),
-        Span::styled(format!(" {}", state.context), theme.header),
-    ];
+    let brand = Span::styled(" onair ", theme.brand);
+    let mut context = format!(" {}", state.context);
     if state.readonly {
-        left.push(Span::styled(" · READ-ONLY", theme.header.patch(theme.warn)));
+        context.push_str(" · READ-ONLY");
     }
+    let context_style = if state.readonly {
+        theme.header.patch(theme.warn)
+    } else {
+        theme.header
+    };
 
-    // Right-hand pieces in reading order, each with a rank: when space runs out the
-    // highest-ranked go first, so freshness and quotas survive at 80 columns.
-    let mut right: Vec<(u8, Vec<Span>)> = Vec::new();
+    // Right-hand pieces in reading order, each with a rank and its forms from longest to
+    // shortest: when space runs out a piece takes a shorter form, and the highest-ranked go
+    // first, so what is on air and how fresh it is survive at 80 columns.
+    let mut right: Vec<(u8, Vec<Vec<Span>>)> = vec![(0, on_air(state, theme))];
     if let Some(flow) = &state.flow {
         right.push((
-            2,
-            vec![Span::styled(
+            3,
+            vec![vec![Span::styled(
                 format!("flow {}", crate::domain::for_terminal(&flow.name)),
                 theme.header,
-            )],
+            )]],
         ));
     }
     if let Some(q) = state.quotas {
@@ -40,8 +46,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             }
         };
         right.push((
-            1,
-            vec![
+            2,
+            vec![vec![
                 Span::styled(
                     format!("channels {}/{}", q.channels_used, q.channels_allowed),
                     style(q.channels_used, q.channels_allowed),
@@ -51,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     format!("inputs {}/{}", q.inputs_used, q.inputs_allowed),
                     style(q.inputs_used, q.inputs_allowed),
                 ),
-            ],
+            ]],
         ));
     }
     let spent = state
@@ -61,43 +67,59 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         // Not `sum`: an empty f64 sum is -0.0, which would print as "$-0.00".
         .fold(0.0, |total, cost| total + cost);
     right.push((
-        3,
-        vec![Span::styled(
+        4,
+        vec![vec![Span::styled(
             format!("spent {}", money(spent, &state.catalog.pricing.currency)),
             theme.header,
-        )],
+        )]],
     ));
-    right.push((0, freshness(state, theme)));
+    right.push((1, freshness(state, theme)));
     right.push((
-        4,
-        vec![Span::styled(format!("{} UTC", clock(state)), theme.header)],
+        5,
+        vec![vec![Span::styled(
+            format!("{} UTC", clock(state)),
+            theme.header,
+        )]],
     ));
 
     const SEP: &str = " │ ";
+    /// The context keeps at least this much before it is cut with an ellipsis.
+    const CONTEXT_MIN: usize = 14;
     let width = usize::from(area.width);
-    let mut used: usize = left.iter().map(Span::width).sum::<usize>() + 2;
-    let mut keep = vec![false; right.len()];
+    // The on-air summary and freshness may cut the context (account, region) short; nothing
+    // else may.
+    let context_width = context.chars().count();
+    let mut used: usize = brand.width() + 1;
+    let mut chosen: Vec<Option<usize>> = vec![None; right.len()];
     let mut by_rank: Vec<usize> = (0..right.len()).collect();
     by_rank.sort_by_key(|i| right[*i].0);
     for i in by_rank {
-        let w = right[i].1.iter().map(Span::width).sum::<usize>() + SEP.chars().count();
-        if used + w <= width {
-            used += w;
-            keep[i] = true;
+        let context = if right[i].0 <= 1 {
+            CONTEXT_MIN.min(context_width)
+        } else {
+            context_width
+        };
+        for (form, spans) in right[i].1.iter().enumerate() {
+            let w = spans.iter().map(Span::width).sum::<usize>() + SEP.chars().count();
+            if used + context + w <= width {
+                used += w;
+                chosen[i] = Some(form);
+                break;
+            }
         }
     }
     let mut right_spans = Vec::new();
-    for (_, piece) in right
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(p, k)| k.then_some(p))
-    {
+    for ((_, mut forms), form) in right.into_iter().zip(chosen) {
+        let Some(form) = form else { continue };
         if !right_spans.is_empty() {
             right_spans.push(Span::styled(SEP, theme.header.patch(theme.dim)));
         }
-        right_spans.extend(piece);
+        right_spans.extend(forms.swap_remove(form));
     }
     right_spans.push(Span::styled(" ", theme.header));
+    let right_width: usize = right_spans.iter().map(Span::width).sum();
+    let room = width.saturating_sub(brand.width() + right_width + 1);
+    let left = vec![brand, Span::styled(fit(&context, room), context_style)];
 
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), area);
     frame.render_widget(
@@ -106,15 +128,93 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     );
 }
 
-fn freshness<'a>(state: &AppState, theme: &Theme) -> Vec<Span<'a>> {
+/// "live 3 · failing 1 · starting 1 · $4.21/h": failing and starting only when there are any
+/// (the short form drops the words).
+fn on_air<'a>(state: &AppState, theme: &Theme) -> Vec<Vec<Span<'a>>> {
+    let o = costs::on_air(state);
+    let rate = format!("{}/h", money(o.per_hour, &state.catalog.pricing.currency));
+    let form = |long: bool| {
+        let mut spans = vec![Span::styled(
+            if long {
+                format!("live {}", o.live)
+            } else {
+                format!("● {}", o.live)
+            },
+            if o.live > 0 {
+                theme.header.patch(theme.running)
+            } else {
+                theme.header
+            },
+        )];
+        let sep = || Span::styled(" · ", theme.header);
+        if o.failing > 0 {
+            spans.push(sep());
+            spans.push(Span::styled(
+                if long {
+                    format!("failing {}", o.failing)
+                } else {
+                    format!("✖ {}", o.failing)
+                },
+                theme.header.patch(theme.error),
+            ));
+        }
+        if o.starting > 0 {
+            spans.push(sep());
+            spans.push(Span::styled(
+                if long {
+                    format!("starting {}", o.starting)
+                } else {
+                    format!("◐ {}", o.starting)
+                },
+                theme.header.patch(theme.transitional),
+            ));
+        }
+        spans.push(sep());
+        spans.push(Span::styled(rate.clone(), theme.header));
+        spans
+    };
+    vec![form(true), form(false)]
+}
+
+/// How fresh the data is, part by part: "channels stale 0:40 (ListChannels: throttled)" names
+/// what is old, since when and why, rather than blaming the whole screen.
+fn freshness<'a>(state: &AppState, theme: &Theme) -> Vec<Vec<Span<'a>>> {
+    if !state.stale_parts.is_empty() {
+        let long = state
+            .stale_parts
+            .iter()
+            .map(|p| {
+                let age = mmss((state.now - p.since).whole_seconds().max(0));
+                format!("{} stale {age} ({})", p.part.label(), short_why(&p.why))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let short = state
+            .stale_parts
+            .iter()
+            .map(|p| {
+                let age = mmss((state.now - p.since).whole_seconds().max(0));
+                format!("{} stale {age}", p.part.label())
+            })
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let style = theme.header.patch(theme.error);
+        return vec![
+            vec![Span::styled(
+                crate::domain::for_terminal(&long).into_owned(),
+                style,
+            )],
+            vec![Span::styled(short, style)],
+        ];
+    }
     if state.refresh_error.is_some() {
         let text = match state.data_age() {
             Some(s) => format!("refresh failed · data {} old", age(s)),
             None => "load failed".to_string(),
         };
-        return vec![Span::styled(text, theme.header.patch(theme.error))];
+        return vec![vec![Span::styled(text, theme.header.patch(theme.error))]];
     }
-    match state.data_age() {
+    vec![match state.data_age() {
         // The first answer hasn't come: say how long onair has been waiting for it (every AWS
         // call has a deadline, so this ends in data or in an error naming the endpoint).
         None => vec![Span::styled(
@@ -130,6 +230,26 @@ fn freshness<'a>(state: &AppState, theme: &Theme) -> Vec<Span<'a>> {
             theme.header.patch(theme.warn),
         )],
         Some(s) => vec![Span::styled(format!("data {} ago", age(s)), theme.header)],
+    }]
+}
+
+/// "ListChannels throttled" from "ListChannels: throttled: Rate exceeded": the call and the
+/// kind, which is what the header has room for (the event log has the whole message).
+fn short_why(why: &str) -> String {
+    let mut parts = why.splitn(3, ": ");
+    match (parts.next(), parts.next()) {
+        (Some(call), Some(kind)) => format!("{call} {kind}"),
+        _ => why.to_string(),
+    }
+}
+
+/// 0:40, 12:05, 1:02:03
+fn mmss(seconds: i64) -> String {
+    let s = seconds.max(0);
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
     }
 }
 

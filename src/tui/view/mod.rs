@@ -12,6 +12,7 @@ mod status;
 mod table;
 mod thumbnail;
 
+pub use details::{copy_text, details_scroll_limit};
 pub use overlay::help_scroll_limit;
 
 use super::state::{AppState, Mode};
@@ -24,7 +25,26 @@ const LOG_HEIGHT: u16 = 9;
 
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     let area = frame.area();
-    let log_height = if state.show_log { LOG_HEIGHT } else { 0 };
+    if state.show_log && state.log_full {
+        // The log has the screen: long errors wrap whole and many lines fit.
+        let [header_area, log_area, status_area] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        header::draw(frame, header_area, state, theme);
+        log::draw(frame, log_area, state, theme);
+        status::draw(frame, status_area, state, theme);
+        overlays(frame, area, state, theme);
+        return;
+    }
+    // The panel grows with the terminal: a quarter of it, never under LOG_HEIGHT.
+    let log_height = if state.show_log {
+        (area.height / 4).max(LOG_HEIGHT)
+    } else {
+        0
+    };
     let [header_area, flow_area, table_area, log_area, status_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(flow::HEIGHT),
@@ -41,7 +61,10 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         log::draw(frame, log_area, state, theme);
     }
     status::draw(frame, status_area, state, theme);
+    overlays(frame, area, state, theme);
+}
 
+fn overlays(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // Overlays leave the status line alone: it carries their keys, flashes and alerts.
     let above_status = Rect {
         height: area.height.saturating_sub(1),
@@ -105,6 +128,41 @@ fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` in lines of at most `width` characters, broken at spaces; a word longer than a line
+/// (a URL, an ARN) is cut at the width, the only way it fits.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let gap = usize::from(used > 0);
+        if used + gap + word.len() <= width {
+            if gap == 1 {
+                line.push(' ');
+            }
+            line.extend(word.iter());
+            used += gap + word.len();
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+        used = word.len();
+        line = word.into_iter().collect();
+    }
+    if used > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// h:mm:ss, the way a broadcast clock reads.
 fn hms(seconds: u64) -> String {
     format!(
@@ -139,6 +197,11 @@ fn age(seconds: i64) -> String {
         s if s < 3600 => format!("{}m", s / 60),
         s => format!("{}h", s / 3600),
     }
+}
+
+/// [`money`] for the rest of the TUI (dialogs): "$1.23".
+pub fn money_text(amount: f64, currency: &str) -> String {
+    money(amount, currency)
 }
 
 fn money(amount: f64, currency: &str) -> String {
@@ -236,6 +299,16 @@ mod tests {
         // The check can fail: the footer the orphans view used to write would be caught.
         let old = "        .title_bottom(Span::styled(\" d remove resources · r look again · Esc close \", theme.dim))";
         assert!(literals(old).iter().any(|l| l.contains("Esc")));
+    }
+
+    #[test]
+    fn words_wrap_at_spaces_and_only_an_overlong_token_is_cut() {
+        assert_eq!(
+            wrap_words("input arn:aws:medialive:x is left", 20),
+            vec!["input", "arn:aws:medialive:x", "is left"]
+        );
+        assert_eq!(wrap_words("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("", 4), vec![""]);
     }
 
     #[test]

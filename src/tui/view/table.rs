@@ -69,10 +69,15 @@ impl Col {
 
 const NAME_MIN: u16 = 14;
 const NAME_MAX: u16 = 24;
+/// The STATE column grows to this on a wide terminal, so a step, its counter, its elapsed time
+/// and AWS's usual duration are never cut ("◐ waiting for RUNNING 4/5 · 1:42, usually < 3 min").
+const STATE_MAX: u16 = 52;
 
 /// The columns that fit in `width`, with their widths: the name grows to NAME_MAX, the output
 /// sparkline takes what is left.
-fn layout(width: u16) -> Vec<(Col, u16)> {
+/// `state_need`: the widest STATE text of the rows shown; the column grows to it (at most
+/// STATE_MAX) before the sparkline takes the rest.
+fn layout(width: u16, state_need: u16) -> Vec<(Col, u16)> {
     let mut cols: Vec<Col> = Col::ALL.to_vec();
     let total = |cols: &[Col]| -> u16 {
         cols.iter().map(|c| c.spec().1).sum::<u16>() + cols.len().saturating_sub(1) as u16
@@ -91,6 +96,13 @@ fn layout(width: u16) -> Vec<(Col, u16)> {
     for (col, w) in &mut out {
         if *col == Col::Name {
             let grow = spare.min(NAME_MAX - NAME_MIN);
+            *w += grow;
+            spare -= grow;
+        }
+    }
+    for (col, w) in &mut out {
+        if *col == Col::State {
+            let grow = spare.min(state_need.clamp(col.spec().1, STATE_MAX) - col.spec().1);
             *w += grow;
             spare -= grow;
         }
@@ -167,14 +179,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
 
-    let cols = layout(inner.width);
+    // Each row's health once per frame: the STATE column's width and the rows both need it.
+    let healths: Vec<Health> = visible.iter().map(|row| state.health(row)).collect();
+    // Only a step's text is longer than the column's 22 ("● running", "✖ error" are not).
+    let state_need = visible
+        .iter()
+        .zip(&healths)
+        .filter(|(row, _)| row.progress.is_some() || row.incident.is_some())
+        .map(|(row, health)| {
+            let (text, _) = state_text(row, health, state.now, usize::from(STATE_MAX), theme);
+            u16::try_from(text.chars().count()).unwrap_or(STATE_MAX)
+        })
+        .max()
+        .unwrap_or(0);
+    let cols = layout(inner.width, state_need);
     let header = TableRow::new(
         cols.iter()
             .map(|(col, _)| aligned(Span::styled(col.spec().0, theme.table_header), *col)),
     );
     let stale = state.is_stale();
-    let rows = visible.iter().map(|row| {
-        let health = state.health(row);
+    let rows = visible.iter().zip(healths).map(|(row, health)| {
         let cells = cols
             .iter()
             .map(|(col, w)| aligned(cell(*col, *w, row, &health, state, theme), *col));
@@ -226,23 +250,30 @@ fn cell(
     let w = usize::from(width);
     match col {
         Col::Mark => {
+            // Not "●", the running glyph: a mark is a tick.
             if state.marked.contains(&row.id()) {
-                Span::styled("●", theme.marked)
+                Span::styled("✓", theme.marked)
             } else {
                 Span::raw(" ")
             }
         }
+        // A failing row names itself in the alarm style too (bold and underlined without
+        // colour), not only in its HEALTH cell.
+        Col::Name if health.is_alarm() => Span::styled(fit(&r.name, w), theme.error),
         Col::Name => Span::styled(fit(&r.name, w), theme.text),
         Col::Platform => Span::styled(r.platform.label(), theme.text),
         Col::Preset => Span::styled(fit(&r.preset, w), theme.dim),
         Col::State => {
-            let (text, style) = state_text(row, state.now, theme);
+            let (text, style) = state_text(row, health, state.now, w, theme);
             Span::styled(fit(&text, w), style)
         }
         Col::Uptime => match r.uptime(state.now) {
             Some(s) if r.status.is_live() => Span::styled(hms(s), theme.text),
             _ => Span::styled("—", theme.dim),
         },
+        // Figures of a run under way only: a stopped, erroring or restarting row's last run is in
+        // the details view, marked as past.
+        Col::Output if !row.sends() => Span::raw(""),
         Col::Output => {
             let max = state
                 .catalog
@@ -251,11 +282,18 @@ fn cell(
                 .unwrap_or(0.0);
             let samples = row.bitrate.newest(w);
             let peak = samples.iter().flatten().copied().fold(max, f64::max);
-            Span::styled(spark_text(&samples, w, peak), theme.spark)
+            let style = if health.is_alarm() {
+                theme.error
+            } else {
+                theme.spark
+            };
+            Span::styled(spark_text(&samples, w, peak), style)
         }
+        Col::Rate if !row.sends() => Span::styled("—", theme.dim),
         Col::Rate => match row.bitrate.current() {
             Some(bps) => Span::styled(mbps(bps), theme.text),
-            None => Span::styled("—", theme.dim),
+            // Running, and no datapoint at the last refresh: not known, not zero.
+            None => Span::styled("?", theme.dim),
         },
         Col::Health => health_cell(health, theme),
         Col::Cost => {
@@ -294,9 +332,16 @@ fn unreadable_label(u: &crate::domain::UnreadableRecord) -> String {
         .unwrap_or_else(|| "?".to_string())
 }
 
-/// "● running", "◐ creating channel 3/5", "✖ error": the in-flight step wins over the record;
-/// an incident says how long the destination has been off air and what onair is doing.
-fn state_text(row: &Row, now: time::OffsetDateTime, theme: &Theme) -> (String, Style) {
+/// "● running", "◐ creating channel 3/5 · 0:04", "✖ error": the in-flight step wins over the
+/// record; an incident says how long the destination has been off air and what onair is doing;
+/// a running row whose health is an alarm says so in its glyph and style ("✖ running").
+fn state_text(
+    row: &Row,
+    health: &Health,
+    now: time::OffsetDateTime,
+    width: usize,
+    theme: &Theme,
+) -> (String, Style) {
     if let Some(i) = &row.incident {
         let ago = crate::engine::incident::elapsed(now - i.since);
         return match &i.phase {
@@ -308,12 +353,15 @@ fn state_text(row: &Row, now: time::OffsetDateTime, theme: &Theme) -> (String, S
         };
     }
     if let Some(p) = &row.progress {
-        return (format!("◐ {p}"), theme.transitional);
+        return step_text(p, row.progress_since.map(|t| now - t), width, theme);
     }
     if let Some(op) = row.requested {
         return (format!("◐ {} requested", op.verb()), theme.transitional);
     }
     let status = row.record.status;
+    if health.is_alarm() {
+        return (format!("✖ {status}"), theme.error);
+    }
     let icon = match status {
         Status::Running => "●",
         Status::Idle => "○",
@@ -324,10 +372,61 @@ fn state_text(row: &Row, now: time::OffsetDateTime, theme: &Theme) -> (String, S
     (format!("{icon} {status}"), theme.status(status))
 }
 
+/// MediaLive's own figure for a start: "most channels start in 3 minutes or less" (up to 10 is
+/// still normal), so a wait for RUNNING says how it compares.
+const USUAL_START: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// The step with its counter and elapsed time, in the longest form that fits `width`:
+/// "◐ waiting for RUNNING 4/5 · 1:42, usually < 3 min", "◐ waiting for RUNNING 4/5 · 1:42",
+/// "◐ start 4/5 · 1:42". Past the usual duration it turns to the warning style.
+fn step_text(
+    p: &crate::engine::Progress,
+    elapsed: Option<time::Duration>,
+    width: usize,
+    theme: &Theme,
+) -> (String, Style) {
+    let secs = elapsed.map(|e| e.whole_seconds().max(0) as u64);
+    let clock = secs
+        .map(|s| format!(" · {}:{:02}", s / 60, s % 60))
+        .unwrap_or_default();
+    let waits_for_running = p.op == crate::engine::OpKind::Start
+        && p.label == crate::engine::plan::Step::AwaitRunning.label();
+    let late = waits_for_running && secs.is_some_and(|s| s >= USUAL_START.as_secs());
+    let style = if late { theme.warn } else { theme.transitional };
+    let usual = if waits_for_running && secs.is_some() {
+        format!(", usually < {} min", USUAL_START.as_secs() / 60)
+    } else {
+        String::new()
+    };
+    let forms = [
+        format!("◐ {} {}/{}{clock}{usual}", p.label, p.step, p.of),
+        format!("◐ {} {}/{}{clock}", p.label, p.step, p.of),
+        format!("◐ {} {}/{}{clock}", p.op.verb(), p.step, p.of),
+    ];
+    let text = forms
+        .iter()
+        .find(|f| f.chars().count() <= width)
+        .unwrap_or(&forms[2])
+        .clone();
+    (text, style)
+}
+
 fn health_cell(health: &Health, theme: &Theme) -> Span<'static> {
     let (mark, style) = match health {
         Health::NotRunning => ("", theme.dim),
         Health::Ok => ("✔ ", theme.running),
+        // Not verdicts: dim, with a question mark and how old the newest datapoint is.
+        Health::Settling => ("… ", theme.dim),
+        Health::Unknown(age) => {
+            let text = match age {
+                Some(s) => format!(
+                    "? no data {}",
+                    super::age(i64::try_from(*s).unwrap_or(i64::MAX))
+                ),
+                None => "? no data".to_string(),
+            };
+            return Span::styled(text, theme.dim);
+        }
         Health::Degraded(_) => ("⚠ ", theme.warn),
         Health::Failing(_) | Health::SourceLost => ("✖ ", theme.error),
     };
@@ -386,10 +485,20 @@ fn problem_line(state: &AppState, theme: &Theme, width: u16) -> Option<Line<'sta
     };
     let message = row.record.last_error.as_deref().unwrap_or_default();
     let text = format!(" ✖ {}: {} ", row.record.name, message);
-    Some(Line::from(Span::styled(
-        fit(&text, usize::from(width)),
-        theme.error,
-    )))
+    let width = usize::from(width);
+    // Cut, and the row is the selected one: say which key reads it whole.
+    let whole = keymap::key_for(Scope::Main, Action::Details, state.readonly)
+        .map(|k| format!("· {k} reads it whole "))
+        .filter(|_| state.selected_id() == Some(row.id()))
+        .filter(|_| crate::domain::for_terminal(&text).chars().count() > width);
+    let Some(whole) = whole else {
+        return Some(Line::from(Span::styled(fit(&text, width), theme.error)));
+    };
+    let room = width.saturating_sub(whole.chars().count());
+    Some(Line::from(vec![
+        Span::styled(fit(&text, room), theme.error),
+        Span::styled(whole, theme.dim),
+    ]))
 }
 
 #[cfg(test)]
@@ -397,7 +506,7 @@ mod tests {
     use super::*;
 
     fn names(width: u16) -> Vec<Col> {
-        layout(width).into_iter().map(|(c, _)| c).collect()
+        layout(width, 0).into_iter().map(|(c, _)| c).collect()
     }
 
     fn screen(state: &AppState) -> String {
@@ -422,7 +531,7 @@ mod tests {
     #[test]
     fn wide_terminals_show_every_column() {
         assert_eq!(names(118), Col::ALL.to_vec());
-        let total: u16 = layout(118).iter().map(|(_, w)| *w + 1).sum::<u16>() - 1;
+        let total: u16 = layout(118, 0).iter().map(|(_, w)| *w + 1).sum::<u16>() - 1;
         assert_eq!(total, 118);
     }
 
@@ -442,6 +551,34 @@ mod tests {
         ] {
             assert!(cols.contains(&kept), "{kept:?}");
         }
+    }
+
+    #[test]
+    fn at_200_columns_the_state_column_holds_a_whole_step_with_its_time() {
+        let w = layout(198, 60)
+            .into_iter()
+            .find(|(c, _)| *c == Col::State)
+            .map(|(_, w)| w);
+        assert_eq!(w, Some(STATE_MAX));
+        let long = "◐ waiting for RUNNING 4/5 · 12:42, usually < 3 min";
+        assert!(long.chars().count() <= usize::from(STATE_MAX), "{long}");
+    }
+
+    #[test]
+    fn a_step_shows_its_counter_and_elapsed_time_in_the_form_that_fits() {
+        let theme = Theme::default_dark();
+        let p = crate::engine::Progress {
+            op: crate::engine::OpKind::Start,
+            step: 4,
+            of: 5,
+            label: crate::engine::plan::Step::AwaitRunning.label().into(),
+        };
+        let at = |s| Some(time::Duration::seconds(s));
+        let (wide, style) = step_text(&p, at(102), 52, &theme);
+        assert_eq!(wide, "◐ waiting for RUNNING 4/5 · 1:42, usually < 3 min");
+        assert_eq!(style, theme.transitional);
+        assert_eq!(step_text(&p, at(102), 22, &theme).0, "◐ start 4/5 · 1:42");
+        assert_eq!(step_text(&p, at(240), 52, &theme).1, theme.warn);
     }
 
     #[test]
