@@ -158,7 +158,12 @@ pub async fn tui(settings: &Settings) -> Result<(), CliError> {
     let aws = connect(settings, true).await?;
     let region = aws.backend.region.clone().unwrap_or_default();
     let profile = settings.profile.clone().unwrap_or_else(|| "default".into());
-    let mut options = TuiOptions::new(format!("aws · {region} · profile {profile}"));
+    let place = format!("aws · {region} · profile {profile}");
+    let mut options = TuiOptions::new(match &settings.environment {
+        Some(env) => format!("{} · {place}", env.name),
+        None => place,
+    });
+    options.production = settings.environment.as_ref().is_some_and(|e| e.production);
     options.readonly = settings.readonly;
     options.bell = settings.bell;
     options.theme = theme(settings)?;

@@ -35,6 +35,8 @@ pub struct TuiOptions {
     pub theme: Theme,
     /// Ring the terminal bell on an alert (config `bell`).
     pub bell: bool,
+    /// The environment is a production one: the top bar says so in words, not only colour.
+    pub production: bool,
 }
 
 impl TuiOptions {
@@ -47,6 +49,7 @@ impl TuiOptions {
             fault: None,
             theme: Theme::honouring_no_color(Theme::default_dark()),
             bell: false,
+            production: false,
         }
     }
 }
@@ -83,6 +86,7 @@ async fn run_loop(
     );
     state.demo = options.demo;
     state.readonly = options.readonly;
+    state.production = options.production;
     state.set_refresh_interval(engine.config().refresh_interval);
     if let Ok(size) = term.size() {
         state.screen = (size.width, size.height);

@@ -331,6 +331,8 @@ pub struct AppState {
     pub screen: (u16, u16),
     /// e.g. "demo · us-east-1 (simulated)".
     pub context: String,
+    /// A production environment: the top bar carries a PRODUCTION banner.
+    pub production: bool,
     pub catalog: Arc<Catalog>,
     /// Set when the operator has asked to quit and nothing stands in the way.
     pub quit: bool,
@@ -380,6 +382,7 @@ impl AppState {
             readonly: false,
             screen: (80, 24),
             context: context.into(),
+            production: false,
             catalog,
             quit: false,
             refresh_interval: Duration::from_secs(10),

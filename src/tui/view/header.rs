@@ -9,11 +9,22 @@ use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let brand = Span::styled(" onair ", theme.brand);
+    // A production environment is a word on the bar, so it reads the same without colour.
+    let banner = state.production.then(|| {
+        Span::styled(
+            " PRODUCTION ",
+            theme
+                .header
+                .patch(theme.error)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        )
+    });
     let mut context = format!(" {}", state.context);
     if state.readonly {
         context.push_str(" · READ-ONLY");
@@ -89,7 +100,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // The on-air summary and freshness may cut the context (account, region) short; nothing
     // else may.
     let context_width = context.chars().count();
-    let mut used: usize = brand.width() + 1;
+    let banner_width = banner.as_ref().map_or(0, Span::width);
+    let mut used: usize = brand.width() + banner_width + 1;
     let mut chosen: Vec<Option<usize>> = vec![None; right.len()];
     let mut by_rank: Vec<usize> = (0..right.len()).collect();
     by_rank.sort_by_key(|i| right[*i].0);
@@ -118,8 +130,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     right_spans.push(Span::styled(" ", theme.header));
     let right_width: usize = right_spans.iter().map(Span::width).sum();
-    let room = width.saturating_sub(brand.width() + right_width + 1);
-    let left = vec![brand, Span::styled(fit(&context, room), context_style)];
+    let room = width.saturating_sub(brand.width() + banner_width + right_width + 1);
+    let mut left = vec![brand];
+    left.extend(banner);
+    left.push(Span::styled(fit(&context, room), context_style));
 
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), area);
     frame.render_widget(
@@ -256,4 +270,35 @@ fn mmss(seconds: i64) -> String {
 fn clock(state: &AppState) -> String {
     let t = state.now;
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::theme::Theme;
+
+    fn top_line(state: &crate::tui::state::AppState, width: u16) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 24)).unwrap();
+        terminal
+            .draw(|f| crate::tui::view::draw(f, state, &Theme::monochrome()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..width)
+            .map(|x| buffer[(x, 0)].symbol().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_production_environment_says_so_in_words_at_every_width() {
+        let mut state = crate::tui::state::tests::state_with(vec![]);
+        state.context = "show · aws · eu-west-1 · profile show".into();
+        for width in [80, 160] {
+            assert!(!top_line(&state, width).contains("PRODUCTION"));
+        }
+        state.production = true;
+        for width in [80, 160] {
+            let line = top_line(&state, width);
+            assert!(line.contains(" PRODUCTION  show"), "{width}: {line}");
+        }
+    }
 }
