@@ -91,6 +91,7 @@ pub fn busy_state(n: usize) -> AppState {
             }
         }
         state.apply(EngineEvent::Observed(Box::new(Observation {
+            watched: Vec::new(),
             at,
             flow: Some(FlowView {
                 name: "onair-show".into(),

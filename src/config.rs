@@ -92,6 +92,10 @@ config_keys! {
     restart_attempts: u32,
     /// Wait before the first restart, doubled for each further one (default "10s").
     restart_backoff: String,
+    /// MediaLive channel ids onair did not make (the seed's primary HLS channel, …) to show
+    /// read-only under the flow panel: state, output, alerts. Never started, stopped, edited
+    /// or deleted.
+    watch_channels: Vec<String>,
     /// How long to wait for a connection to an AWS endpoint (default "3s").
     aws_connect_timeout: String,
     /// How long one attempt of a read (describe, list, get, scan, metrics) may take before it
@@ -212,6 +216,7 @@ pub struct Settings {
     pub auto_restart: bool,
     pub restart_attempts: u32,
     pub restart_backoff: Duration,
+    pub watch_channels: Vec<String>,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -345,6 +350,7 @@ impl Settings {
                     ),
                 }
             },
+            watch_channels: parsed.watch_channels.clone().unwrap_or_default(),
             environment,
             file,
         })
@@ -554,6 +560,16 @@ fn check_values(
             "restart_attempts",
             "at most 10 (each restart bills at least 10 minutes)",
         ));
+    }
+    if let Some(ids) = &config.watch_channels {
+        let channel_id =
+            |id: &String| (1..=20).contains(&id.len()) && id.chars().all(|c| c.is_ascii_digit());
+        if ids.len() > 20 || !ids.iter().all(channel_id) {
+            return Err(invalid(
+                "watch_channels",
+                "at most 20 MediaLive channel ids, each the channel's digits (\"1234567\")",
+            ));
+        }
     }
     if config.refresh_interval == Some(0) {
         return Err(invalid("refresh_interval", "must be at least 1 second"));
@@ -953,6 +969,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains(":9:") && err.contains("prodution"), "{err}");
+    }
+
+    #[test]
+    fn watch_channels_take_channel_ids_only() {
+        let s = load(write("watch", "watch_channels = [\"1234567\"]\n"), &[]).unwrap();
+        assert_eq!(s.watch_channels, ["1234567"]);
+        let err = load(
+            write("watch-bad", "\nwatch_channels = [\"prod-hls\"]\n"),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(":2: watch_channels"), "{err}");
     }
 
     #[test]

@@ -98,6 +98,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     config.auto_restart = settings.auto_restart;
     config.restart_attempts = settings.restart_attempts;
     config.restart_backoff = settings.restart_backoff;
+    config.watch_channels = settings.watch_channels.clone();
     let (engine, events) = Engine::new(
         backend.cloud.clone(),
         Arc::new(catalog),

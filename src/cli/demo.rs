@@ -56,6 +56,7 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     config.auto_restart = settings.auto_restart;
     config.restart_attempts = settings.restart_attempts;
     config.restart_backoff = settings.restart_backoff.mul_f64(sim_speed);
+    config.watch_channels = settings.watch_channels.clone();
     let catalog = Arc::new(catalog);
     // The sample show is the demo's set-up, not an operator's action: under --readonly it is
     // loaded by an engine of its own that may write (the control room's engine may not), so a

@@ -113,6 +113,22 @@ impl std::fmt::Display for Progress {
     }
 }
 
+/// A channel onair did not make, watched read-only (config `watch_channels`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchedChannel {
+    pub id: String,
+    /// As ListChannels names it; `None` when the listing failed or lacks it.
+    pub name: Option<String>,
+    pub state: Option<crate::cloud::ChannelState>,
+    /// The listing answered and the channel is not in it.
+    pub missing: bool,
+    /// NetworkOut in bits per second; `None` is a gap.
+    pub bitrate: Option<f64>,
+    pub active_outputs: Option<f64>,
+    /// MediaLive's SET alerts ("type: message"), read at most once a minute.
+    pub alerts: Vec<String>,
+}
+
 /// The flow as the panel shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowView {
@@ -179,6 +195,8 @@ pub struct Observation {
     pub alerts: HashMap<DestinationId, Vec<String>>,
     /// Items in the table onair can't read (as of the last Scan that answered): shown as such,
     /// never acted on.
+    /// The channels of `watch_channels`, in the configured order.
+    pub watched: Vec<WatchedChannel>,
     pub unreadable: Vec<crate::domain::UnreadableRecord>,
 }
 

@@ -76,6 +76,8 @@ pub struct EngineConfig {
     pub restart_attempts: u32,
     /// Wait before the first restart; doubled for each further one (config `restart_backoff`).
     pub restart_backoff: Duration,
+    /// Channels onair did not make, shown read-only and never acted on.
+    pub watch_channels: Vec<String>,
 }
 
 impl EngineConfig {
@@ -103,6 +105,7 @@ impl EngineConfig {
             auto_restart: true,
             restart_attempts: 3,
             restart_backoff: Duration::from_secs(10),
+            watch_channels: Vec::new(),
         }
     }
 }
@@ -182,6 +185,8 @@ struct Inner {
     incidents: Mutex<std::collections::HashMap<DestinationId, Incident>>,
     /// What the refreshes saw of each running channel's output this run.
     watches: Mutex<std::collections::HashMap<DestinationId, incident::OutputWatch>>,
+    /// Each watched channel's state at the last refresh that listed it.
+    watched_states: Mutex<std::collections::HashMap<String, crate::cloud::ChannelState>>,
     /// Whether the last refresh found the flow's source disconnected.
     source_lost: std::sync::atomic::AtomicBool,
     /// Every channel's state in the latest ListChannels that answered: what plans are made from.
@@ -217,6 +222,7 @@ impl Engine {
             incidents: Mutex::default(),
             watches: Mutex::default(),
             source_lost: std::sync::atomic::AtomicBool::new(false),
+            watched_states: Mutex::default(),
             channels_seen: Mutex::default(),
         });
         (Self { inner }, rx)

@@ -60,8 +60,18 @@ impl Engine {
         let mut states = HashMap::new();
         let mut by_channel: Option<HashMap<String, ChannelState>> = None;
         let mut channels_error = None;
+        // Channels onair did not make, watched read-only: their name and state from the same
+        // listing (None: the listing failed, so nothing is known of them this time).
+        let mut watched_listed: Option<HashMap<String, (String, ChannelState)>> = None;
         match channels {
             Ok(channels) => {
+                watched_listed = Some(
+                    channels
+                        .iter()
+                        .filter(|c| self.inner.config.watch_channels.contains(&c.id))
+                        .map(|c| (c.id.clone(), (c.name.clone(), c.state)))
+                        .collect(),
+                );
                 let listed: HashMap<String, ChannelState> =
                     channels.iter().map(|c| (c.id.clone(), c.state)).collect();
                 self.remember_channels(&listed);
@@ -121,6 +131,25 @@ impl Engine {
             }
         };
         let mut metrics_error = None;
+        let watched_metric = |series: &[MetricSeries], id: &str| -> Option<f64> {
+            series
+                .iter()
+                .find(|s| s.id == id)
+                .and_then(|s| s.points.last())
+                .map(|p| p.value)
+        };
+        let mut watched_figures: HashMap<String, (Option<f64>, Option<f64>)> = HashMap::new();
+        if let Ok(series) = &series {
+            for (i, id) in self.inner.config.watch_channels.iter().enumerate() {
+                watched_figures.insert(
+                    id.clone(),
+                    (
+                        watched_metric(series, &format!("w{i}out")).map(|mbps| mbps * 1e6),
+                        watched_metric(series, &format!("w{i}active")),
+                    ),
+                );
+            }
+        }
         let metrics = match series {
             Ok(series) => sample_from(&records, &series, now),
             Err(e) => {
@@ -133,8 +162,15 @@ impl Engine {
         quotas.inputs_allowed = self.inner.config.input_quota;
         *self.inner.quotas.lock().unwrap_or_else(|e| e.into_inner()) = quotas;
 
-        let alerts = self.read_alerts(&records, &states).await;
+        let watched_running: Vec<String> = watched_listed
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter(|(_, (_, state))| *state == ChannelState::Running)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let (alerts, watched_alerts) = self.read_alerts(&records, &states, &watched_running).await;
         self.watch_outputs(&records, &states, &metrics, &alerts);
+        let watched = self.watched(watched_listed, &watched_figures, &watched_alerts);
         let error = (!errors.is_empty()).then(|| errors.join("; "));
         if let Some(e) = &error {
             self.log(Level::Warn, None, format!("refresh: {e}"));
@@ -152,6 +188,7 @@ impl Engine {
             metrics,
             alerts,
             unreadable: self.unreadable(),
+            watched,
         };
         self.emit(EngineEvent::Observed(Box::new(observation.clone())));
         // The same answers drive reconciliation: no extra calls per refresh.
@@ -187,23 +224,32 @@ impl Engine {
         &self,
         records: &[Destination],
         states: &HashMap<DestinationId, ChannelState>,
-    ) -> HashMap<DestinationId, Vec<String>> {
+        watched_running: &[String],
+    ) -> (
+        HashMap<DestinationId, Vec<String>>,
+        HashMap<String, Vec<String>>,
+    ) {
         let now = tokio::time::Instant::now();
         let running: Vec<(DestinationId, String)> = records
             .iter()
             .filter(|r| states.get(&r.id()) == Some(&ChannelState::Running))
             .filter_map(|r| r.media_live_channel_id.clone().map(|c| (r.id(), c)))
             .collect();
+        // Watched channels ride on the same once-a-minute cadence and cache.
+        let all: Vec<&String> = running
+            .iter()
+            .map(|(_, c)| c)
+            .chain(watched_running.iter())
+            .collect();
         let due: Vec<String> = {
             let cache = self.inner.alerts.lock().unwrap_or_else(|e| e.into_inner());
-            running
-                .iter()
-                .filter(|(_, c)| {
+            all.iter()
+                .filter(|c| {
                     cache
-                        .get(c)
+                        .get(c.as_str())
                         .is_none_or(|(at, _)| now.duration_since(*at) >= ALERTS_EVERY)
                 })
-                .map(|(_, c)| c.clone())
+                .map(|c| (*c).clone())
                 .collect()
         };
         let ml = &self.inner.cloud.medialive;
@@ -219,18 +265,78 @@ impl Engine {
                 cache.insert(channel, (now, lines));
             }
         }
-        let running_channels: std::collections::HashSet<&String> =
-            running.iter().map(|(_, c)| c).collect();
-        cache.retain(|c, _| running_channels.contains(c));
-        running
+        let keep: std::collections::HashSet<&String> = all.iter().copied().collect();
+        cache.retain(|c, _| keep.contains(c));
+        let of = |c: &String| {
+            cache
+                .get(c)
+                .filter(|(_, lines)| !lines.is_empty())
+                .map(|(_, lines)| lines.clone())
+        };
+        let destinations = running
             .iter()
-            .filter_map(|(id, c)| {
-                cache
-                    .get(c)
-                    .filter(|(_, lines)| !lines.is_empty())
-                    .map(|(_, lines)| (*id, lines.clone()))
-            })
-            .collect()
+            .filter_map(|(id, c)| of(c).map(|lines| (*id, lines)))
+            .collect();
+        let watched = watched_running
+            .iter()
+            .filter_map(|c| of(c).map(|lines| (c.clone(), lines)))
+            .collect();
+        (destinations, watched)
+    }
+
+    /// The watched channels as the panel shows them, in the configured order; a transition out
+    /// of RUNNING is logged once, as an incident onair can only report (it never acts on them).
+    fn watched(
+        &self,
+        listed: Option<HashMap<String, (String, ChannelState)>>,
+        figures: &HashMap<String, (Option<f64>, Option<f64>)>,
+        alerts: &HashMap<String, Vec<String>>,
+    ) -> Vec<super::WatchedChannel> {
+        let mut last = self
+            .inner
+            .watched_states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        for id in &self.inner.config.watch_channels {
+            let seen = listed.as_ref().map(|l| l.get(id).cloned());
+            let (bitrate, active_outputs) = figures.get(id).copied().unwrap_or_default();
+            let state = match &seen {
+                Some(Some((_, state))) => Some(*state),
+                _ => None,
+            };
+            if let Some(Some((name, now_state))) = &seen {
+                if last.get(id) == Some(&ChannelState::Running)
+                    && *now_state != ChannelState::Running
+                {
+                    self.log(
+                        Level::Warn,
+                        None,
+                        format!(
+                            "watched channel {} ({id}) left RUNNING: it is {} (onair does not start \
+                             channels it did not make)",
+                            crate::domain::for_terminal(name),
+                            now_state.as_aws()
+                        ),
+                    );
+                }
+                last.insert(id.clone(), *now_state);
+            }
+            out.push(super::WatchedChannel {
+                id: id.clone(),
+                name: match &seen {
+                    Some(Some((name, _))) => Some(name.clone()),
+                    _ => None,
+                },
+                state,
+                // Known missing only when the listing answered without it.
+                missing: matches!(seen, Some(None)),
+                bitrate,
+                active_outputs,
+                alerts: alerts.get(id).cloned().unwrap_or_default(),
+            });
+        }
+        out
     }
 
     async fn fetch_metrics(
@@ -238,7 +344,8 @@ impl Engine {
         records: &[Destination],
     ) -> Result<Vec<MetricSeries>, crate::cloud::CloudError> {
         let period = self.inner.config.metric_period;
-        let queries = metric_queries(&self.inner.config.flow_arn, records, period);
+        let mut queries = metric_queries(&self.inner.config.flow_arn, records, period);
+        queries.extend(watched_queries(&self.inner.config.watch_channels, period));
         let end = self.inner.clock.now();
         // A few periods back: CloudWatch publishes with a delay, and a gap must stay a gap.
         let start = end - period * 6;
@@ -321,6 +428,35 @@ fn metric_queries(flow_arn: &str, records: &[Destination], period: Duration) -> 
             namespace: metrics::MEDIALIVE.to_string(),
             metric_name: metrics::ACTIVE_OUTPUTS.to_string(),
             dimensions: with_group,
+            stat: Stat::Minimum,
+            period_seconds,
+        });
+    }
+    queries
+}
+
+/// NetworkOut and ActiveOutputs of each watched channel (pipeline 0), in the same call.
+fn watched_queries(channels: &[String], period: Duration) -> Vec<MetricQuery> {
+    let period_seconds = period.as_secs().max(1) as u32;
+    let mut queries = Vec::new();
+    for (i, channel) in channels.iter().enumerate() {
+        let base = vec![
+            ("ChannelId".to_string(), channel.clone()),
+            ("Pipeline".to_string(), "0".to_string()),
+        ];
+        queries.push(MetricQuery {
+            id: format!("w{i}out"),
+            namespace: metrics::MEDIALIVE.to_string(),
+            metric_name: metrics::NETWORK_OUT.to_string(),
+            dimensions: base.clone(),
+            stat: Stat::Average,
+            period_seconds,
+        });
+        queries.push(MetricQuery {
+            id: format!("w{i}active"),
+            namespace: metrics::MEDIALIVE.to_string(),
+            metric_name: metrics::ACTIVE_OUTPUTS.to_string(),
+            dimensions: base,
             stat: Stat::Minimum,
             period_seconds,
         });

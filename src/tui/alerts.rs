@@ -86,6 +86,7 @@ mod tests {
             );
         }
         s.apply(EngineEvent::Observed(Box::new(Observation {
+            watched: Vec::new(),
             at: T0,
             flow: None,
             error: None,

@@ -114,6 +114,7 @@ mod tests {
 
     fn observed(s: &mut AppState, at: OffsetDateTime) {
         s.apply(EngineEvent::Observed(Box::new(Observation {
+            watched: Vec::new(),
             at,
             flow: None,
             error: None,
@@ -190,6 +191,7 @@ mod tests {
         let mut s = stale_idle_row();
         press(&mut s, 'd');
         let mut o = Observation {
+            watched: Vec::new(),
             at: s.now,
             flow: None,
             error: Some("ListChannels: throttled".into()),

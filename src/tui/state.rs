@@ -307,6 +307,8 @@ pub struct AppState {
     pub refresh_error: Option<String>,
     /// Why the last DescribeFlow failed, if it did.
     pub flow_error: Option<String>,
+    /// Channels onair did not make, shown read-only under the flow (config `watch_channels`).
+    pub watched: Vec<crate::engine::WatchedChannel>,
     /// The parts whose last refresh failed, in `Part` order, each with the age of what it shows.
     pub stale_parts: Vec<StalePart>,
     pub selected: Option<DestinationId>,
@@ -366,6 +368,7 @@ impl AppState {
             observed_at: None,
             refresh_error: None,
             flow_error: None,
+            watched: Vec::new(),
             stale_parts: Vec::new(),
             selected: None,
             marked: HashSet::new(),
@@ -637,6 +640,30 @@ impl AppState {
         self.observed_at = Some(o.at);
         self.refresh_error = o.error;
         self.flow_error = o.flow_error;
+        // A watched channel that leaves RUNNING is an incident onair can only report: one flash
+        // and one bell, as for a destination's drop.
+        for now in &o.watched {
+            let was_running = self
+                .watched
+                .iter()
+                .any(|w| w.id == now.id && w.state == Some(crate::cloud::ChannelState::Running));
+            let left = now
+                .state
+                .is_some_and(|s| s != crate::cloud::ChannelState::Running)
+                || now.missing;
+            if was_running && left {
+                let name = now.name.as_deref().unwrap_or(now.id.as_str());
+                self.flash(
+                    FlashLevel::Error,
+                    format!(
+                        "watched channel {} left RUNNING (not onair's: nothing is done to it)",
+                        crate::domain::text::safe(name)
+                    ),
+                );
+                self.alerts += 1;
+            }
+        }
+        self.watched = o.watched;
         if o.flow.is_some() {
             self.flow = o.flow;
         }
@@ -875,6 +902,7 @@ pub(crate) mod tests {
 
     fn observation(at: OffsetDateTime, metrics: MetricsSample) -> Observation {
         Observation {
+            watched: Vec::new(),
             at,
             flow: None,
             error: None,

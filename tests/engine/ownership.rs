@@ -5,8 +5,8 @@
 use crate::common::rig::{draft, start};
 use onair::clock::Clock;
 use onair::cloud::{
-    Channel, ChannelConfig, ChannelEncoding, CreateChannelRequest, CreateInputRequest, InputSource,
-    RtmpDestination, Tags,
+    Channel, ChannelConfig, ChannelEncoding, ChannelState, CreateChannelRequest,
+    CreateInputRequest, InputSource, RtmpDestination, Tags,
 };
 use onair::domain::naming::{TAG_DESTINATION_ID, TAG_MANAGED, TAG_TABLE, resource_name, tags};
 use onair::domain::{Catalog, DestinationId, Status, StreamKey, Wiring};
@@ -491,4 +491,60 @@ async fn a_duplicate_its_settled_record_doesnt_name_is_an_orphan_but_one_a_faile
     expected.insert(format!("channel {kept_channel}"));
     expected.insert(format!("input {kept_input}"));
     assert_eq!(left, expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_watched_channel_is_shown_read_only_and_never_touched() {
+    // The seed's always-running primary channel: not onair's, watched (config watch_channels).
+    let sim = Simulator::new(SimConfig::unlimited(), Clock::starting_at(start()));
+    let (channel, _input) = chain_tagged(&sim, "seed-primary-hls", Tags::default()).await;
+    let ml = sim.cloud().medialive;
+    ml.start_channel(&channel).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
+    config.watch_channels = vec![channel.clone(), "9999999".into()];
+    let (engine, mut events) = Engine::new(
+        sim.cloud(),
+        Arc::new(Catalog::builtin()),
+        config,
+        Clock::starting_at(sim.now()),
+    );
+    let seen = engine.refresh().await;
+    assert_eq!(seen.watched.len(), 2);
+    assert_eq!(seen.watched[0].name.as_deref(), Some("seed-primary-hls"));
+    assert_eq!(seen.watched[0].state, Some(ChannelState::Running));
+    assert!(
+        seen.watched[1].missing,
+        "an id the account lacks is said to be missing"
+    );
+    // Stopped in the console: reported, and onair neither restarts nor deletes it.
+    ml.stop_channel(&channel).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    sim.reset_call_counts();
+    let seen = engine.refresh().await;
+    engine.reconcile(true).await.unwrap();
+    engine.settle().await;
+    assert_eq!(seen.watched[0].state, Some(ChannelState::Idle));
+    let counts = sim.call_counts();
+    for call in [
+        "StartChannel",
+        "StopChannel",
+        "DeleteChannel",
+        "UpdateChannel",
+        "BatchStart",
+    ] {
+        assert_eq!(counts.get(call), None, "{call}: {counts:?}");
+    }
+    let mut warned = false;
+    while let Ok(event) = events.try_recv() {
+        if let EngineEvent::Log(entry) = event
+            && entry.text.contains("watched channel seed-primary-hls")
+            && entry.text.contains("left RUNNING")
+        {
+            warned = true;
+        }
+    }
+    assert!(warned, "the stop of a watched channel is in the log");
+    // Its metrics ride in the refresh's one GetMetricData call.
+    assert_eq!(counts.get("GetMetricData"), Some(&1), "{counts:?}");
 }

@@ -74,6 +74,7 @@ fn observation(at: OffsetDateTime, i: usize, live: &Destination) -> Observation 
     let mut channels = HashMap::new();
     channels.insert(live.destination_id, ChannelState::Running);
     Observation {
+        watched: Vec::new(),
         at,
         flow: Some(FlowView {
             name: "onair-show-flow".into(),

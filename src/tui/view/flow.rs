@@ -12,6 +12,15 @@ use ratatui::widgets::{Block, Paragraph, Sparkline};
 /// Borders plus flow line, source line and sparkline.
 pub const HEIGHT: u16 = 5;
 
+/// At most this many watched channels get a line (the rest are summed up on the last one).
+const WATCHED_LINES: usize = 4;
+
+/// The panel's height: the flow's lines and one per watched channel.
+pub fn height(state: &AppState) -> u16 {
+    let watched = state.watched.len().min(WATCHED_LINES);
+    HEIGHT + u16::try_from(watched).unwrap_or(0)
+}
+
 const SPARK_LABEL: &str = "source bitrate ";
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -27,8 +36,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     };
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [flow_line, source_line, spark_line] =
-        Layout::vertical([Constraint::Length(1); 3]).areas(inner);
+    let rows = Layout::vertical(vec![
+        Constraint::Length(1);
+        3 + state.watched.len().min(WATCHED_LINES)
+    ])
+    .split(inner);
+    let (flow_line, source_line, spark_line) = (rows[0], rows[1], rows[2]);
+    for (i, area) in rows.iter().skip(3).enumerate() {
+        let more = state.watched.len().saturating_sub(WATCHED_LINES);
+        frame.render_widget(
+            Paragraph::new(watched_line(state, i, more, theme, inner.width)),
+            *area,
+        );
+    }
 
     frame.render_widget(
         Paragraph::new(flow_spans(state, theme, inner.width)),
@@ -59,6 +79,59 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             .absent_value_symbol(" "),
         spark,
     );
+}
+
+/// One channel onair did not make: read-only, its state, output and alerts ("watching" says it
+/// is not onair's to start or stop).
+fn watched_line<'a>(
+    state: &AppState,
+    i: usize,
+    more: usize,
+    theme: &Theme,
+    width: u16,
+) -> Line<'a> {
+    let Some(w) = state.watched.get(i) else {
+        return Line::default();
+    };
+    let name = w.name.as_deref().map(safe).unwrap_or_else(|| "?".into());
+    let (state_text, style) = match (w.state, w.missing) {
+        (_, true) => ("not found".to_string(), theme.error),
+        (None, false) => ("? unknown".to_string(), theme.dim),
+        (Some(crate::cloud::ChannelState::Running), false) => {
+            ("RUNNING".to_string(), theme.running)
+        }
+        (Some(s), false) => (s.as_aws().to_string(), theme.warn),
+    };
+    let figures = match (w.state, w.bitrate) {
+        (Some(crate::cloud::ChannelState::Running), Some(b)) => format!("{} Mb/s", mbps(b)),
+        (Some(crate::cloud::ChannelState::Running), None) => "? Mb/s".to_string(),
+        _ => "—".to_string(),
+    };
+    let alert = w
+        .alerts
+        .first()
+        .map(|a| format!("  ⚠ {}", safe(a)))
+        .unwrap_or_default();
+    let tail = if i + 1 == WATCHED_LINES && more > 0 {
+        format!("  (+{more} more)")
+    } else {
+        String::new()
+    };
+    let text = format!("watching {name} ({})  ", safe(&w.id));
+    let rest = format!("  {figures}{alert}{tail}");
+    let used = text.chars().count() + state_text.chars().count();
+    Line::from(vec![
+        Span::styled(text, theme.dim),
+        Span::styled(state_text, style),
+        Span::styled(
+            fit(&rest, usize::from(width).saturating_sub(used)),
+            if w.alerts.is_empty() {
+                theme.text
+            } else {
+                theme.warn
+            },
+        ),
+    ])
 }
 
 fn flow_spans<'a>(state: &AppState, theme: &Theme, width: u16) -> Line<'a> {
@@ -172,5 +245,39 @@ mod tests {
             shown.contains("flow cannot be read: DescribeFlow: access denied"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_watched_channel_gets_a_read_only_line_with_its_state_output_and_alert() {
+        use crate::engine::WatchedChannel;
+        let mut state = crate::tui::state::tests::state_with(vec![]);
+        state.watched = vec![
+            WatchedChannel {
+                id: "1234567".into(),
+                name: Some("seed-primary".into()),
+                state: Some(crate::cloud::ChannelState::Running),
+                missing: false,
+                bitrate: Some(5.2e6),
+                active_outputs: Some(1.0),
+                alerts: vec!["Failed to Create Output File or Socket: refused".into()],
+            },
+            WatchedChannel {
+                id: "7654321".into(),
+                name: None,
+                state: None,
+                missing: true,
+                bitrate: None,
+                active_outputs: None,
+                alerts: vec![],
+            },
+        ];
+        assert_eq!(super::height(&state), super::HEIGHT + 2);
+        let shown = screen(&state);
+        assert!(
+            shown.contains("watching seed-primary (1234567)  RUNNING  5.2"),
+            "{shown}"
+        );
+        assert!(shown.contains("⚠ Failed to Create Output"), "{shown}");
+        assert!(shown.contains("watching ? (7654321)  not found"), "{shown}");
     }
 }

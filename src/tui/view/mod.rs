@@ -47,7 +47,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     };
     let [header_area, flow_area, table_area, log_area, status_area] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(flow::HEIGHT),
+        Constraint::Length(flow::height(state)),
         Constraint::Min(4),
         Constraint::Length(log_height),
         Constraint::Length(1),
