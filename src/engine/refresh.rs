@@ -131,21 +131,14 @@ impl Engine {
             }
         };
         let mut metrics_error = None;
-        let watched_metric = |series: &[MetricSeries], id: &str| -> Option<f64> {
-            series
-                .iter()
-                .find(|s| s.id == id)
-                .and_then(|s| s.points.last())
-                .map(|p| p.value)
-        };
         let mut watched_figures: HashMap<String, (Option<f64>, Option<f64>)> = HashMap::new();
         if let Ok(series) = &series {
             for (i, id) in self.inner.config.watch_channels.iter().enumerate() {
                 watched_figures.insert(
                     id.clone(),
                     (
-                        watched_metric(series, &format!("w{i}out")).map(|mbps| mbps * 1e6),
-                        watched_metric(series, &format!("w{i}active")),
+                        newest_point(series, &format!("w{i}out")).map(|mbps| mbps * 1e6),
+                        newest_point(series, &format!("w{i}active")),
                     ),
                 );
             }
@@ -464,19 +457,22 @@ fn watched_queries(channels: &[String], period: Duration) -> Vec<MetricQuery> {
     queries
 }
 
+/// The newest point of the series `id`; none (a gap) when it has no points or isn't there.
+fn newest_point(series: &[MetricSeries], id: &str) -> Option<f64> {
+    series
+        .iter()
+        .find(|s| s.id == id)
+        .and_then(|s| s.points.last())
+        .map(|p| p.value)
+}
+
 /// The newest point of each series; a series without points is a gap.
 fn sample_from(
     records: &[Destination],
     series: &[MetricSeries],
     now: time::OffsetDateTime,
 ) -> MetricsSample {
-    let newest = |id: &str| -> Option<f64> {
-        series
-            .iter()
-            .find(|s| s.id == id)
-            .and_then(|s| s.points.last())
-            .map(|p| p.value)
-    };
+    let newest = |id: &str| newest_point(series, id);
     let mut destinations: HashMap<DestinationId, DestinationMetrics> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
         if r.media_live_channel_id.is_none() {
