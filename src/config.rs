@@ -212,6 +212,8 @@ pub struct Settings {
     pub aws_timeouts: AwsTimeouts,
     /// The named environment these settings came from, when the file has environments.
     pub environment: Option<Environment>,
+    /// Every environment the file names, sorted: what the control room's `:env` offers.
+    pub environment_names: Vec<String>,
     pub rtmp_reconnect_window: Duration,
     pub auto_restart: bool,
     pub restart_attempts: u32,
@@ -253,6 +255,11 @@ impl Settings {
             }
             Err(e) => return Err(LoadError::unreadable(&file.display().to_string(), &e).into()),
         };
+        let environment_names: Vec<String> = parsed
+            .environments
+            .iter()
+            .flat_map(|envs| envs.keys().cloned())
+            .collect();
         let environment = choose_environment(&mut parsed, overrides, &env, &file)?;
         let pick = |flag: &Option<String>, var: &str, from_file: &Option<String>| {
             flag.clone()
@@ -352,6 +359,7 @@ impl Settings {
             },
             watch_channels: parsed.watch_channels.clone().unwrap_or_default(),
             environment,
+            environment_names,
             file,
         })
     }

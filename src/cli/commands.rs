@@ -1,16 +1,17 @@
 //! The control room against AWS, and the headless commands for scripts.
 
 use super::CliError;
+use super::account::Account;
 use super::args::AddArgs;
 use crate::clock::Clock;
 use crate::cloud::aws::{self, AwsBackend, AwsOptions};
-use crate::config::Settings;
+use crate::config::{Overrides, Settings};
 use crate::domain::text::{json_for_terminal, safe};
 use crate::domain::{
     Catalog, Destination, DestinationDraft, DestinationId, Status, StreamKey, UnreadableRecord,
 };
 use crate::engine::{Engine, EngineConfig, EngineEvent, OpKind};
-use crate::tui::{self, BUILTIN_THEMES, Theme, TuiOptions};
+use crate::tui::{self, BUILTIN_THEMES, Session, Theme, TuiOptions};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -53,6 +54,8 @@ struct Aws {
     backend: AwsBackend,
     engine: Engine,
     events: UnboundedReceiver<EngineEvent>,
+    /// Read when a pin is checked, or when something shows it.
+    account: Option<Account>,
 }
 
 async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError> {
@@ -82,7 +85,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
             settings.file.display()
         )));
     }
-    check_pinned_account(settings, &backend, needs_chain).await?;
+    let account = check_pinned_account(settings, &backend, needs_chain).await?;
     let mut config = EngineConfig::new(flow_arn, role_arn);
     // Every resource is tagged with the table, and gc deletes only this table's.
     config.table = table;
@@ -109,41 +112,41 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
         backend,
         engine,
         events,
+        account,
     })
 }
 
 /// An environment pinned to an account (`account_id`) acts only on that account: a profile
 /// that points elsewhere looks exactly like the right one. The commands that change AWS (and the
 /// control room) are refused, naming both accounts; the ones that only read say so on stderr.
-/// Unpinned environments cost no call.
+/// Unpinned environments cost no call here.
 async fn check_pinned_account(
     settings: &Settings,
     backend: &AwsBackend,
     changes_aws: bool,
-) -> Result<(), CliError> {
-    let Some(env) = &settings.environment else {
-        return Ok(());
+) -> Result<Option<Account>, CliError> {
+    let Some(env) = settings.environment.as_ref().filter(|e| e.account_id.is_some()) else {
+        return Ok(None);
     };
-    let Some(pinned) = &env.account_id else {
-        return Ok(());
-    };
-    let problem = match aws::identity(&backend.sdk_config).await {
-        Ok(id) if &id.account == pinned => return Ok(()),
-        Ok(id) => format!(
-            "environment {} is pinned to account {pinned}, but these credentials are account {}",
-            env.name,
-            safe(&id.account)
-        ),
-        Err(e) => format!(
-            "environment {} is pinned to account {pinned}, and the account could not be read: {e}",
-            env.name
-        ),
-    };
-    if changes_aws {
-        Err(CliError::Refused(format!("{problem}: nothing changed")))
-    } else {
-        eprintln!("onair: warning: {problem}");
-        Ok(())
+    let account = Account::read(backend).await;
+    match account.pin_problem(env) {
+        None => {}
+        Some(problem) if changes_aws => {
+            return Err(CliError::Refused(format!("{problem}: nothing changed")));
+        }
+        Some(problem) => eprintln!("onair: warning: {problem}"),
+    }
+    Ok(Some(account))
+}
+
+impl Aws {
+    /// The account behind the credentials, read at most once.
+    async fn account(&mut self) -> &Account {
+        let account = match self.account.take() {
+            Some(account) => account,
+            None => Account::read(&self.backend).await,
+        };
+        self.account.insert(account)
     }
 }
 
@@ -155,21 +158,48 @@ fn refuse_if_readonly(settings: &Settings, what: &str) -> Result<(), CliError> {
 }
 
 /// `onair`: the control room against AWS.
-pub async fn tui(settings: &Settings) -> Result<(), CliError> {
-    let aws = connect(settings, true).await?;
+pub async fn tui(settings: &Settings, overrides: &Overrides) -> Result<(), CliError> {
+    let session = aws_session(settings).await?;
+    let mut options = TuiOptions {
+        bell: settings.bell,
+        theme: theme(settings)?,
+        environments: settings.environment_names.clone(),
+        ..TuiOptions::default()
+    };
+    if !options.environments.is_empty() {
+        let overrides = overrides.clone();
+        options.open_env = Some(Arc::new(move |name: String| {
+            let overrides = Overrides {
+                env: Some(name),
+                ..overrides.clone()
+            };
+            Box::pin(async move {
+                let settings = Settings::load(&overrides, |k| std::env::var(k).ok())
+                    .map_err(|e| e.to_string())?;
+                aws_session(&settings).await.map_err(|e| e.to_string())
+            })
+        }));
+    }
+    tui::run(session, options).await?;
+    Ok(())
+}
+
+/// The control room's session on one environment: its engine, and a top bar naming the
+/// environment, the account (read once), the region and the profile. A pinned environment
+/// whose credentials are another account's is refused here, before anything is shown.
+async fn aws_session(settings: &Settings) -> Result<Session, CliError> {
+    let mut aws = connect(settings, true).await?;
     let region = aws.backend.region.clone().unwrap_or_default();
     let profile = settings.profile.clone().unwrap_or_else(|| "default".into());
-    let place = format!("aws · {region} · profile {profile}");
-    let mut options = TuiOptions::new(match &settings.environment {
-        Some(env) => format!("{} · {place}", env.name),
-        None => place,
-    });
-    options.production = settings.environment.as_ref().is_some_and(|e| e.production);
-    options.readonly = settings.readonly;
-    options.bell = settings.bell;
-    options.theme = theme(settings)?;
-    tui::run(aws.engine, aws.events, options).await?;
-    Ok(())
+    let account = aws.account().await.label();
+    let place = format!("aws · {account} · {region} · profile {profile}");
+    let mut session = Session::new(aws.engine, aws.events, place);
+    if let Some(env) = &settings.environment {
+        session.context = format!("{} · {}", env.name, session.context);
+        session.env = Some(env.name.clone());
+        session.production = env.production;
+    }
+    Ok(session)
 }
 
 /// One destination as `list --json` and `add --json` print it: the record (whose stream key
@@ -231,11 +261,13 @@ fn print_table(records: &[Destination], unreadable: &[UnreadableRecord]) {
 /// characters); stream keys masked.
 fn list_json(
     settings: &Settings,
+    account: &Account,
     records: &[Destination],
     unreadable: &[UnreadableRecord],
 ) -> Result<String, CliError> {
     let value = serde_json::json!({
         "environment": settings.environment,
+        "account": account,
         "destinations": records,
         "unreadable": unreadable,
     });
@@ -244,11 +276,12 @@ fn list_json(
 }
 
 pub async fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
-    let aws = connect(settings, false).await?;
+    let mut aws = connect(settings, false).await?;
     let records = aws.engine.load().await?;
     let unreadable = aws.engine.unreadable();
     if json {
-        println!("{}", list_json(settings, &records, &unreadable)?);
+        let account = aws.account().await;
+        println!("{}", list_json(settings, account, &records, &unreadable)?);
     } else {
         print_table(&records, &unreadable);
     }
@@ -538,7 +571,7 @@ pub async fn rm_unreadable(
 
 pub async fn flow(settings: &Settings, json: bool) -> Result<(), CliError> {
     let flow_arn = settings.require("flow_arn")?.to_string();
-    let aws = connect(settings, false).await?;
+    let mut aws = connect(settings, false).await?;
     let flow = aws
         .backend
         .cloud
@@ -567,6 +600,7 @@ pub async fn flow(settings: &Settings, json: bool) -> Result<(), CliError> {
             "egressIp": flow.egress_ip,
             "outputs": outputs,
             "environment": settings.environment,
+            "account": aws.account().await,
         });
         println!("{}", json_for_terminal(&format!("{value:#}")));
     } else {

@@ -3,34 +3,106 @@
 use super::CliError;
 use super::args::DemoArgs;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Overrides, Settings};
 use crate::domain::{DestinationDraft, StreamKey};
 use crate::engine::{Engine, EngineConfig};
 use crate::sim::{SimConfig, Simulator};
-use crate::tui::{self, TuiOptions};
-use std::sync::Arc;
+use crate::tui::{self, Session, TuiOptions};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
+pub async fn run(args: DemoArgs, settings: &Settings, overrides: &Overrides) -> Result<(), CliError> {
+    if let Some(speed) = args.speed
+        && !(0.001..=10.0).contains(&speed)
+    {
+        return Err(CliError::Refused(
+            "--speed: must be from 0.001 to 10 (1.0 = realistic AWS delays)".into(),
+        ));
+    }
+    let clock = Clock::system();
+    let (session, sim) =
+        new_world(&args, settings, clock.clone(), true).map_err(CliError::Refused)?;
+    let mut options = TuiOptions {
+        demo: true,
+        bell: settings.bell,
+        theme: super::commands::theme(settings)?,
+        environments: settings.environment_names.clone(),
+        open_env: None,
+    };
+    if !options.environments.is_empty() {
+        // Each environment of the config gets a simulated account of its own, kept for the
+        // whole demo: switching back finds the show as it was left.
+        let worlds = Arc::new(Mutex::new(HashMap::new()));
+        if let Some(env) = &settings.environment {
+            lock(&worlds).insert(env.name.clone(), sim);
+        }
+        let overrides = overrides.clone();
+        options.open_env = Some(Arc::new(move |name: String| {
+            let overrides = Overrides {
+                env: Some(name.clone()),
+                ..overrides.clone()
+            };
+            let (args, clock, worlds) = (args.clone(), clock.clone(), Arc::clone(&worlds));
+            Box::pin(async move {
+                let settings = Settings::load(&overrides, |k| std::env::var(k).ok())
+                    .map_err(|e| e.to_string())?;
+                let known = lock(&worlds).get(&name).cloned();
+                let (session, sim) = match known {
+                    Some(sim) => (session_on(&sim, &args, &settings, clock, false)?, sim),
+                    None => new_world(&args, &settings, clock, false)?,
+                };
+                lock(&worlds).insert(name, sim);
+                Ok(session)
+            })
+        }));
+    }
+    tui::run(session, options).await?;
+    Ok(())
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The simulated account's quotas: room for `--sample-size N` chains.
+fn quotas(args: &DemoArgs, settings: &Settings) -> (usize, usize) {
+    let room = args.sample_size.map_or(0, usize::from);
+    (
+        settings.channel_quota.max(room),
+        settings.input_quota.max(room),
+    )
+}
+
+/// A new simulated account for `settings` (an environment, or the config without any) and the
+/// control room's session on it; `first` loads the sample show asked for.
+fn new_world(
+    args: &DemoArgs,
+    settings: &Settings,
+    clock: Clock,
+    first: bool,
+) -> Result<(Session, Arc<Simulator>), String> {
     let mut sim_config = SimConfig::demo();
     if let Some(speed) = args.speed {
-        if !(0.001..=10.0).contains(&speed) {
-            return Err(CliError::Refused(
-                "--speed: must be from 0.001 to 10 (1.0 = realistic AWS delays)".into(),
-            ));
-        }
         sim_config.speed = speed;
     }
-    // `--sample-size N` needs room for N chains.
-    let room = args.sample_size.map_or(0, usize::from);
-    let channel_quota = settings.channel_quota.max(room);
-    let input_quota = settings.input_quota.max(room);
-    sim_config.channel_quota = channel_quota;
-    sim_config.input_quota = input_quota;
-    let sim_speed = sim_config.speed;
-    let clock = Clock::system();
+    (sim_config.channel_quota, sim_config.input_quota) = quotas(args, settings);
     let sim = Simulator::new(sim_config, clock.clone());
-    let catalog = super::commands::catalog(settings)?;
+    let session = session_on(&sim, args, settings, clock, first)?;
+    Ok((session, sim))
+}
+
+/// The control room's session on `sim`, configured from `settings`.
+fn session_on(
+    sim: &Arc<Simulator>,
+    args: &DemoArgs,
+    settings: &Settings,
+    clock: Clock,
+    first: bool,
+) -> Result<Session, String> {
+    let sim_speed = sim.config().speed;
+    let (channel_quota, input_quota) = quotas(args, settings);
+    let catalog = super::commands::catalog(settings).map_err(|e| e.to_string())?;
     let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
     // The configured table's name is the simulated table's too: the resources show the tag a
     // real run would give them.
@@ -58,10 +130,11 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     config.restart_backoff = settings.restart_backoff.mul_f64(sim_speed);
     config.watch_channels = settings.watch_channels.clone();
     let catalog = Arc::new(catalog);
+    let sample = first && (args.sample || args.sample_size.is_some());
     // The sample show is the demo's set-up, not an operator's action: under --readonly it is
     // loaded by an engine of its own that may write (the control room's engine may not), so a
     // read-only demo shows a show rather than silently an empty table.
-    let loader = if config.readonly && (args.sample || args.sample_size.is_some()) {
+    let loader = if config.readonly && sample {
         let mut writable = config.clone();
         writable.readonly = false;
         let cloud = sim.cloud_with_table(&writable.table);
@@ -76,7 +149,7 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     let (engine, events) = Engine::new(cloud, catalog, config, clock);
     let loader = loader.unwrap_or_else(|| engine.clone());
 
-    if args.sample {
+    if first && args.sample {
         // An item the seed's older system wrote, which onair can't read: shown, left alone.
         sim.insert_unreadable(crate::domain::UnreadableRecord {
             id: Some("5eed0000-0000-4000-8000-00000000f00d".into()),
@@ -86,21 +159,23 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
         });
         tokio::spawn(load_sample_show(loader.clone()));
     }
-    if let Some(n) = args.sample_size {
+    if let Some(n) = args.sample_size.filter(|_| first) {
         tokio::spawn(load_sized_show(loader.clone(), n));
     }
 
-    let mut options = TuiOptions::new(format!("demo · {} (simulated)", Simulator::REGION));
-    options.demo = true;
-    options.readonly = settings.readonly;
-    options.bell = settings.bell;
-    options.theme = super::commands::theme(settings)?;
-    let injector = Arc::clone(&sim);
-    options.fault = Some(Arc::new(move |words: &str| {
+    let place = format!("{} (simulated)", Simulator::REGION);
+    let mut session = Session::new(engine, events, format!("demo · {place}"));
+    if let Some(env) = &settings.environment {
+        // As the AWS mode's bar reads, with the simulated account's id.
+        session.context = format!("{} · demo {} · {place}", env.name, Simulator::ACCOUNT);
+        session.env = Some(env.name.clone());
+        session.production = env.production;
+    }
+    let injector = Arc::clone(sim);
+    session.fault = Some(Arc::new(move |words: &str| {
         injector.apply_fault_command(words)
     }));
-    tui::run(engine, events, options).await?;
-    Ok(())
+    Ok(session)
 }
 
 /// Two YouTube feeds, Twitch and a custom RTMP server; the main YouTube feed and Twitch go live.

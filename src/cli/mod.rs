@@ -2,6 +2,7 @@
 //! engine on AWS or on the simulator, and hand it to the TUI or to a headless command.
 //! Exit codes (BRIEF §4): 0 done, 2 bad input or refused (nothing changed), 1 AWS or other failure.
 
+mod account;
 pub mod args;
 mod commands;
 mod demo;
@@ -167,8 +168,8 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         eprintln!("onair: no log file: {e}");
     }
     match cli.command {
-        Some(Command::Demo(args)) => demo::run(args, &settings).await,
-        None => commands::tui(&settings).await,
+        Some(Command::Demo(args)) => demo::run(args, &settings, &overrides).await,
+        None => commands::tui(&settings, &overrides).await,
         Some(Command::List(args)) => commands::list(&settings, args.json).await,
         Some(Command::Add(args)) => commands::add(&settings, args).await,
         Some(Command::Start(t)) => commands::start_stop(&settings, &t.targets, true).await,

@@ -98,6 +98,8 @@ pub enum Effect {
     Quit,
     /// `:fault …` in demo: words for the simulator's fault injector.
     Fault(String),
+    /// `:env NAME`: the shell opens that environment's engine and swaps the screen for it.
+    SwitchEnv(String),
     /// `:theme NAME`: the shell owns the theme (views take it as a parameter).
     Theme(String),
     /// Put this text on the terminal's clipboard (OSC 52, where the terminal allows it).
@@ -145,7 +147,7 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 state.mode = Mode::Form(form);
                 match editing {
                     Some(id) => ops::submit_edit(state, id, draft),
-                    None => vec![Effect::Add(draft)],
+                    None => ops::submit_add(state, draft),
                 }
             }
             FormOutcome::Cancel => Vec::new(),
@@ -385,7 +387,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 }
                 detail.push_str("live channels keep running, and billing, after onair quits.");
             }
-            state.mode = Mode::Confirm(Confirm::new("Quit", question, detail, Pending::Quit));
+            state.ask(Confirm::new("Quit", question, detail, Pending::Quit));
             Vec::new()
         }
         Action::Close => {

@@ -17,49 +17,78 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc::UnboundedReceiver;
+use futures::future::BoxFuture;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::MissedTickBehavior;
 
 /// The simulator's fault injector for `:fault …` in demo: words in, a message out.
 pub type FaultInjector = Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
 
-/// What main decides for the TUI.
+/// One environment's engine as the control room shows it: the screen shows one session at a
+/// time, and `:env` swaps it for another.
+pub struct Session {
+    pub engine: Engine,
+    pub events: UnboundedReceiver<EngineEvent>,
+    /// The named environment, when the config has environments.
+    pub env: Option<String>,
+    /// Shown in the top bar, e.g. "show · 111122223333 (acme) · eu-west-1 · profile show".
+    pub context: String,
+    /// The environment is a production one: the top bar says so in words, not only colour.
+    pub production: bool,
+    /// The simulator's fault injector (demo only).
+    pub fault: Option<FaultInjector>,
+}
+
+impl Session {
+    /// A session with no environment name, not production, no fault injector.
+    pub fn new(
+        engine: Engine,
+        events: UnboundedReceiver<EngineEvent>,
+        context: impl Into<String>,
+    ) -> Self {
+        Self {
+            engine,
+            events,
+            env: None,
+            context: context.into(),
+            production: false,
+            fault: None,
+        }
+    }
+}
+
+/// Opens the named environment's session for `:env NAME` — its settings, its AWS (account read
+/// and pin checked) or simulator, its engine — or says in a sentence why it can't.
+pub type SessionOpener =
+    Arc<dyn Fn(String) -> BoxFuture<'static, Result<Session, String>> + Send + Sync>;
+
+/// What main decides for the TUI, whichever environment is on screen.
 #[derive(Clone)]
 pub struct TuiOptions {
     pub demo: bool,
-    /// `--readonly`: keys that change AWS are refused.
-    pub readonly: bool,
-    /// Shown in the top bar, e.g. "demo · us-east-1 (simulated)" or "prod · eu-west-1".
-    pub context: String,
-    pub fault: Option<FaultInjector>,
     pub theme: Theme,
     /// Ring the terminal bell on an alert (config `bell`).
     pub bell: bool,
-    /// The environment is a production one: the top bar says so in words, not only colour.
-    pub production: bool,
+    /// The environments `:env` offers (the config's names), and how to open one.
+    pub environments: Vec<String>,
+    pub open_env: Option<SessionOpener>,
 }
 
-impl TuiOptions {
-    /// Colour theme, NO_COLOR honoured, no fault injector.
-    pub fn new(context: impl Into<String>) -> Self {
+impl Default for TuiOptions {
+    /// Colour theme, NO_COLOR honoured, no environments.
+    fn default() -> Self {
         Self {
             demo: false,
-            readonly: false,
-            context: context.into(),
-            fault: None,
             theme: Theme::honouring_no_color(Theme::default_dark()),
             bell: false,
-            production: false,
+            environments: Vec::new(),
+            open_env: None,
         }
     }
 }
 
 /// Runs the control room until the operator quits. Restores the terminal on every way out.
-pub async fn run(
-    engine: Engine,
-    events: UnboundedReceiver<EngineEvent>,
-    options: TuiOptions,
-) -> color_eyre::Result<()> {
+pub async fn run(session: Session, options: TuiOptions) -> color_eyre::Result<()> {
     let mut term = match terminal::init() {
         Ok(term) => term,
         Err(e) => {
@@ -67,37 +96,72 @@ pub async fn run(
             return Err(e.into());
         }
     };
-    let result = run_loop(&mut term, engine, events, options).await;
+    let result = run_loop(&mut term, session, options).await;
     terminal::restore();
     result
 }
 
-async fn run_loop(
-    term: &mut DefaultTerminal,
-    engine: Engine,
-    mut events: UnboundedReceiver<EngineEvent>,
-    options: TuiOptions,
-) -> color_eyre::Result<()> {
-    let clock = engine.clock().clone();
+/// A fresh screen for `session`: nothing of another environment's rows, log or costs survives
+/// a switch, so the screen never mixes two.
+fn state_for(session: &Session, options: &TuiOptions, screen: (u16, u16)) -> AppState {
+    let engine = &session.engine;
     let mut state = AppState::new(
         Arc::new(engine.catalog().clone()),
-        clock.now(),
-        options.context.clone(),
+        engine.clock().now(),
+        session.context.clone(),
     );
     state.demo = options.demo;
-    state.readonly = options.readonly;
-    state.production = options.production;
+    state.readonly = engine.config().readonly;
+    state.production = session.production;
+    state.env_name = session.env.clone();
+    state.environments = options.environments.clone();
     state.set_refresh_interval(engine.config().refresh_interval);
-    if let Ok(size) = term.size() {
-        state.screen = (size.width, size.height);
-    }
+    state.screen = screen;
+    state
+}
+
+/// An environment switched away from: its refresh stops, and what it was doing finishes there
+/// (the engine's tasks run on). Its events no longer reach the screen; the log file keeps them.
+fn retire(old: Session, refresh_loop: tokio::task::JoinHandle<()>) -> Engine {
+    refresh_loop.abort();
+    let Session {
+        engine,
+        mut events,
+        env,
+        ..
+    } = old;
+    let env = env.unwrap_or_default();
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let EngineEvent::Finished { id, op, result } = &event {
+                match result {
+                    Ok(()) => tracing::info!(env = %env, %id, ?op, "finished after the switch"),
+                    Err(e) => tracing::warn!(env = %env, %id, ?op, "failed after the switch: {e}"),
+                }
+            }
+        }
+    });
+    engine
+}
+
+async fn run_loop(
+    term: &mut DefaultTerminal,
+    mut session: Session,
+    options: TuiOptions,
+) -> color_eyre::Result<()> {
+    let screen = term.size().map(|s| (s.width, s.height)).unwrap_or((80, 24));
+    let mut state = state_for(&session, &options, screen);
     // `:theme` swaps it at runtime; the options keep the one onair started with.
     let mut theme = options.theme.clone();
     let mut bells_rung = 0;
 
     // Its first pass loads the table (and reconciles at once); a failure shows as the
     // observation's error, in the header and the flow panel.
-    let refresh_loop = engine.spawn_refresh_loop();
+    let mut refresh_loop = session.engine.spawn_refresh_loop();
+    // Engines of environments switched away from, settled with this one's at quit.
+    let mut retired: Vec<Engine> = Vec::new();
+    let (opened_tx, mut opened_rx) =
+        tokio::sync::mpsc::unbounded_channel::<(String, Result<Session, String>)>();
 
     let mut keys = EventStream::new();
     // SIGHUP is what an SSH drop sends; SIGTERM is a service manager's stop; SIGINT and SIGQUIT
@@ -126,13 +190,14 @@ async fn run_loop(
                 term.backend_mut().flush()?;
             }
         }
+        let clock = session.engine.clock().clone();
         tokio::select! {
             input = keys.next() => match input {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
                     state.now = clock.now();
                     let effects = action::handle_key(&mut state, key);
-                    execute(effects, &engine, &mut state, &options, &mut theme);
-                    want_preview(&engine, &state);
+                    execute(effects, &session, &mut state, &options, &mut theme, &opened_tx);
+                    want_preview(&session.engine, &state);
                     dirty = true;
                 }
                 Some(Ok(Event::Resize(width, height))) => {
@@ -144,22 +209,48 @@ async fn run_loop(
                 // The terminal is gone (SSH dropped): nothing left to draw on.
                 None => break,
             },
-            event = events.recv(), if events_open => {
+            event = session.events.recv(), if events_open => {
                 state.now = clock.now();
                 match event {
                     Some(event) => {
                         state.apply(event);
                         // Fold a burst in before drawing once.
-                        while let Ok(event) = events.try_recv() {
+                        while let Ok(event) = session.events.try_recv() {
                             state.apply(event);
                         }
                         // A key pressed on stale data acts now if the fresh look allows it.
                         let effects = stale::resume(&mut state);
-                        execute(effects, &engine, &mut state, &options, &mut theme);
+                        execute(effects, &session, &mut state, &options, &mut theme, &opened_tx);
                     }
                     None => {
                         events_open = false;
                         state.flash(FlashLevel::Error, "the engine stopped: restart onair");
+                    }
+                }
+                dirty = true;
+            },
+            Some((name, opened)) = opened_rx.recv() => {
+                match opened {
+                    Ok(new) => {
+                        let running = state.operations_running();
+                        let from = state.env_name.clone().unwrap_or_default();
+                        let old = std::mem::replace(&mut session, new);
+                        retired.push(retire(old, refresh_loop));
+                        refresh_loop = session.engine.spawn_refresh_loop();
+                        events_open = true;
+                        bells_rung = 0;
+                        state = state_for(&session, &options, state.screen);
+                        let text = match running {
+                            0 => format!("environment {name}"),
+                            n => format!(
+                                "environment {name}: {n} operation(s) finish in {from} (the log file records them)"
+                            ),
+                        };
+                        state.log_line(Level::Info, None, text.clone());
+                        state.flash(FlashLevel::Info, text);
+                    }
+                    Err(why) => {
+                        state.flash(FlashLevel::Error, format!("environment {name}: {why}"));
                     }
                 }
                 dirty = true;
@@ -182,15 +273,18 @@ async fn run_loop(
             }
             _ = tick.tick() => {
                 dirty |= state.tick(clock.now());
-                want_preview(&engine, &state);
+                want_preview(&session.engine, &state);
             },
         }
     }
     refresh_loop.abort();
     // Give a step that is between its AWS call and its record write a moment to persist; any
     // longer wait (a channel starting) is picked up by reconciliation at the next start, where
-    // the persisted RequestIds keep a repeated create from making a second resource.
-    let _ = tokio::time::timeout(Duration::from_secs(3), engine.settle()).await;
+    // the persisted RequestIds keep a repeated create from making a second resource. Every
+    // environment this session visited gets the same moment, at the same time.
+    retired.push(session.engine.clone());
+    let settling = futures::future::join_all(retired.iter().map(Engine::settle));
+    let _ = tokio::time::timeout(Duration::from_secs(3), settling).await;
     Ok(())
 }
 
@@ -206,11 +300,13 @@ fn want_preview(engine: &Engine, state: &AppState) {
 /// the loop never waits on AWS.
 fn execute(
     effects: Vec<Effect>,
-    engine: &Engine,
+    session: &Session,
     state: &mut AppState,
     options: &TuiOptions,
     theme: &mut Theme,
+    opened: &UnboundedSender<(String, Result<Session, String>)>,
 ) {
+    let engine = &session.engine;
     for effect in effects {
         let result = match &effect {
             Effect::Add(draft) => engine.add(draft.clone()).map(|_| ()),
@@ -249,7 +345,11 @@ fn execute(
             }
             Effect::Quit => Ok(()),
             Effect::Fault(words) => {
-                inject_fault(words, state, options);
+                inject_fault(words, state, session);
+                Ok(())
+            }
+            Effect::SwitchEnv(name) => {
+                open_env(name, options, state, opened);
                 Ok(())
             }
             Effect::Theme(name) => {
@@ -288,8 +388,29 @@ fn switch_theme(name: &str, state: &mut AppState, theme: &mut Theme) {
     }
 }
 
-fn inject_fault(words: &str, state: &mut AppState, options: &TuiOptions) {
-    let Some(inject) = &options.fault else {
+/// Opens `name`'s session in a task (reading its account takes a call or two); the loop swaps
+/// the screen when it arrives.
+fn open_env(
+    name: &str,
+    options: &TuiOptions,
+    state: &mut AppState,
+    opened: &UnboundedSender<(String, Result<Session, String>)>,
+) {
+    let Some(open) = options.open_env.clone() else {
+        state.flash(FlashLevel::Error, "this control room can't switch environments");
+        return;
+    };
+    let opened = opened.clone();
+    let name = name.to_string();
+    tokio::spawn(async move {
+        let session = open(name.clone()).await;
+        // The loop has ended if nobody receives: the session is dropped unused.
+        let _ = opened.send((name, session));
+    });
+}
+
+fn inject_fault(words: &str, state: &mut AppState, session: &Session) {
+    let Some(inject) = &session.fault else {
         state.flash(FlashLevel::Error, "no fault injector in this mode");
         return;
     };

@@ -38,6 +38,7 @@ pub fn candidates(typed: &str, state: &AppState) -> Vec<String> {
         .map(|(c, _)| (*c).to_string())
         .collect();
     all.extend(theme_names().into_iter().map(|n| format!("theme {n}")));
+    all.extend(state.environments.iter().map(|n| format!("env {n}")));
     if state.demo {
         all.push("fault ".into());
     }
@@ -102,6 +103,7 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         ("theme", name) => vec![Effect::Theme(name.to_string())],
+        ("env", name) => switch_env(state, name),
         ("fault", words) if state.demo && !words.is_empty() => vec![Effect::Fault(words.into())],
         ("fault", "") => {
             state.flash(
@@ -121,6 +123,9 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
                 .map(|(c, _)| *c)
                 .collect();
             known.push("theme");
+            if !state.environments.is_empty() {
+                known.push("env");
+            }
             if state.demo {
                 known.push("fault");
             }
@@ -136,6 +141,42 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// `:env NAME`: the shell opens the other environment and swaps the whole screen for it (what
+/// runs here finishes here). `:env` alone says where this is and where it can go.
+fn switch_env(state: &mut AppState, name: &str) -> Vec<Effect> {
+    let here = state.env_name.as_deref();
+    if state.environments.is_empty() {
+        state.flash(
+            FlashLevel::Warn,
+            "the config file has no [environments.NAME]: nothing to switch to",
+        );
+        return Vec::new();
+    }
+    let known = state.environments.join(", ");
+    if name.is_empty() {
+        let text = match here {
+            Some(here) => format!("environment {here}; :env NAME switches ({known})"),
+            None => format!(":env NAME switches ({known})"),
+        };
+        state.flash(FlashLevel::Info, text);
+        return Vec::new();
+    }
+    if here == Some(name) {
+        state.flash(FlashLevel::Info, format!("already in environment {name}"));
+        return Vec::new();
+    }
+    if !state.environments.iter().any(|n| n == name) {
+        // The name is the operator's typing: shown through the view's safe text like any other.
+        state.flash(
+            FlashLevel::Error,
+            format!("no environment {name:?} in the config ({known})"),
+        );
+        return Vec::new();
+    }
+    state.flash(FlashLevel::Info, format!("opening environment {name}…"));
+    vec![Effect::SwitchEnv(name.to_string())]
 }
 
 #[cfg(test)]

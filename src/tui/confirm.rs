@@ -15,6 +15,10 @@ pub enum Pending {
     Delete(Vec<DestinationId>),
     /// Apply an edit to a live destination by restarting it.
     EditRestart(Box<EditRequest>),
+    /// Apply an edit that needs no restart (asked only in a production environment).
+    Edit(Box<EditRequest>),
+    /// Add a destination (asked only in a production environment).
+    Add(Box<AddRequest>),
     /// Remove orphaned AWS resources.
     CleanOrphans(Box<crate::engine::Orphans>),
     Quit,
@@ -27,20 +31,36 @@ pub struct EditRequest {
     pub draft: DestinationDraft,
 }
 
+/// A destination the engine is to add.
+#[derive(Debug, Clone)]
+pub struct AddRequest {
+    pub draft: DestinationDraft,
+}
+
 // The domain's draft has no equality (it carries a secret); compare it field by field here.
+fn same_draft(a: &DestinationDraft, b: &DestinationDraft) -> bool {
+    a.name == b.name
+        && a.platform == b.platform
+        && a.url == b.url
+        && a.stream_key == b.stream_key
+        && a.preset == b.preset
+}
+
 impl PartialEq for EditRequest {
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (&self.draft, &other.draft);
-        self.id == other.id
-            && a.name == b.name
-            && a.platform == b.platform
-            && a.url == b.url
-            && a.stream_key == b.stream_key
-            && a.preset == b.preset
+        self.id == other.id && same_draft(&self.draft, &other.draft)
     }
 }
 
 impl Eq for EditRequest {}
+
+impl PartialEq for AddRequest {
+    fn eq(&self, other: &Self) -> bool {
+        same_draft(&self.draft, &other.draft)
+    }
+}
+
+impl Eq for AddRequest {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {

@@ -19,5 +19,5 @@ pub mod terminal;
 pub mod theme;
 pub mod view;
 
-pub use app::{FaultInjector, TuiOptions, run};
+pub use app::{FaultInjector, Session, SessionOpener, TuiOptions, run};
 pub use theme::{BUILTIN_THEMES, Theme};

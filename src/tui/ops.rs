@@ -49,7 +49,7 @@ pub fn start_all(state: &mut AppState) -> Vec<Effect> {
         state.flash(FlashLevel::Info, "start all: nothing idle to start");
         return Vec::new();
     }
-    state.mode = Mode::Confirm(Confirm::new(
+    state.ask(Confirm::new(
         "Start",
         format!("Start all: {}?", describe(state, &ids)),
         "Each goes live on its platform and is billed while it runs.".into(),
@@ -75,7 +75,7 @@ pub fn stop_all(state: &mut AppState) -> Vec<Effect> {
             state.filter.value()
         ));
     }
-    state.mode = Mode::Confirm(Confirm::new(
+    state.ask(Confirm::new(
         "Stop",
         format!("Stop all: {}?", describe(state, &ids)),
         detail,
@@ -167,13 +167,19 @@ fn live(state: &AppState, id: DestinationId) -> bool {
 }
 
 fn start(state: &mut AppState, targets: Vec<DestinationId>) -> Vec<Effect> {
-    if targets.len() == 1 {
+    // In production every change is asked, naming the environment (AppState::ask).
+    if targets.len() == 1 && !state.production {
         return request(state, &targets, OpKind::Start);
     }
-    state.mode = Mode::Confirm(Confirm::new(
+    state.ask(Confirm::new(
         "Start",
         format!("Start {}?", describe(state, &targets)),
-        "Each goes live on its platform and is billed while it runs.".into(),
+        if targets.len() == 1 {
+            "It goes live on its platform and is billed while it runs."
+        } else {
+            "Each goes live on its platform and is billed while it runs."
+        }
+        .into(),
         Pending::Start(targets),
     ));
     Vec::new()
@@ -182,16 +188,17 @@ fn start(state: &mut AppState, targets: Vec<DestinationId>) -> Vec<Effect> {
 fn stop(state: &mut AppState, targets: Vec<DestinationId>) -> Vec<Effect> {
     let live_count = targets.iter().filter(|id| live(state, **id)).count();
     // One idle row stops without a question; several always get one list to read.
-    if live_count == 0 && targets.len() == 1 {
+    if live_count == 0 && targets.len() == 1 && !state.production {
         return request(state, &targets, OpKind::Stop);
     }
     let detail = match (targets.len(), live_count) {
+        (1, 0) => "It is not live.".to_string(),
         (1, _) => "It is live.".to_string(),
         (_, 0) => "None of them is live.".to_string(),
         (_, n) if n == targets.len() => "All of them are live.".to_string(),
         (_, n) => format!("{n} of them are live."),
     };
-    state.mode = Mode::Confirm(Confirm::new(
+    state.ask(Confirm::new(
         "Stop",
         format!("Stop {}?", describe(state, &targets)),
         detail,
@@ -213,7 +220,7 @@ fn delete(state: &mut AppState, targets: Vec<DestinationId>) -> Vec<Effect> {
             " Some are live."
         });
     }
-    state.mode = Mode::Confirm(Confirm::new(
+    state.ask(Confirm::new(
         "Delete",
         format!("Delete {}?", describe(state, &targets)),
         detail,
@@ -249,6 +256,15 @@ pub fn submit_edit(
     if live(state, id) {
         return ask_restart(state, id, draft);
     }
+    if state.production {
+        state.ask(Confirm::new(
+            "Edit",
+            format!("Apply the edit to {}?", describe(state, &[id])),
+            "It is not live: no restart.".into(),
+            Pending::Edit(Box::new(EditRequest { id, draft })),
+        ));
+        return Vec::new();
+    }
     vec![Effect::Edit {
         id,
         draft,
@@ -263,11 +279,25 @@ pub fn ask_restart(
     id: DestinationId,
     draft: DestinationDraft,
 ) -> Vec<Effect> {
-    state.mode = Mode::Confirm(Confirm::new(
+    state.ask(Confirm::new(
         "Restart",
         format!("Restart {} to apply?", describe(state, &[id])),
         "It is live.".into(),
         Pending::EditRestart(Box::new(EditRequest { id, draft })),
+    ));
+    Vec::new()
+}
+
+/// The add form's Enter: straight to the engine, or in production asked first.
+pub fn submit_add(state: &mut AppState, draft: DestinationDraft) -> Vec<Effect> {
+    if !state.production {
+        return vec![Effect::Add(draft)];
+    }
+    state.ask(Confirm::new(
+        "Add",
+        format!("Add {} ({})?", draft.name, draft.platform),
+        "Its MediaLive input and channel are created, idle.".into(),
+        Pending::Add(Box::new(super::confirm::AddRequest { draft })),
     ));
     Vec::new()
 }
@@ -315,7 +345,7 @@ pub fn ask_clean_orphans(state: &mut AppState) -> Vec<Effect> {
         state.flash(FlashLevel::Info, "no orphaned resources to remove");
         return Vec::new();
     }
-    state.mode = Mode::Confirm(Confirm::new(
+    state.ask(Confirm::new(
         "Remove",
         format!("Remove {} that no destination owns?", orphan_counts(&found)),
         match found.not_ours.len() {
@@ -337,6 +367,12 @@ pub fn confirmed(state: &mut AppState, pending: Pending) -> Vec<Effect> {
             draft: edit.draft,
             restart: true,
         }],
+        Pending::Edit(edit) => vec![Effect::Edit {
+            id: edit.id,
+            draft: edit.draft,
+            restart: false,
+        }],
+        Pending::Add(add) => vec![Effect::Add(add.draft)],
         Pending::CleanOrphans(found) => {
             state.orphans = None;
             state.mode = Mode::Orphans;

@@ -333,8 +333,13 @@ pub struct AppState {
     pub screen: (u16, u16),
     /// e.g. "demo · us-east-1 (simulated)".
     pub context: String,
-    /// A production environment: the top bar carries a PRODUCTION banner.
+    /// A production environment: the top bar carries a PRODUCTION banner, and every change is
+    /// asked first, naming the environment.
     pub production: bool,
+    /// The named environment on screen, when the config has environments.
+    pub env_name: Option<String>,
+    /// Every environment `:env` can switch to.
+    pub environments: Vec<String>,
     pub catalog: Arc<Catalog>,
     /// Set when the operator has asked to quit and nothing stands in the way.
     pub quit: bool,
@@ -386,6 +391,8 @@ impl AppState {
             screen: (80, 24),
             context: context.into(),
             production: false,
+            env_name: None,
+            environments: Vec::new(),
             catalog,
             quit: false,
             refresh_interval: Duration::from_secs(10),
@@ -397,6 +404,19 @@ impl AppState {
             session_base: HashMap::new(),
             session_removed: 0.0,
         }
+    }
+
+    /// Opens a question. In a production environment its title names the environment, so a
+    /// change meant for the rehearsal can't be confirmed on the show by habit.
+    pub fn ask(&mut self, mut question: super::confirm::Confirm) {
+        if self.production {
+            question.title = format!(
+                "{} · {} · PRODUCTION",
+                question.title,
+                self.env_name.as_deref().unwrap_or("this environment")
+            );
+        }
+        self.mode = Mode::Confirm(question);
     }
 
     /// Sets the refresh interval and sizes new histories to keep HISTORY_SPAN of samples.

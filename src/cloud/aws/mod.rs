@@ -11,7 +11,7 @@ mod mediaconnect;
 mod medialive;
 mod preflight;
 pub mod ratelimit;
-pub use preflight::{Identity, identity, role_passable, table_pitr};
+pub use preflight::{Identity, account_alias, identity, role_passable, table_pitr};
 
 pub use channel_request::{AUDIO_SELECTOR, DESTINATION_ID};
 pub use dynamodb::{CIPHERTEXT, HASH_KEY, KMS_KEY, from_item, init_table, to_item};

@@ -24,6 +24,19 @@ pub async fn identity(config: &aws_config::SdkConfig) -> Result<Identity, CloudE
     })
 }
 
+/// The account's alias, where IAM gives one (an account has at most one). `None` also when the
+/// credentials may not list aliases: the alias only helps a person recognise the account, the
+/// id is what onair checks.
+pub async fn account_alias(config: &aws_config::SdkConfig) -> Option<String> {
+    let out = aws_sdk_iam::Client::new(config)
+        .list_account_aliases()
+        .send()
+        .await
+        .map_err(|e| tracing::debug!("ListAccountAliases: {e}"))
+        .ok()?;
+    out.account_aliases().first().cloned()
+}
+
 /// Whether the table exists (`Ok(None)` if not) and has point-in-time recovery on.
 pub async fn table_pitr(
     config: &aws_config::SdkConfig,

@@ -208,7 +208,12 @@ pub fn form(frame: &mut Frame, area: Rect, f: &AddForm, state: &AppState, theme:
     let height = FIELDS.len() as u16 + note_heights.iter().sum::<u16>() + warnings.len() as u16 + 5;
     let outer = centered(area, WIDTH, height);
     frame.render_widget(Clear, outer);
-    let block = popup(f.title(), theme);
+    // In production the form says where it will add, as the question after it does.
+    let heading = match (&state.env_name, state.production) {
+        (Some(env), true) => format!("{} · {env} · PRODUCTION", f.title()),
+        _ => f.title().to_string(),
+    };
+    let block = popup(&heading, theme);
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
 
@@ -365,6 +370,8 @@ pub fn confirm(frame: &mut Frame, area: Rect, dialog: &Confirm, theme: &Theme) {
         .chars()
         .count()
         .max(dialog.detail.chars().count())
+        // The title names a production environment: it must not be cut.
+        .max(dialog.title.chars().count() + 2)
         .max(30) as u16)
         .min(area.width.saturating_sub(6));
     // A bulk question lists every name: it wraps, and the dialog grows to hold it.
