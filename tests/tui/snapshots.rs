@@ -1082,3 +1082,100 @@ fn a_failing_row_is_unmistakable_without_colour() {
     }
     insta::assert_snapshot!("failing_row_unselected_mono_80x24", emphasis_map(&terminal));
 }
+
+/// The same show in a named environment as the AWS mode's bar reads it: environment, account id
+/// and alias, region, profile; `production` puts the PRODUCTION banner on it.
+fn in_environment(name: &str, production: bool) -> AppState {
+    let mut state = four_destinations();
+    state.demo = false;
+    state.context = format!("{name} · aws · 111122223333 (acme-{name}) · eu-west-1 · profile {name}");
+    state.env_name = Some(name.into());
+    state.environments = vec!["rehearsal".into(), "show".into()];
+    state.production = production;
+    state
+}
+
+/// The top line's text, then each run of cells with one style: columns, colours, modifiers.
+/// What the text snapshot can't show: that production is set apart in colour as well as words.
+fn header_styles(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let mut line = String::new();
+    let mut runs: Vec<(u16, u16, String)> = Vec::new();
+    for x in 0..buffer.area.width {
+        let cell = &buffer[(x, 0)];
+        line.push_str(cell.symbol());
+        let style = format!("fg={:?} bg={:?} {:?}", cell.fg, cell.bg, cell.modifier);
+        match runs.last_mut() {
+            Some((_, end, s)) if *s == style => *end = x,
+            _ => runs.push((x, x, style)),
+        }
+    }
+    let mut out = format!("{line}\n");
+    for (start, end, style) in runs {
+        let text: String = (start..=end).map(|x| buffer[(x, 0)].symbol()).collect();
+        out.push_str(&format!("{start:>3}..{end:<3} {style:<48} {text:?}\n"));
+    }
+    out
+}
+
+/// The header of a production and of a rehearsal environment at 80×24 and 160×50, colour and
+/// NO_COLOR: the environment, the account and its alias are on it, and production says so in a
+/// word that survives the loss of colour.
+#[test]
+fn header_names_the_environment_and_account_and_production_is_unmistakable() {
+    for (name, production) in [("show", true), ("rehearsal", false)] {
+        let state = in_environment(name, production);
+        let mut styles = String::new();
+        for (w, h) in [(80, 24), (160, 50)] {
+            for (theme_name, theme) in [
+                ("colour", Theme::default_dark()),
+                ("mono", Theme::monochrome()),
+            ] {
+                let terminal = render_with(&state, w, h, &theme);
+                let top = format!("{}", terminal.backend());
+                let top = top.lines().next().unwrap_or_default();
+                assert_eq!(
+                    top.contains("PRODUCTION"),
+                    production,
+                    "{name} {w} {theme_name}: {top}"
+                );
+                assert!(top.contains(name), "{name} {w}: {top}");
+                if w == 160 {
+                    assert!(
+                        top.contains("111122223333 (acme-"),
+                        "{name} {theme_name}: the account and alias: {top}"
+                    );
+                }
+                if production && theme_name == "colour" {
+                    // Red in colour too: the banner's cells are the theme's error colour,
+                    // reversed into a block, not the bar's own.
+                    let x = top.find("PRODUCTION").map_or(0, |b| top[..b].chars().count());
+                    let cell = &terminal.backend().buffer()[(x as u16, 0)];
+                    assert_eq!(cell.fg, ratatui::style::Color::LightRed, "{w}");
+                    assert!(cell.modifier.contains(Modifier::REVERSED), "{w}");
+                }
+                styles.push_str(&format!("── {name} {w}x{h} {theme_name}\n"));
+                styles.push_str(&header_styles(&terminal));
+            }
+        }
+        screens(&format!("header_{name}"), &state);
+        insta::assert_snapshot!(format!("header_{name}_styles"), styles);
+    }
+}
+
+/// In production every change is asked first, naming the environment: here a single start,
+/// which outside production goes without a question.
+#[test]
+fn a_production_question_names_the_environment() {
+    let mut state = in_environment("show", true);
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Char('s'));
+    let text = format!("{}", render(&state, 80, 24).backend());
+    assert!(text.contains("Start · show · PRODUCTION"), "{text}");
+    insta::assert_snapshot!("production_start_confirm_80x24", text);
+    let mut rehearsal = in_environment("rehearsal", false);
+    press(&mut rehearsal, KeyCode::Down);
+    press(&mut rehearsal, KeyCode::Char('s'));
+    let text = format!("{}", render(&rehearsal, 80, 24).backend());
+    assert!(!text.contains("Start ·"), "no question outside production:\n{text}");
+}
