@@ -82,7 +82,9 @@ mod tests {
         Account {
             id: id.map(str::to_string),
             alias: alias.map(str::to_string),
-            error: id.is_none().then(|| "GetCallerIdentity: timed out".to_string()),
+            error: id
+                .is_none()
+                .then(|| "GetCallerIdentity: timed out".to_string()),
         }
     }
 

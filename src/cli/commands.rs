@@ -125,7 +125,11 @@ async fn check_pinned_account(
     backend: &AwsBackend,
     changes_aws: bool,
 ) -> Result<Option<Account>, CliError> {
-    let Some(env) = settings.environment.as_ref().filter(|e| e.account_id.is_some()) else {
+    let Some(env) = settings
+        .environment
+        .as_ref()
+        .filter(|e| e.account_id.is_some())
+    else {
         return Ok(None);
     };
     let account = Account::read(backend).await;

@@ -12,7 +12,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub async fn run(args: DemoArgs, settings: &Settings, overrides: &Overrides) -> Result<(), CliError> {
+pub async fn run(
+    args: DemoArgs,
+    settings: &Settings,
+    overrides: &Overrides,
+) -> Result<(), CliError> {
     if let Some(speed) = args.speed
         && !(0.001..=10.0).contains(&speed)
     {
@@ -62,7 +66,9 @@ pub async fn run(args: DemoArgs, settings: &Settings, overrides: &Overrides) -> 
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The simulated account's quotas: room for `--sample-size N` chains.

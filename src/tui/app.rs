@@ -12,12 +12,12 @@ use super::view;
 use crate::engine::{Engine, EngineEvent, Level, OpKind};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use ratatui::DefaultTerminal;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
-use futures::future::BoxFuture;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::MissedTickBehavior;
 
@@ -397,7 +397,10 @@ fn open_env(
     opened: &UnboundedSender<(String, Result<Session, String>)>,
 ) {
     let Some(open) = options.open_env.clone() else {
-        state.flash(FlashLevel::Error, "this control room can't switch environments");
+        state.flash(
+            FlashLevel::Error,
+            "this control room can't switch environments",
+        );
         return;
     };
     let opened = opened.clone();

@@ -242,4 +242,45 @@ mod tests {
             "{text}"
         );
     }
+
+    fn with_environments(here: &str) -> AppState {
+        let mut s = room(false, true);
+        s.environments = vec!["rehearsal".into(), "show".into()];
+        s.env_name = Some(here.into());
+        s
+    }
+
+    fn flash(s: &AppState) -> String {
+        s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default()
+    }
+
+    #[test]
+    fn env_completes_the_configs_environments_and_switches_only_to_another_known_one() {
+        let mut s = with_environments("rehearsal");
+        // Switching changes nothing in AWS: offered in read-only mode too.
+        assert_eq!(complete("e", &s).as_deref(), Some("env "));
+        assert_eq!(complete("env s", &s).as_deref(), Some("env show"));
+        assert!(matches!(
+            run(&mut s, "env show").as_slice(),
+            [Effect::SwitchEnv(name)] if name == "show"
+        ));
+        assert!(run(&mut s, "env rehearsal").is_empty());
+        assert!(flash(&s).contains("already in environment rehearsal"));
+        assert!(run(&mut s, "env prod").is_empty());
+        assert!(flash(&s).contains("no environment \"prod\" in the config (rehearsal, show)"));
+        assert!(run(&mut s, "env").is_empty());
+        assert!(flash(&s).contains("environment rehearsal; :env NAME switches"));
+    }
+
+    #[test]
+    fn without_environments_env_is_neither_offered_nor_run() {
+        let mut s = room(false, false);
+        assert_eq!(complete("e", &s), None);
+        assert!(run(&mut s, "env show").is_empty());
+        assert!(
+            flash(&s).contains("no [environments.NAME]"),
+            "{}",
+            flash(&s)
+        );
+    }
 }

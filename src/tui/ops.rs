@@ -653,4 +653,68 @@ mod tests {
         assert_eq!(s.flash.as_ref().unwrap().text, "edit is not wired yet");
         assert!(matches!(s.mode, Mode::Form(_)), "the typing is kept");
     }
+
+    fn in_production() -> AppState {
+        let mut s = three_idle();
+        s.production = true;
+        s.env_name = Some("show".into());
+        s
+    }
+
+    fn draft(name: &str) -> DestinationDraft {
+        DestinationDraft {
+            name: name.into(),
+            platform: "youtube".into(),
+            url: String::new(),
+            stream_key: crate::domain::StreamKey::new("abcd-efgh-ijkl-mnop").into(),
+            preset: "1080p30".into(),
+        }
+    }
+
+    /// In production every change is asked, and the question's title names the environment;
+    /// yes carries out exactly what was asked, no does nothing.
+    #[test]
+    fn in_production_every_change_is_asked_naming_the_environment() {
+        let asked = |s: &AppState| match &s.mode {
+            Mode::Confirm(dialog) => dialog.title.clone(),
+            other => panic!("not asked: {other:?}"),
+        };
+        // A single start and a single idle stop, which outside production go straight.
+        for (key, verb) in [('s', "Start"), ('x', "Stop")] {
+            let mut s = in_production();
+            assert!(press(&mut s, KeyCode::Char(key)).is_empty(), "{verb}");
+            assert_eq!(asked(&s), format!("{verb} · show · PRODUCTION"));
+            let effects = press(&mut s, KeyCode::Char('y'));
+            assert!(
+                matches!(effects.as_slice(), [Effect::Start(i)] | [Effect::Stop(i)] if s.row(*i).is_some()),
+                "{verb}: {effects:?}"
+            );
+            let mut plain = three_idle();
+            assert_eq!(press(&mut plain, KeyCode::Char(key)).len(), 1, "{verb}");
+        }
+        // Delete was always asked; now it names the environment too.
+        let mut s = in_production();
+        press(&mut s, KeyCode::Char('d'));
+        assert_eq!(asked(&s), "Delete · show · PRODUCTION");
+        // An edit that needs no restart, and an add.
+        let mut s = in_production();
+        let id = s.rows[0].id();
+        assert!(submit_edit(&mut s, id, draft("A2")).is_empty());
+        assert_eq!(asked(&s), "Edit · show · PRODUCTION");
+        let effects = press(&mut s, KeyCode::Char('y'));
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Edit { restart: false, draft, .. }] if draft.name == "A2"
+        ));
+        let mut s = in_production();
+        assert!(submit_add(&mut s, draft("New")).is_empty());
+        assert_eq!(asked(&s), "Add · show · PRODUCTION");
+        assert!(press(&mut s, KeyCode::Esc).is_empty(), "no adds nothing");
+        assert!(matches!(s.mode, Mode::Normal));
+        let mut plain = three_idle();
+        assert!(matches!(
+            submit_add(&mut plain, draft("New")).as_slice(),
+            [Effect::Add(_)]
+        ));
+    }
 }

@@ -1088,7 +1088,8 @@ fn a_failing_row_is_unmistakable_without_colour() {
 fn in_environment(name: &str, production: bool) -> AppState {
     let mut state = four_destinations();
     state.demo = false;
-    state.context = format!("{name} · aws · 111122223333 (acme-{name}) · eu-west-1 · profile {name}");
+    state.context =
+        format!("{name} · aws · 111122223333 (acme-{name}) · eu-west-1 · profile {name}");
     state.env_name = Some(name.into());
     state.environments = vec!["rehearsal".into(), "show".into()];
     state.production = production;
@@ -1149,7 +1150,9 @@ fn header_names_the_environment_and_account_and_production_is_unmistakable() {
                 if production && theme_name == "colour" {
                     // Red in colour too: the banner's cells are the theme's error colour,
                     // reversed into a block, not the bar's own.
-                    let x = top.find("PRODUCTION").map_or(0, |b| top[..b].chars().count());
+                    let x = top
+                        .find("PRODUCTION")
+                        .map_or(0, |b| top[..b].chars().count());
                     let cell = &terminal.backend().buffer()[(x as u16, 0)];
                     assert_eq!(cell.fg, ratatui::style::Color::LightRed, "{w}");
                     assert!(cell.modifier.contains(Modifier::REVERSED), "{w}");
@@ -1177,5 +1180,8 @@ fn a_production_question_names_the_environment() {
     press(&mut rehearsal, KeyCode::Down);
     press(&mut rehearsal, KeyCode::Char('s'));
     let text = format!("{}", render(&rehearsal, 80, 24).backend());
-    assert!(!text.contains("Start ·"), "no question outside production:\n{text}");
+    assert!(
+        !text.contains("Start ·"),
+        "no question outside production:\n{text}"
+    );
 }

@@ -138,7 +138,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), area);
     // Only over its own cells: a paragraph's style covers its whole area, and over the full bar
     // it reset the colours of the left side (the PRODUCTION banner lost its red).
-    let right_width = u16::try_from(right_width).unwrap_or(u16::MAX).min(area.width);
+    let right_width = u16::try_from(right_width)
+        .unwrap_or(u16::MAX)
+        .min(area.width);
     let right_area = Rect {
         x: area.right().saturating_sub(right_width),
         width: right_width,
