@@ -83,3 +83,116 @@ async fn the_tui_shows_the_flow_and_a_destination_added_from_the_cli() {
     tui.keys(&["q"]);
     tui.wait_for("the TUI to quit", WAIT, |_| tui.exited());
 }
+
+/// Issue 15 in a real terminal against moto: the top bar names the environment, the account
+/// (STS) and its alias (IAM) and says PRODUCTION in words; `:env` swaps the whole screen for
+/// another environment's table; an environment pinned to another account is refused and the
+/// screen stays where it was.
+#[tokio::test]
+async fn the_bar_names_the_account_and_production_and_env_switches_the_whole_screen() {
+    const MOTO_ACCOUNT: &str = "123456789012";
+    let moto = patched_moto(&[]);
+    let sdk = sdk_config(&moto);
+    let flow_arn = create_flow(&sdk).await;
+    aws_sdk_iam::Client::new(&sdk)
+        .create_account_alias()
+        .account_alias("acme-show")
+        .send()
+        .await
+        .expect("CreateAccountAlias");
+    let dir = TempDir::new("tui-env");
+    let mut env = onair_env(&moto, "unused", &flow_arn, dir.path());
+    env.retain(|(k, _)| k != "ONAIR_TABLE");
+    let config = dir.path().join("onair.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "refresh_interval = 1\ndefault_env = \"rehearsal\"\n\n\
+             [environments.rehearsal]\ntable = \"onair-rehearsal\"\n\n\
+             [environments.show]\ntable = \"onair-show\"\nproduction = true\n\
+             account_id = \"{MOTO_ACCOUNT}\"\n\n\
+             [environments.elsewhere]\ntable = \"onair-elsewhere\"\naccount_id = \"999999999999\"\n"
+        ),
+    )
+    .expect("config file");
+    let config_arg = config.display().to_string();
+    for (name, feed, platform) in [
+        ("rehearsal", "Rehearsal feed", "youtube"),
+        ("show", "Show feed", "twitch"),
+    ] {
+        let run = |args: &[&str]| {
+            let mut all = vec!["--config", config_arg.as_str(), "--env", name];
+            all.extend_from_slice(args);
+            let out = onair(&all, &env)
+                .env("ONAIR_STREAM_KEY", KEYS[1])
+                .output()
+                .expect("onair");
+            assert!(out.status.success(), "{all:?}: {out:?}");
+        };
+        run(&["init"]);
+        run(&["add", "--name", feed, "--platform", platform]);
+    }
+
+    let command = format!(
+        "env -i {} {} --config {} --env show",
+        env.iter()
+            .map(|(k, v)| format!("{k}={}", quoted(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        quoted(env!("CARGO_BIN_EXE_onair")),
+        quoted(&config_arg)
+    );
+    let tui = Tmux::start("wire-tui-env", 160, 40, &command);
+    let screen = tui.wait_for("the show's row", WAIT, |s| {
+        line_with(s, "Show feed").is_some()
+    });
+    let bar = screen.lines().next().unwrap_or_default();
+    assert!(bar.contains("PRODUCTION"), "{bar}");
+    assert!(
+        bar.contains(&format!(
+            "show · aws · {MOTO_ACCOUNT} (acme-show) · us-east-1"
+        )),
+        "{bar}"
+    );
+    assert!(!screen.contains("Rehearsal feed"), "{screen}");
+
+    // Another environment: the whole screen is its own, and not production.
+    tui.keys(&[":"]);
+    tui.type_text("env reh");
+    tui.keys(&["Tab", "Enter"]);
+    let screen = tui.wait_for("the rehearsal's row", WAIT, |s| {
+        line_with(s, "Rehearsal feed").is_some()
+    });
+    let bar = screen.lines().next().unwrap_or_default();
+    assert!(!bar.contains("PRODUCTION"), "{bar}");
+    assert!(
+        bar.contains(&format!("rehearsal · aws · {MOTO_ACCOUNT}")),
+        "{bar}"
+    );
+    assert!(
+        !screen.contains("Show feed"),
+        "never two environments at once:\n{screen}"
+    );
+
+    // Pinned to an account these credentials are not: refused, and the screen stays.
+    tui.keys(&[":"]);
+    tui.type_text("env elsewhere");
+    tui.keys(&["Enter"]);
+    let screen = tui.wait_text("pinned to account 999999999999", WAIT);
+    assert!(line_with(&screen, "Rehearsal feed").is_some(), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("rehearsal"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(KEYS[1]),
+        "no stream key on screen:\n{screen}"
+    );
+
+    tui.keys(&["q"]);
+    tui.wait_for("the TUI to quit", WAIT, |_| tui.exited());
+}

@@ -52,6 +52,13 @@ async fn two_environments_in_one_account_never_mix_and_a_pinned_wrong_account_ch
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?} ({e}): {out}"))
     };
 
+    // The account's alias, as IAM gives it: list --json and the top bar name it with the id.
+    aws_sdk_iam::Client::new(&config)
+        .create_account_alias()
+        .account_alias("acme-show")
+        .send()
+        .await
+        .expect("CreateAccountAlias");
     ok(&["init"]);
     ok(&["--env", "show", "init"]);
     ok(&[
@@ -82,6 +89,14 @@ async fn two_environments_in_one_account_never_mix_and_a_pinned_wrong_account_ch
     assert_eq!(names(&show), ["Show feed"]);
     assert_eq!(show["environment"]["production"], true);
     assert_eq!(show["environment"]["account_id"], MOTO_ACCOUNT);
+    // The account the credentials are (STS), not only the one the config pins.
+    for listed in [&rehearsal, &show] {
+        assert_eq!(listed["account"]["id"], MOTO_ACCOUNT, "{listed}");
+        assert_eq!(listed["account"]["alias"], "acme-show", "{listed}");
+    }
+    let flow = json(&["--env", "show", "flow", "--json"]);
+    assert_eq!(flow["environment"]["name"], "show");
+    assert_eq!(flow["account"]["id"], MOTO_ACCOUNT);
 
     // Each table holds only its own environment's item (read with the SDK).
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
