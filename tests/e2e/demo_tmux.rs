@@ -260,3 +260,79 @@ fn a_stopped_row_shows_no_bitrate_and_no_sparkline_from_the_moment_it_stops() {
     }
     t.keys(&["q"]);
 }
+
+/// `:env` in the demo (each configured environment a simulated account of its own): a start
+/// asked in the rehearsal finishes there after the operator switched to the show — the log file
+/// records it — while the screen shows only the show, under its PRODUCTION banner; back in the
+/// rehearsal the destination is running.
+#[test]
+fn an_operation_started_before_env_finishes_in_its_own_environment() {
+    let state = tempfile_dir::Dir::new("env-switch");
+    let config_dir = format!("{}/onair", state.path());
+    std::fs::create_dir_all(&config_dir).expect("config dir");
+    std::fs::write(
+        format!("{config_dir}/config.toml"),
+        "default_env = \"rehearsal\"\n\n[environments.rehearsal]\ntable = \"onair-rehearsal\"\n\n\
+         [environments.show]\ntable = \"onair-show\"\nproduction = true\n",
+    )
+    .expect("config");
+    let command = format!(
+        "env -u NO_COLOR XDG_STATE_HOME={} XDG_CONFIG_HOME={} {} demo --sample",
+        state.path(),
+        state.path(),
+        env!("CARGO_BIN_EXE_onair")
+    );
+    let t = Tmux::start("env-switch", 120, 35, &command);
+    let screen = t.wait_for("the sample show, idle backup", WAIT, |s| {
+        line_with(s, "YouTube backup").is_some_and(|l| l.contains("idle"))
+    });
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("rehearsal · demo"),
+        "{screen}"
+    );
+
+    t.keys(&[":"]);
+    t.type_text("start YouTube backup");
+    t.keys(&["Enter", ":"]);
+    t.type_text("env show");
+    t.keys(&["Enter"]);
+    let screen = t.wait_text("PRODUCTION", WAIT);
+    assert!(
+        screen.contains("No destinations yet"),
+        "only the show's table:\n{screen}"
+    );
+    assert!(!screen.contains("YouTube backup"), "{screen}");
+
+    let log = format!("{}/onair/onair.log", state.path());
+    let deadline = std::time::Instant::now() + WAIT;
+    let finished = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(line) = text
+            .lines()
+            .find(|l| l.contains("finished after the switch"))
+        {
+            break line.to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no finish logged:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        finished.contains("rehearsal") && finished.contains("Start"),
+        "{finished}"
+    );
+
+    t.keys(&[":"]);
+    t.type_text("env rehearsal");
+    t.keys(&["Enter"]);
+    t.wait_for("the backup running in the rehearsal", WAIT, |s| {
+        line_with(s, "YouTube backup").is_some_and(|l| l.contains("running"))
+    });
+    t.keys(&["q"]);
+}
