@@ -254,3 +254,98 @@ async fn two_environments_in_one_account_never_mix_and_a_pinned_wrong_account_ch
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("\"prod\""));
 }
+
+/// Bad show and keys files against moto with the real binary: each is named, exits 2, and
+/// nothing is created — no item, no input, no channel (read with the SDK, not with onair).
+#[tokio::test]
+async fn bad_show_and_keys_files_are_named_and_create_nothing() {
+    let moto = patched_moto(&[]);
+    let config = sdk_config(&moto);
+    let flow_arn = create_flow(&config).await;
+    let dir = TempDir::new("bad-imports");
+    let env = onair_env(&moto, "onair-imports", &flow_arn, dir.path());
+    let run = |args: &[&str]| onair(args, &env).output().expect("onair runs");
+    succeeded(&["init"], &run(&["init"]));
+
+    let good = "format = \"onair-show\"\nversion = 1\n\n\
+                [[destinations]]\nname = \"Feed A\"\nplatform = \"youtube\"\n\
+                rtmp_url = \"rtmp://a.rtmp.youtube.com/live2\"\npreset = \"1080p30\"\n\
+                wiring = \"mediaconnect\"\n";
+    let duplicate = format!(
+        "{good}\n[[destinations]]\nname = \"feed a\"\nplatform = \"twitch\"\n\
+         rtmp_url = \"rtmp://live.twitch.tv/app\"\npreset = \"720p30\"\nwiring = \"mediaconnect\"\n"
+    );
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "malformed",
+            "format = \"onair-show\"\nversion = [\n".into(),
+            format!("Feed A {}\n", KEYS[0]),
+            "not an onair show file",
+        ),
+        (
+            "truncated",
+            good[..good.len() - 30].to_string(),
+            format!("Feed A {}\n", KEYS[0]),
+            "not an onair show file",
+        ),
+        (
+            "unknown version",
+            good.replace("version = 1", "version = 7"),
+            format!("Feed A {}\n", KEYS[0]),
+            "format version 7",
+        ),
+        (
+            "a keys file with an extra name",
+            good.to_string(),
+            format!("Feed A {}\nFeed Z {}\n", KEYS[0], KEYS[1]),
+            "Feed Z",
+        ),
+        (
+            "a keys file missing a name",
+            good.to_string(),
+            "# no keys\n".into(),
+            "no stream key",
+        ),
+        (
+            "duplicate names",
+            duplicate,
+            format!("Feed A {}\n", KEYS[0]),
+            "twice",
+        ),
+    ];
+    for (what, show, keys, named) in cases {
+        let show_path = dir.path().join("show.toml");
+        let keys_path = dir.path().join("keys");
+        std::fs::write(&show_path, show).expect("show file");
+        std::fs::write(&keys_path, keys).expect("keys file");
+        let out = run(&[
+            "import",
+            &show_path.display().to_string(),
+            "--keys",
+            &keys_path.display().to_string(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(stderr.contains(named), "{what}: {stderr}");
+        assert!(
+            !stderr.contains(KEYS[0]) && !stderr.contains(KEYS[1]),
+            "{what}: a key in the error: {stderr}"
+        );
+    }
+    let items = aws_sdk_dynamodb::Client::new(&config)
+        .scan()
+        .table_name("onair-imports")
+        .send()
+        .await
+        .expect("Scan");
+    assert_eq!(items.count(), 0, "no item");
+    let medialive = aws_sdk_medialive::Client::new(&config);
+    let inputs = medialive.list_inputs().send().await.expect("ListInputs");
+    assert!(inputs.inputs().is_empty(), "no input");
+    let channels = medialive
+        .list_channels()
+        .send()
+        .await
+        .expect("ListChannels");
+    assert!(channels.channels().is_empty(), "no channel");
+}
