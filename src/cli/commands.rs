@@ -444,13 +444,19 @@ pub async fn start_stop(
 
 /// `rm`'s question on the terminal; without a terminal to ask on, or without a "y", nothing is
 /// removed (exit 2).
-fn confirm_removal(question: &str) -> Result<(), CliError> {
+fn confirm_removal(settings: &Settings, question: &str) -> Result<(), CliError> {
     if !std::io::stdin().is_terminal() {
         return Err(CliError::Refused(
             "rm asks before deleting: pass --yes when there is no terminal to ask on".into(),
         ));
     }
-    print!("{question} [y/N] ");
+    // Named environments name themselves in the question, production loudest.
+    let place = match &settings.environment {
+        Some(env) if env.production => format!("[{} · PRODUCTION] ", env.name),
+        Some(env) => format!("[{}] ", env.name),
+        None => String::new(),
+    };
+    print!("{place}{question} [y/N] ");
     std::io::stdout().flush().ok();
     let mut answer = String::new();
     std::io::stdin()
@@ -494,10 +500,10 @@ pub async fn rm(settings: &Settings, targets: &[String], yes: bool) -> Result<()
         .map(|r| format!("{} ({}, {})", safe(&r.name), r.platform, r.status))
         .collect();
     if !yes {
-        confirm_removal(&format!(
-            "Delete {} and its AWS resources?",
-            names.join(", ")
-        ))?;
+        confirm_removal(
+            settings,
+            &format!("Delete {} and its AWS resources?", names.join(", ")),
+        )?;
     }
     for id in &ids {
         aws.engine.delete(*id)?;
@@ -554,10 +560,13 @@ pub async fn rm_unreadable(
     };
     if !yes {
         let labels: Vec<String> = items.iter().map(label).collect();
-        confirm_removal(&format!(
-            "Remove the unreadable item(s) {} from the table (AWS resources are left)?",
-            labels.join(", ")
-        ))?;
+        confirm_removal(
+            settings,
+            &format!(
+                "Remove the unreadable item(s) {} from the table (AWS resources are left)?",
+                labels.join(", ")
+            ),
+        )?;
     }
     for item in &items {
         aws.engine.remove_unreadable(item).await?;

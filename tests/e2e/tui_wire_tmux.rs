@@ -195,4 +195,14 @@ async fn the_bar_names_the_account_and_production_and_env_switches_the_whole_scr
 
     tui.keys(&["q"]);
     tui.wait_for("the TUI to quit", WAIT, |_| tui.exited());
+
+    // The CLI's question names the environment too, production loudest; "n" deletes nothing.
+    let rm = Tmux::start("wire-rm-env", 160, 10, &format!("{command} rm 'Show feed'"));
+    rm.wait_text("[show · PRODUCTION] Delete Show feed", WAIT);
+    rm.keys(&["n", "Enter"]);
+    assert_eq!(rm.wait_exit_status(WAIT), Ok(2), "{}", rm.screen());
+    let listed = onair(&["--config", &config_arg, "--env", "show", "list"], &env)
+        .output()
+        .expect("onair list");
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("Show feed"));
 }
