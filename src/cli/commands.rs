@@ -196,7 +196,7 @@ async fn aws_session(settings: &Settings) -> Result<Session, CliError> {
     let region = aws.backend.region.clone().unwrap_or_default();
     let profile = settings.profile.clone().unwrap_or_else(|| "default".into());
     let account = aws.account().await.label();
-    let place = format!("aws · {account} · {region} · profile {profile}");
+    let place = format!("{account} · {region} · profile {profile}");
     let mut session = Session::new(aws.engine, aws.events, place);
     if let Some(env) = &settings.environment {
         session.context = format!("{} · {}", env.name, session.context);

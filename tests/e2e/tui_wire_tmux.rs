@@ -149,9 +149,7 @@ async fn the_bar_names_the_account_and_production_and_env_switches_the_whole_scr
     let bar = screen.lines().next().unwrap_or_default();
     assert!(bar.contains("PRODUCTION"), "{bar}");
     assert!(
-        bar.contains(&format!(
-            "show · aws · {MOTO_ACCOUNT} (acme-show) · us-east-1"
-        )),
+        bar.contains(&format!("show · {MOTO_ACCOUNT} (acme-show) · us-east-1")),
         "{bar}"
     );
     assert!(!screen.contains("Rehearsal feed"), "{screen}");
@@ -166,7 +164,7 @@ async fn the_bar_names_the_account_and_production_and_env_switches_the_whole_scr
     let bar = screen.lines().next().unwrap_or_default();
     assert!(!bar.contains("PRODUCTION"), "{bar}");
     assert!(
-        bar.contains(&format!("rehearsal · aws · {MOTO_ACCOUNT}")),
+        bar.contains(&format!("rehearsal · {MOTO_ACCOUNT}")),
         "{bar}"
     );
     assert!(

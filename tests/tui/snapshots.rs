@@ -1088,8 +1088,7 @@ fn a_failing_row_is_unmistakable_without_colour() {
 fn in_environment(name: &str, production: bool) -> AppState {
     let mut state = four_destinations();
     state.demo = false;
-    state.context =
-        format!("{name} · aws · 111122223333 (acme-{name}) · eu-west-1 · profile {name}");
+    state.context = format!("{name} · 111122223333 (acme-{name}) · eu-west-1 · profile {name}");
     state.env_name = Some(name.into());
     state.environments = vec!["rehearsal".into(), "show".into()];
     state.production = production;

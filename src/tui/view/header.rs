@@ -95,7 +95,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
     const SEP: &str = " │ ";
     /// The context keeps at least this much before it is cut with an ellipsis.
-    const CONTEXT_MIN: usize = 14;
+    // Room for an environment's name and the account id: "show · 111122223333".
+    const CONTEXT_MIN: usize = 22;
     let width = usize::from(area.width);
     // The on-air summary and freshness may cut the context (account, region) short; nothing
     // else may.
@@ -105,19 +106,37 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let mut chosen: Vec<Option<usize>> = vec![None; right.len()];
     let mut by_rank: Vec<usize> = (0..right.len()).collect();
     by_rank.sort_by_key(|i| right[*i].0);
-    for i in by_rank {
-        let context = if right[i].0 <= 1 {
+    let reserve = |rank: u8| {
+        if rank <= 1 {
             CONTEXT_MIN.min(context_width)
         } else {
             context_width
-        };
-        for (form, spans) in right[i].1.iter().enumerate() {
-            let w = spans.iter().map(Span::width).sum::<usize>() + SEP.chars().count();
-            if used + context + w <= width {
-                used += w;
-                chosen[i] = Some(form);
-                break;
-            }
+        }
+    };
+    let width_of =
+        |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>() + SEP.chars().count();
+    // First the pieces that must stay (rank 0 and 1: what is on air, how fresh the data is) in
+    // their shortest forms, so that neither is dropped for the other's long form; then every
+    // piece, by rank, takes the longest form that still fits.
+    for &i in &by_rank {
+        let (rank, forms) = (right[i].0, &right[i].1);
+        if rank <= 1
+            && let Some(shortest) = forms.last()
+            && used + reserve(rank) + width_of(shortest) <= width
+        {
+            used += width_of(shortest);
+            chosen[i] = Some(forms.len() - 1);
+        }
+    }
+    for &i in &by_rank {
+        let (rank, forms) = (right[i].0, &right[i].1);
+        let now = chosen[i].map_or(0, |f| width_of(&forms[f]));
+        let limit = chosen[i].unwrap_or(forms.len());
+        if let Some(form) =
+            (0..limit).find(|f| used - now + width_of(&forms[*f]) + reserve(rank) <= width)
+        {
+            used = used - now + width_of(&forms[form]);
+            chosen[i] = Some(form);
         }
     }
     let mut right_spans = Vec::new();
@@ -301,7 +320,7 @@ mod tests {
     #[test]
     fn a_production_environment_says_so_in_words_at_every_width() {
         let mut state = crate::tui::state::tests::state_with(vec![]);
-        state.context = "show · aws · eu-west-1 · profile show".into();
+        state.context = "show · 111122223333 (acme-show) · eu-west-1 · profile show".into();
         for width in [80, 160] {
             assert!(!top_line(&state, width).contains("PRODUCTION"));
         }
@@ -309,6 +328,9 @@ mod tests {
         for width in [80, 160] {
             let line = top_line(&state, width);
             assert!(line.contains(" PRODUCTION  show"), "{width}: {line}");
+            // The account id survives the narrowest bar: it is what tells two profiles apart.
+            assert!(line.contains("show · 111122223333"), "{width}: {line}");
+            assert!(line.contains("data"), "and so does the data's age: {line}");
         }
     }
 }
