@@ -17,6 +17,20 @@ fn quoted(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// The shell line that runs onair with exactly `env` and `--config CONFIG`: tmux runs a command
+/// in its server's environment, so onair's is passed explicitly.
+fn onair_line(env: &[(String, String)], config: &str) -> String {
+    format!(
+        "env -i {} {} --config {}",
+        env.iter()
+            .map(|(k, v)| format!("{k}={}", quoted(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        quoted(env!("CARGO_BIN_EXE_onair")),
+        quoted(config)
+    )
+}
+
 #[tokio::test]
 async fn the_tui_shows_the_flow_and_a_destination_added_from_the_cli() {
     let moto = patched_moto(&[]);
@@ -28,16 +42,7 @@ async fn the_tui_shows_the_flow_and_a_destination_added_from_the_cli() {
 
     let config = dir.path().join("onair.toml");
     std::fs::write(&config, "refresh_interval = 1\n").expect("config file");
-    // tmux runs the command in its server's environment: pass onair's explicitly.
-    let command = format!(
-        "env -i {} {} --config {}",
-        env.iter()
-            .map(|(k, v)| format!("{k}={}", quoted(v)))
-            .collect::<Vec<_>>()
-            .join(" "),
-        quoted(env!("CARGO_BIN_EXE_onair")),
-        quoted(&config.display().to_string())
-    );
+    let command = onair_line(&env, &config.display().to_string());
     let tui = Tmux::start("wire-tui", 120, 35, &command);
 
     let screen = tui.wait_text(FLOW_NAME, WAIT);
@@ -133,15 +138,7 @@ async fn the_bar_names_the_account_and_production_and_env_switches_the_whole_scr
         run(&["add", "--name", feed, "--platform", platform]);
     }
 
-    let command = format!(
-        "env -i {} {} --config {} --env show",
-        env.iter()
-            .map(|(k, v)| format!("{k}={}", quoted(v)))
-            .collect::<Vec<_>>()
-            .join(" "),
-        quoted(env!("CARGO_BIN_EXE_onair")),
-        quoted(&config_arg)
-    );
+    let command = format!("{} --env show", onair_line(&env, &config_arg));
     let tui = Tmux::start("wire-tui-env", 160, 40, &command);
     let screen = tui.wait_for("the show's row", WAIT, |s| {
         line_with(s, "Show feed").is_some()
