@@ -73,6 +73,8 @@ impl Tap {
             cloudwatch: self.sim.cloud().cloudwatch,
             store: Arc::clone(self) as Arc<dyn RecordStore>,
             kms: Arc::clone(self) as Arc<dyn KeyVault>,
+            quotas: self.sim.cloud().quotas,
+            sns: self.sim.cloud().sns,
         }
     }
 
