@@ -2,6 +2,7 @@
 //! traits, one serialized operation per destination, many destinations at once, and reports every
 //! step as an [`EngineEvent`]. It knows neither the terminal nor the AWS SDK.
 
+pub mod alarms;
 mod calls;
 pub mod cost;
 pub mod decide;
@@ -78,6 +79,10 @@ pub struct EngineConfig {
     pub restart_backoff: Duration,
     /// Channels onair did not make, shown read-only and never acted on.
     pub watch_channels: Vec<String>,
+    /// SNS topic the CloudWatch alarms notify (config `alarm_topic_arn`). `None`: no alarms.
+    pub alarm_topic_arn: Option<String>,
+    /// The period each alarm evaluates (60 s; the demo shortens it to be watched).
+    pub alarm_period: Duration,
 }
 
 impl EngineConfig {
@@ -106,7 +111,14 @@ impl EngineConfig {
             restart_attempts: 3,
             restart_backoff: Duration::from_secs(10),
             watch_channels: Vec::new(),
+            alarm_topic_arn: None,
+            alarm_period: Duration::from_secs(60),
         }
+    }
+
+    /// Whether destinations get CloudWatch alarms.
+    pub fn alarms_on(&self) -> bool {
+        self.alarm_topic_arn.is_some()
     }
 }
 
@@ -437,6 +449,14 @@ impl Engine {
             .unreadable
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How new chains are built, for every plan.
+    pub(crate) fn shape(&self) -> plan::Shape {
+        plan::Shape {
+            wiring: self.inner.config.wiring,
+            alarms: self.inner.config.alarms_on(),
+        }
     }
 
     /// Read-only mode refuses every change here, so there is no second path to one.
