@@ -99,6 +99,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     config.restart_attempts = settings.restart_attempts;
     config.restart_backoff = settings.restart_backoff;
     config.watch_channels = settings.watch_channels.clone();
+    config.alarm_topic_arn = settings.alarm_topic_arn.clone();
     let (engine, events) = Engine::new(
         backend.cloud.clone(),
         Arc::new(catalog),
@@ -336,6 +337,8 @@ pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
     }
     refuse_if_readonly(settings, "add")?;
     let mut aws = connect(settings, true).await?;
+    // A topic that doesn't exist refuses the add before anything is created (exit 2).
+    aws.engine.check_alarm_topic().await?;
     aws.engine.load().await?;
     let id = aws.engine.add(draft)?;
     aws.engine.settle().await;
@@ -376,6 +379,9 @@ pub async fn start_stop(
     let op = if start { OpKind::Start } else { OpKind::Stop };
     refuse_if_readonly(settings, verb)?;
     let mut aws = connect(settings, true).await?;
+    if start {
+        aws.engine.check_alarm_topic().await?;
+    }
     aws.engine.load().await?;
     // Plans go by what AWS has: a channel that vanished is re-created, not started.
     aws.engine.look_at_channels().await?;
@@ -620,7 +626,22 @@ pub async fn init(settings: &Settings) -> Result<(), CliError> {
 pub async fn reconcile(settings: &Settings) -> Result<(), CliError> {
     refuse_if_readonly(settings, "reconcile")?;
     let aws = connect(settings, true).await?;
+    aws.engine.check_alarm_topic().await?;
     let report = aws.engine.reconcile(true).await?;
+    // The flow's lost-source alarm is written here and at the control room's start-up.
+    if aws.engine.config().alarm_topic_arn.is_some() {
+        let name = aws
+            .backend
+            .cloud
+            .mediaconnect
+            .describe_flow(&aws.engine.config().flow_arn)
+            .await
+            .map(|f| f.name)
+            .unwrap_or_else(|_| "flow".to_string());
+        if let Err(e) = aws.engine.ensure_flow_alarm(&name).await {
+            eprintln!("onair: warning: the flow's lost-source alarm could not be written: {e}");
+        }
+    }
     aws.engine.settle().await;
     for (id, reason) in &report.corrected {
         println!("{} {}", id.short(), safe(reason));

@@ -2,6 +2,7 @@
 //! traits, one serialized operation per destination, many destinations at once, and reports every
 //! step as an [`EngineEvent`]. It knows neither the terminal nor the AWS SDK.
 
+mod alarm_board;
 pub mod alarms;
 mod calls;
 pub mod cost;
@@ -12,12 +13,14 @@ pub mod incident;
 mod ops;
 mod orphans;
 pub mod plan;
+pub mod quotas;
 mod reconcile;
 mod refresh;
 mod registry;
 mod steps;
 mod thumbnail;
 
+pub use alarm_board::{AlarmBoard, AlarmLight};
 pub use events::*;
 pub use orphans::{NotOurs, Orphans, ResourceKind};
 pub use reconcile::ReconcileReport;
@@ -203,6 +206,10 @@ struct Inner {
     source_lost: std::sync::atomic::AtomicBool,
     /// Every channel's state in the latest ListChannels that answered: what plans are made from.
     channels_seen: Mutex<Option<std::collections::HashMap<String, crate::cloud::ChannelState>>>,
+    /// The last read of Service Quotas (`None` until the first).
+    applied_quotas: Mutex<Option<quotas::QuotaReport>>,
+    /// Whether the alarm topic exists, once asked (GetTopicAttributes): `Err` says why not.
+    alarm_topic: Mutex<Option<Result<(), String>>>,
 }
 
 impl Engine {
@@ -236,6 +243,8 @@ impl Engine {
             source_lost: std::sync::atomic::AtomicBool::new(false),
             watched_states: Mutex::default(),
             channels_seen: Mutex::default(),
+            applied_quotas: Mutex::default(),
+            alarm_topic: Mutex::default(),
         });
         (Self { inner }, rx)
     }
@@ -488,19 +497,21 @@ impl Engine {
             .filter(|r| r.status != Status::Parked)
             .count();
         let channels = seen.channels_used.max(ours);
-        if channels >= self.inner.config.channel_quota {
+        let allowed = self.allowed(quotas::QuotaKind::Channels);
+        if channels >= allowed {
             return Err(Refusal::Quota {
                 what: "channel",
                 used: channels,
-                allowed: self.inner.config.channel_quota,
+                allowed,
             });
         }
         let inputs = seen.inputs_used.max(ours);
-        if inputs >= self.inner.config.input_quota {
+        let allowed = self.allowed(quotas::QuotaKind::PushInputs);
+        if inputs >= allowed {
             return Err(Refusal::Quota {
                 what: "input",
                 used: inputs,
-                allowed: self.inner.config.input_quota,
+                allowed,
             });
         }
         Ok(())

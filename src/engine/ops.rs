@@ -50,6 +50,9 @@ impl Engine {
     /// Returns the new id at once; progress arrives as events.
     pub fn add(&self, draft: DestinationDraft) -> Result<DestinationId, Refusal> {
         self.writable("add")?;
+        if let Some(refusal) = self.alarm_topic_refusal() {
+            return Err(refusal);
+        }
         let valid = draft
             .validate(&self.inner.catalog)
             .map_err(Refusal::Invalid)?;
@@ -113,6 +116,9 @@ impl Engine {
     }
 
     pub fn start(&self, id: DestinationId) -> Result<(), Refusal> {
+        if let Some(refusal) = self.alarm_topic_refusal() {
+            return Err(refusal);
+        }
         self.operate(
             id,
             OpKind::Start,
