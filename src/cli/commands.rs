@@ -696,6 +696,7 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
             "inputs": orphans.inputs.iter().map(|i| serde_json::json!({"id": i.id, "name": i.name, "state": i.state.as_aws()})).collect::<Vec<_>>(),
             "flowOutputs": orphans.flow_outputs.iter().map(|o| serde_json::json!({"arn": o.arn, "name": o.name, "mediaLiveInputArn": o.medialive_input_arn})).collect::<Vec<_>>(),
             "securityGroups": orphans.security_groups.iter().map(|g| serde_json::json!({"id": g.id, "arn": g.arn, "allowedCidrs": g.allowed_cidrs})).collect::<Vec<_>>(),
+            "alarms": orphans.alarms.iter().map(|a| serde_json::json!({"name": a.name, "arn": a.arn})).collect::<Vec<_>>(),
             "drifted": orphans.drifted.iter().map(|(id, why)| serde_json::json!({"destinationId": id.to_string(), "problem": why})).collect::<Vec<_>>(),
             "table": aws.engine.config().table,
             "notOurs": orphans.not_ours.iter().map(|n| serde_json::json!({"kind": n.kind.as_str(), "id": n.id, "name": n.name, "reason": n.reason})).collect::<Vec<_>>(),
@@ -732,6 +733,9 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
                 safe(&g.id),
                 safe(&g.allowed_cidrs.join(", "))
             );
+        }
+        for a in &orphans.alarms {
+            println!("orphan alarm    {}", safe(&a.name));
         }
         for (id, why) in &orphans.drifted {
             let name = aws
