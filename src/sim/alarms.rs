@@ -1,7 +1,8 @@
 //! CloudWatch alarms and the SNS topic they notify. Each alarm is evaluated on the simulator's
 //! own metrics at every period boundary on its clock (lazily, when the next call arrives), with
-//! CloudWatch's rules: `evaluation_periods` breaching periods in a row make ALARM; missing data
-//! counts as not breaching (the only setting onair uses); every transition into ALARM or OK
+//! CloudWatch's rules: `evaluation_periods` breaching periods in a row make ALARM; with
+//! TreatMissingData `notBreaching` (onair's setting) missing periods count as good, otherwise
+//! (`missing`) no data at all is INSUFFICIENT_DATA; every transition into ALARM or OK
 //! publishes the alarm's description to its actions — recorded on the simulated topic for
 //! tests to read.
 
@@ -161,7 +162,16 @@ impl World {
             .iter()
             .filter(|p| spec.comparison.breaches(p.value, spec.threshold))
             .count();
-        let state = if i64::try_from(breaching).is_ok_and(|b| b >= n) {
+        let state = if spec.missing_data_not_breaching {
+            if i64::try_from(breaching).is_ok_and(|b| b >= n) {
+                AlarmState::Alarm
+            } else {
+                AlarmState::Ok
+            }
+        } else if points.is_empty() {
+            // TreatMissingData `missing`: no data at all is INSUFFICIENT_DATA.
+            AlarmState::InsufficientData
+        } else if breaching == points.len() {
             AlarmState::Alarm
         } else {
             AlarmState::Ok
