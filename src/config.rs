@@ -1179,9 +1179,16 @@ mod tests {
     #[test]
     fn the_alarm_topic_is_an_sns_topic_arn_or_nothing() {
         let arn = "arn:aws:sns:us-east-1:111122223333:onair-alarms";
-        let s = load(write("topic", &format!("alarm_topic_arn = \"{arn}\"\n")), &[]).unwrap();
+        let s = load(
+            write("topic", &format!("alarm_topic_arn = \"{arn}\"\n")),
+            &[],
+        )
+        .unwrap();
         assert_eq!(s.alarm_topic_arn.as_deref(), Some(arn));
-        assert_eq!(load(write("topic-none", ""), &[]).unwrap().alarm_topic_arn, None);
+        assert_eq!(
+            load(write("topic-none", ""), &[]).unwrap().alarm_topic_arn,
+            None
+        );
         for bad in [
             "onair-alarms",
             "arn:aws:sns:us-east-1:111122223333",
@@ -1193,7 +1200,10 @@ mod tests {
             assert!(!sns_topic_arn(bad), "{bad}");
         }
         let err = load(
-            write("topic-bad", "\n\nalarm_topic_arn = \"arn:aws:sns:us-east-1:1:t\"\n"),
+            write(
+                "topic-bad",
+                "\n\nalarm_topic_arn = \"arn:aws:sns:us-east-1:1:t\"\n",
+            ),
             &[],
         )
         .unwrap_err()

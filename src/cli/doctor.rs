@@ -262,7 +262,9 @@ async fn common_checks(cloud: &Cloud, flow_arn: &str, settings: &Settings) -> Re
     match &quota_report.source {
         quotas::QuotaSource::Applied => report.pass(
             "service quotas",
-            format!("applied values read: channels {allowed_channels}, push inputs {allowed_inputs}"),
+            format!(
+                "applied values read: channels {allowed_channels}, push inputs {allowed_inputs}"
+            ),
         ),
         quotas::QuotaSource::Config { note } => report.note(
             "service quotas",

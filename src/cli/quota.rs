@@ -12,7 +12,9 @@ use crate::engine::quotas::{QuotaKind, QuotaRequestError, QuotaSource};
 pub async fn run(settings: &Settings, args: QuotaArgs) -> Result<(), CliError> {
     match args.action {
         None => show(settings, args.json).await,
-        Some(QuotaAction::Request { kind, value }) => request(settings, &kind, value, args.json).await,
+        Some(QuotaAction::Request { kind, value }) => {
+            request(settings, &kind, value, args.json).await
+        }
     }
 }
 
@@ -22,18 +24,23 @@ async fn show(settings: &Settings, json: bool) -> Result<(), CliError> {
     let ml = &aws.backend.cloud.medialive;
     // Use now, counted the way AWS counts it: every channel and input in the region, whoever
     // made it.
-    let (channels, inputs, groups) =
-        tokio::join!(ml.list_channels(), ml.list_inputs(), ml.list_input_security_groups());
+    let (channels, inputs, groups) = tokio::join!(
+        ml.list_channels(),
+        ml.list_inputs(),
+        ml.list_input_security_groups()
+    );
     let used = |kind: QuotaKind| -> Option<usize> {
         match kind {
-            QuotaKind::Channels => channels
-                .as_ref()
-                .ok()
-                .map(|c| c.iter().filter(|c| c.state != crate::cloud::ChannelState::Deleted).count()),
-            QuotaKind::PushInputs => inputs
-                .as_ref()
-                .ok()
-                .map(|i| i.iter().filter(|i| i.state != crate::cloud::InputState::Deleted).count()),
+            QuotaKind::Channels => channels.as_ref().ok().map(|c| {
+                c.iter()
+                    .filter(|c| c.state != crate::cloud::ChannelState::Deleted)
+                    .count()
+            }),
+            QuotaKind::PushInputs => inputs.as_ref().ok().map(|i| {
+                i.iter()
+                    .filter(|i| i.state != crate::cloud::InputState::Deleted)
+                    .count()
+            }),
             QuotaKind::InputSecurityGroups => groups.as_ref().ok().map(Vec::len),
         }
     };
@@ -90,7 +97,9 @@ async fn request(settings: &Settings, kind: &str, value: u32, json: bool) -> Res
         )));
     };
     if settings.readonly {
-        return Err(CliError::Refused("read-only mode: quota request refused".into()));
+        return Err(CliError::Refused(
+            "read-only mode: quota request refused".into(),
+        ));
     }
     let aws = connect(settings, false).await?;
     let asked = usize::try_from(value).unwrap_or(usize::MAX);

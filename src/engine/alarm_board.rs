@@ -105,9 +105,11 @@ impl Engine {
         let answer = self.inner.cloud.sns.get_topic_attributes(&topic).await;
         let verdict = match answer {
             Ok(_) => Ok(()),
-            Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Validation) => Err(
-                format!("alarm_topic_arn: the SNS topic {topic} does not exist ({e}); create it or fix the key"),
-            ),
+            Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Validation) => {
+                Err(format!(
+                    "alarm_topic_arn: the SNS topic {topic} does not exist ({e}); create it or fix the key"
+                ))
+            }
             // Denied or unreachable: say so, but don't hold the show hostage to SNS — the
             // alarms are written all the same and `doctor` names the problem.
             Err(e) => {

@@ -219,7 +219,11 @@ pub fn for_flow(flow_arn: &str, flow_name: &str, ctx: &AlarmContext<'_>) -> Alar
     tags.insert(TAG_TABLE.to_string(), ctx.table.to_string());
     tags.insert(TAG_FLOW.to_string(), flow_arn.to_string());
     let slug = crate::domain::naming::slug(flow_name);
-    let slug = if slug.is_empty() { "flow".to_string() } else { slug };
+    let slug = if slug.is_empty() {
+        "flow".to_string()
+    } else {
+        slug
+    };
     let period = period_secs(ctx.period);
     AlarmSpec {
         name: format!("{NAME_PREFIX}flow-{slug}-{SOURCE_LOST}"),

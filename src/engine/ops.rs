@@ -459,8 +459,8 @@ impl Engine {
     /// The plan for `op`, with what AWS last showed of the record's channel.
     fn plan_for(&self, op: Op, record: &Destination) -> Result<Plan, Refusal> {
         let seen = self.channel_seen(record);
-        let planned = plan(op, record, seen, self.shape())
-            .map_err(|u| self.unplannable(record, u))?;
+        let planned =
+            plan(op, record, seen, self.shape()).map_err(|u| self.unplannable(record, u))?;
         match self.missing_preset(record, &planned) {
             Some(why) => Err(Refusal::NotNow(why)),
             None => Ok(planned),

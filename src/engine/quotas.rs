@@ -53,10 +53,9 @@ impl QuotaKind {
         let names: &[&str] = match self {
             QuotaKind::Channels => &["channels", "channels per region"],
             QuotaKind::PushInputs => &["push inputs", "push inputs per region"],
-            QuotaKind::InputSecurityGroups => &[
-                "input security groups",
-                "input security groups per region",
-            ],
+            QuotaKind::InputSecurityGroups => {
+                &["input security groups", "input security groups per region"]
+            }
         };
         names.contains(&name.as_str())
     }
@@ -113,7 +112,10 @@ impl From<&QuotaRequest> for PendingRequest {
 
 impl QuotaReport {
     pub fn allowed(&self, kind: QuotaKind) -> Option<usize> {
-        self.quotas.iter().find(|q| q.kind == kind).map(|q| q.allowed)
+        self.quotas
+            .iter()
+            .find(|q| q.kind == kind)
+            .map(|q| q.allowed)
     }
 }
 
@@ -201,7 +203,9 @@ pub fn report_from(
 /// Why an increase can't be filed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QuotaRequestError {
-    #[error("Service Quotas did not list the MediaLive {0} quota, so there is no quota code to raise")]
+    #[error(
+        "Service Quotas did not list the MediaLive {0} quota, so there is no quota code to raise"
+    )]
     NoCode(&'static str),
     #[error("{what}: asked for {desired}, but {allowed} are allowed already: ask for more")]
     NotAnIncrease {
@@ -269,9 +273,7 @@ impl Engine {
             .and_then(|r| r.allowed(kind));
         applied.unwrap_or(match kind {
             QuotaKind::Channels => self.inner.config.channel_quota,
-            QuotaKind::PushInputs | QuotaKind::InputSecurityGroups => {
-                self.inner.config.input_quota
-            }
+            QuotaKind::PushInputs | QuotaKind::InputSecurityGroups => self.inner.config.input_quota,
         })
     }
 
@@ -291,7 +293,10 @@ impl Engine {
             .iter()
             .find(|q| q.kind == kind)
             .ok_or(QuotaRequestError::NoCode(kind.word()))?;
-        let code = line.code.clone().ok_or(QuotaRequestError::NoCode(kind.word()))?;
+        let code = line
+            .code
+            .clone()
+            .ok_or(QuotaRequestError::NoCode(kind.word()))?;
         if desired <= line.allowed {
             return Err(QuotaRequestError::NotAnIncrease {
                 what: kind.word(),

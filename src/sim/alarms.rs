@@ -11,8 +11,7 @@ use super::errors::{not_found, validation};
 use super::faults::Service;
 use super::world::World;
 use crate::cloud::{
-    AlarmSpec, AlarmState, AlarmStatus, CloudError, ErrorKind, MetricQuery, Tags,
-    TopicInfo, Topics,
+    AlarmSpec, AlarmState, AlarmStatus, CloudError, ErrorKind, MetricQuery, Tags, TopicInfo, Topics,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -59,7 +58,9 @@ fn check_spec(spec: &AlarmSpec) -> Result<(), CloudError> {
     }
     // Standard-resolution metrics take periods of 60 s multiples (10 and 30 only for
     // high-resolution ones, which AWS/MediaLive's are not).
-    if spec.period_seconds == 0 || spec.period_seconds % 60 != 0 && spec.period_seconds != 10 {
+    if spec.period_seconds == 0
+        || !spec.period_seconds.is_multiple_of(60) && !matches!(spec.period_seconds, 10 | 30)
+    {
         return Err(validation(
             CALL,
             "Period must be 10, 30 or a multiple of 60",

@@ -92,7 +92,10 @@ pub const CALLS: &[(&str, Service)] = &[
     ("ListTagsForResource", Service::CloudWatch),
     ("ListServiceQuotas", Service::ServiceQuotas),
     ("RequestServiceQuotaIncrease", Service::ServiceQuotas),
-    ("ListRequestedServiceQuotaChangeHistory", Service::ServiceQuotas),
+    (
+        "ListRequestedServiceQuotaChangeHistory",
+        Service::ServiceQuotas,
+    ),
     ("GetTopicAttributes", Service::Sns),
 ];
 

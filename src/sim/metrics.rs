@@ -15,16 +15,24 @@ pub(crate) const SOURCE_RTT_MS: f64 = 40.0;
 /// A series the simulator has data for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Series {
-    NetworkOut { channel_id: String },
-    ActiveOutputs { channel_id: String },
+    NetworkOut {
+        channel_id: String,
+    },
+    ActiveOutputs {
+        channel_id: String,
+    },
     /// Alerts SET on the channel: published only while it runs, as MediaLive does.
-    ActiveAlerts { channel_id: String },
+    ActiveAlerts {
+        channel_id: String,
+    },
     SourceBitRate,
     SourceConnected,
     SourcePacketLoss,
     SourceNotRecovered,
     SourceRtt,
-    OutputBitrate { output_arn: String },
+    OutputBitrate {
+        output_arn: String,
+    },
 }
 
 impl Series {

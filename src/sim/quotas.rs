@@ -133,7 +133,7 @@ impl ServiceQuotas for Simulator {
                     ));
                 }
             };
-            if !(desired > current) || desired.fract() != 0.0 {
+            if desired.is_nan() || desired <= current || desired.fract() != 0.0 {
                 return Err(validation(
                     CALL,
                     format!(

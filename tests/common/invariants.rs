@@ -59,7 +59,9 @@ pub fn alarms_complete(sim: &Simulator, records: &[Destination]) -> Result<(), S
     if expected == actual {
         Ok(())
     } else {
-        Err(format!("alarms in AWS {actual:?} vs the records' {expected:?}"))
+        Err(format!(
+            "alarms in AWS {actual:?} vs the records' {expected:?}"
+        ))
     }
 }
 

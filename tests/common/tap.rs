@@ -6,9 +6,9 @@
 use async_trait::async_trait;
 use onair::cloud::{
     AddFlowOutputRequest, AlarmSpec, AlarmStatus, BatchResult, Channel, Cloud, CloudError,
-    CloudWatch, CreateChannelRequest, MetricDataRequest, MetricSeries, Tags,
-    CreateInputRequest, ErrorKind, Flow, FlowOutput, Input, KeyContext, KeyInfo, KeyVault,
-    MediaConnect, MediaLive, RecordStore, TableScan, UpdateChannelRequest,
+    CloudWatch, CreateChannelRequest, CreateInputRequest, ErrorKind, Flow, FlowOutput, Input,
+    KeyContext, KeyInfo, KeyVault, MediaConnect, MediaLive, MetricDataRequest, MetricSeries,
+    RecordStore, TableScan, Tags, UpdateChannelRequest,
 };
 use onair::domain::{Destination, DestinationId, SealedKey, StreamKey};
 use onair::sim::Simulator;

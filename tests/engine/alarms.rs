@@ -58,13 +58,26 @@ async fn an_add_creates_the_alarms_with_the_channel_tagged_and_rm_removes_them()
     let alarms = rig.sim.alarms();
     assert_eq!(alarms.len(), 3, "{alarms:?}");
     for (spec, _) in &alarms {
-        assert!(spec.name.starts_with(&format!("onair-youtube-main-{}-", id.short())));
-        assert_eq!(spec.tags.get(TAG_TABLE).map(String::as_str), Some(Simulator::TABLE));
+        assert!(
+            spec.name
+                .starts_with(&format!("onair-youtube-main-{}-", id.short()))
+        );
+        assert_eq!(
+            spec.tags.get(TAG_TABLE).map(String::as_str),
+            Some(Simulator::TABLE)
+        );
         assert_eq!(spec.tags.get(TAG_DESTINATION_ID), Some(&id.to_string()));
-        assert!(spec.dimensions.contains(&("ChannelId".to_string(), channel.clone())));
+        assert!(
+            spec.dimensions
+                .contains(&("ChannelId".to_string(), channel.clone()))
+        );
         assert!(spec.missing_data_not_breaching);
         assert_eq!(spec.actions, vec![Simulator::TOPIC_ARN.to_string()]);
-        assert!(spec.description.contains("\"YouTube Main\""), "{}", spec.description);
+        assert!(
+            spec.description.contains("\"YouTube Main\""),
+            "{}",
+            spec.description
+        );
     }
     rig.engine.delete(id).unwrap();
     rig.engine.settle().await;
@@ -83,11 +96,18 @@ async fn a_silent_running_channel_alarms_and_the_topic_hears_which_destination()
     minutes(5).await;
     // Healthy and running: every alarm OK.
     assert!(
-        states_of(&rig, id).iter().all(|(_, s)| *s == AlarmState::Ok),
+        states_of(&rig, id)
+            .iter()
+            .all(|(_, s)| *s == AlarmState::Ok),
         "{:?}",
         states_of(&rig, id)
     );
-    let channel = rig.engine.record(id).unwrap().media_live_channel_id.unwrap();
+    let channel = rig
+        .engine
+        .record(id)
+        .unwrap()
+        .media_live_channel_id
+        .unwrap();
     rig.sim.silence_channel(&channel).unwrap();
     minutes(4).await;
     let states = states_of(&rig, id);
@@ -116,8 +136,7 @@ async fn a_silent_running_channel_alarms_and_the_topic_hears_which_destination()
         rig.sim
             .notifications()
             .iter()
-            .any(|n| n.alarm == delivering.0 && n.state == AlarmState::Ok
-                && n.at > fired[0].at),
+            .any(|n| n.alarm == delivering.0 && n.state == AlarmState::Ok && n.at > fired[0].at),
         "no OK after recovery"
     );
 }
@@ -135,7 +154,9 @@ async fn an_idle_destination_never_pages_anyone() {
     minutes(60).await;
     assert_eq!(states_of(&rig, id).len(), 3);
     assert!(
-        states_of(&rig, id).iter().all(|(_, s)| *s == AlarmState::Ok),
+        states_of(&rig, id)
+            .iter()
+            .all(|(_, s)| *s == AlarmState::Ok),
         "{:?}",
         states_of(&rig, id)
     );
@@ -166,14 +187,18 @@ async fn parking_removes_the_alarms_and_a_start_brings_them_back() {
     rig.engine.start(id).unwrap();
     rig.engine.settle().await;
     assert_eq!(rig.status(id), Some(Status::Running));
-    let channel = rig.engine.record(id).unwrap().media_live_channel_id.unwrap();
+    let channel = rig
+        .engine
+        .record(id)
+        .unwrap()
+        .media_live_channel_id
+        .unwrap();
     let alarms = rig.sim.alarms();
     assert_eq!(alarms.len(), 3);
-    assert!(
-        alarms
-            .iter()
-            .all(|(s, _)| s.dimensions.contains(&("ChannelId".to_string(), channel.clone())))
-    );
+    assert!(alarms.iter().all(|(s, _)| {
+        s.dimensions
+            .contains(&("ChannelId".to_string(), channel.clone()))
+    }));
 }
 
 #[tokio::test(start_paused = true)]
@@ -194,7 +219,10 @@ async fn every_destinations_alarms_are_read_in_one_describe_alarms() {
         let lights = &board.destinations[&id];
         let what: Vec<&str> = lights.iter().map(|l| l.what).collect();
         assert_eq!(what, ["delivering", "bitrate", "alerts"]);
-        assert!(lights.iter().all(|l| l.state == AlarmState::Ok), "{lights:?}");
+        assert!(
+            lights.iter().all(|l| l.state == AlarmState::Ok),
+            "{lights:?}"
+        );
     }
 }
 
@@ -310,7 +338,10 @@ impl CloudWatch for DiesAtAlarms {
 
 #[tokio::test(start_paused = true)]
 async fn a_kill_between_channel_created_and_alarms_created_converges_on_restart() {
-    let sim = Simulator::new(SimConfig::unlimited(), Clock::starting_at(crate::common::rig::start()));
+    let sim = Simulator::new(
+        SimConfig::unlimited(),
+        Clock::starting_at(crate::common::rig::start()),
+    );
     let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
     config.alarm_topic_arn = Some(Simulator::TOPIC_ARN.to_string());
     config.park_after = None;
@@ -369,7 +400,14 @@ async fn the_applied_quota_is_what_add_checks_and_an_approved_increase_raises_it
     rig.engine.refresh().await;
     let refused = rig.engine.add(draft("C", "youtube", 1)).unwrap_err();
     assert!(
-        matches!(refused, Refusal::Quota { what: "channel", used: 2, allowed: 2 }),
+        matches!(
+            refused,
+            Refusal::Quota {
+                what: "channel",
+                used: 2,
+                allowed: 2
+            }
+        ),
         "{refused:?}"
     );
     let request = rig
@@ -380,7 +418,12 @@ async fn the_applied_quota_is_what_add_checks_and_an_approved_increase_raises_it
     assert_eq!(request.status, "PENDING");
     assert_eq!(rig.engine.read_quotas().await.pending.len(), 1);
     // Not above the quota: refused before any request.
-    assert!(rig.engine.request_quota_increase(QuotaKind::Channels, 2).await.is_err());
+    assert!(
+        rig.engine
+            .request_quota_increase(QuotaKind::Channels, 2)
+            .await
+            .is_err()
+    );
     tokio::time::sleep(Duration::from_secs(2 * 3600)).await;
     let report = rig.engine.read_quotas().await;
     assert_eq!(report.allowed(QuotaKind::Channels), Some(4));
@@ -388,7 +431,12 @@ async fn the_applied_quota_is_what_add_checks_and_an_approved_increase_raises_it
     assert_eq!(rig.sim.quota_requests()[0].status, "APPROVED");
     rig.add("C").await;
     assert_eq!(rig.engine.records().len(), 3);
-    assert!(rig.engine.records().iter().all(|r| r.status == Status::Idle));
+    assert!(
+        rig.engine
+            .records()
+            .iter()
+            .all(|r| r.status == Status::Idle)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -401,9 +449,9 @@ async fn a_denied_quotas_api_falls_back_to_the_config_and_says_so() {
     };
     assert!(note.contains("not authorized"), "{note}");
     assert_eq!(report.allowed(QuotaKind::Channels), Some(1));
-    let logged = rig.drain().into_iter().any(|e| {
-        matches!(e, onair::engine::EngineEvent::Log(l) if l.text.contains("channel_quota"))
-    });
+    let logged = rig.drain().into_iter().any(
+        |e| matches!(e, onair::engine::EngineEvent::Log(l) if l.text.contains("channel_quota")),
+    );
     assert!(logged, "the fallback is said in the log");
     rig.add("A").await;
     assert!(matches!(

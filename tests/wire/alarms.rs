@@ -72,7 +72,13 @@ async fn create_topic(config: &aws_config::SdkConfig, name: &str) -> String {
 /// Every alarm whose name starts with `onair-`, by name, with its tags — read with the SDK.
 async fn alarms(
     cw: &aws_sdk_cloudwatch::Client,
-) -> BTreeMap<String, (aws_sdk_cloudwatch::types::MetricAlarm, BTreeMap<String, String>)> {
+) -> BTreeMap<
+    String,
+    (
+        aws_sdk_cloudwatch::types::MetricAlarm,
+        BTreeMap<String, String>,
+    ),
+> {
     let out = cw
         .describe_alarms()
         .alarm_name_prefix("onair-")
@@ -104,21 +110,35 @@ async fn add_and_start_create_the_alarms_and_rm_leaves_none_behind() {
     let show = Show::new(&moto, "alarms-lifecycle", Some(&topic)).await;
     let cw = aws_sdk_cloudwatch::Client::new(&config);
 
-    show.ok(&["add", "--name", "YT Main", "--platform", "youtube", "--key", KEYS[0], "--start"]);
+    show.ok(&[
+        "add",
+        "--name",
+        "YT Main",
+        "--platform",
+        "youtube",
+        "--key",
+        KEYS[0],
+        "--start",
+    ]);
     let listed = show.json(&["list", "--json"]);
     let record = &listed["destinations"][0];
     let id = record["destinationId"].as_str().unwrap().to_string();
     let channel = record["mediaLiveChannelId"].as_str().unwrap().to_string();
 
     let found = alarms(&cw).await;
-    let destination_alarms: Vec<&String> =
-        found.keys().filter(|n| !n.starts_with("onair-flow-")).collect();
+    let destination_alarms: Vec<&String> = found
+        .keys()
+        .filter(|n| !n.starts_with("onair-flow-"))
+        .collect();
     assert_eq!(destination_alarms.len(), 3, "{:?}", found.keys());
     for name in destination_alarms {
         let (alarm, tags) = &found[name];
-        assert!(name.starts_with(&format!("onair-yt-main-{}-", &id[..8])), "{name}");
-        assert_eq!(alarm.alarm_actions(), [topic.clone()]);
-        assert_eq!(alarm.ok_actions(), [topic.clone()]);
+        assert!(
+            name.starts_with(&format!("onair-yt-main-{}-", &id[..8])),
+            "{name}"
+        );
+        assert_eq!(alarm.alarm_actions(), std::slice::from_ref(&topic));
+        assert_eq!(alarm.ok_actions(), std::slice::from_ref(&topic));
         assert_eq!(alarm.treat_missing_data(), Some("notBreaching"));
         assert!(
             alarm
@@ -150,7 +170,15 @@ async fn gc_finds_a_stray_alarm_of_this_table_and_leaves_another_tables_alone() 
     let topic = create_topic(&config, "onair-alarms").await;
     let show = Show::new(&moto, "alarms-gc", Some(&topic)).await;
     let cw = aws_sdk_cloudwatch::Client::new(&config);
-    show.ok(&["add", "--name", "Kept", "--platform", "youtube", "--key", KEYS[0]]);
+    show.ok(&[
+        "add",
+        "--name",
+        "Kept",
+        "--platform",
+        "youtube",
+        "--key",
+        KEYS[0],
+    ]);
 
     // A stray of this table (its destination id names no item) and another table's alarm, as a
     // crashed onair and a colleague's onair would leave them.
@@ -159,7 +187,12 @@ async fn gc_finds_a_stray_alarm_of_this_table_and_leaves_another_tables_alone() 
             .alarm_name(name)
             .namespace("AWS/MediaLive")
             .metric_name("ActiveOutputs")
-            .dimensions(Dimension::builder().name("ChannelId").value("7654321").build())
+            .dimensions(
+                Dimension::builder()
+                    .name("ChannelId")
+                    .value("7654321")
+                    .build(),
+            )
             .statistic(aws_sdk_cloudwatch::types::Statistic::Minimum)
             .period(60)
             .evaluation_periods(2)
@@ -175,9 +208,13 @@ async fn gc_finds_a_stray_alarm_of_this_table_and_leaves_another_tables_alone() 
     put(stray, TABLE, "0123abcd-0000-4000-8000-000000000000")
         .await
         .expect("PutMetricAlarm");
-    put(theirs, "another-table", "89abcdef-0000-4000-8000-000000000000")
-        .await
-        .expect("PutMetricAlarm");
+    put(
+        theirs,
+        "another-table",
+        "89abcdef-0000-4000-8000-000000000000",
+    )
+    .await
+    .expect("PutMetricAlarm");
 
     let gc = show.json(&["gc", "--json"]);
     let orphan_alarms: Vec<&str> = gc["alarms"]
@@ -188,18 +225,31 @@ async fn gc_finds_a_stray_alarm_of_this_table_and_leaves_another_tables_alone() 
         .collect();
     assert_eq!(orphan_alarms, [stray], "{gc:#}");
     assert!(
-        gc["notOurs"].as_array().unwrap().iter().any(|n| n["kind"] == "alarm"
-            && n["id"] == theirs
-            && n["reason"] == "table another-table"),
+        gc["notOurs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "alarm"
+                && n["id"] == theirs
+                && n["reason"] == "table another-table"),
         "{gc:#}"
     );
     let out = show.ok(&["gc", "--delete"]);
     assert!(out.contains(&format!("removed alarm {stray}")), "{out}");
     let left = alarms(&cw).await;
     assert!(!left.contains_key(stray), "{:?}", left.keys());
-    assert!(left.contains_key(theirs), "another table's alarm was touched: {:?}", left.keys());
+    assert!(
+        left.contains_key(theirs),
+        "another table's alarm was touched: {:?}",
+        left.keys()
+    );
     let kept = left.keys().filter(|n| n.contains("-kept-")).count();
-    assert_eq!(kept, 3, "the kept destination's own alarms: {:?}", left.keys());
+    assert_eq!(
+        kept,
+        3,
+        "the kept destination's own alarms: {:?}",
+        left.keys()
+    );
 }
 
 #[tokio::test]
@@ -212,24 +262,58 @@ async fn a_missing_or_malformed_topic_is_refused_with_exit_2_and_nothing_is_crea
     // Well-formed, but no such topic in the account.
     let missing = "arn:aws:sns:us-east-1:123456789012:no-such-topic";
     let show = Show::new(&moto, "alarms-missing-topic", Some(missing)).await;
-    let out = show.run(&["add", "--name", "Main", "--platform", "youtube", "--key", KEYS[0]]);
+    let out = show.run(&[
+        "add",
+        "--name",
+        "Main",
+        "--platform",
+        "youtube",
+        "--key",
+        KEYS[0],
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("alarm_topic_arn") && err.contains("no-such-topic"), "{err}");
+    assert!(
+        err.contains("alarm_topic_arn") && err.contains("no-such-topic"),
+        "{err}"
+    );
 
     // Malformed: refused as the config is read, naming the key and its line.
     let bad = Show::new(&moto, "alarms-bad-topic", None).await;
     let file = bad._dir.path().join("config/onair/config.toml");
     std::fs::write(&file, "alarm_topic_arn = \"onair-alarms\"\n").unwrap();
-    let out = bad.run(&["add", "--name", "Main", "--platform", "youtube", "--key", KEYS[0]]);
+    let out = bad.run(&[
+        "add",
+        "--name",
+        "Main",
+        "--platform",
+        "youtube",
+        "--key",
+        KEYS[0],
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains(":1: alarm_topic_arn") && err.contains("SNS topic ARN"), "{err}");
+    assert!(
+        err.contains(":1: alarm_topic_arn") && err.contains("SNS topic ARN"),
+        "{err}"
+    );
 
     // Nothing anywhere: no record, no input, no channel, no alarm.
-    assert!(show.json(&["list", "--json"])["destinations"].as_array().unwrap().is_empty());
+    assert!(
+        show.json(&["list", "--json"])["destinations"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     assert!(ml.list_inputs().send().await.unwrap().inputs().is_empty());
-    assert!(ml.list_channels().send().await.unwrap().channels().is_empty());
+    assert!(
+        ml.list_channels()
+            .send()
+            .await
+            .unwrap()
+            .channels()
+            .is_empty()
+    );
     let described = cw.describe_alarms().send().await.unwrap();
     assert!(described.metric_alarms().is_empty(), "{described:?}");
 }
@@ -242,7 +326,13 @@ async fn quota_falls_back_to_the_config_and_says_why_when_service_quotas_cannot_
     let show = Show::new(&moto, "quota-fallback", None).await;
     let quota = show.json(&["quota", "--json"]);
     assert_eq!(quota["source"], "config", "{quota:#}");
-    assert!(quota["note"].as_str().unwrap().contains("ListServiceQuotas"), "{quota:#}");
+    assert!(
+        quota["note"]
+            .as_str()
+            .unwrap()
+            .contains("ListServiceQuotas"),
+        "{quota:#}"
+    );
     let channels = quota["quotas"]
         .as_array()
         .unwrap()
@@ -253,7 +343,12 @@ async fn quota_falls_back_to_the_config_and_says_why_when_service_quotas_cannot_
     assert_eq!(channels["used"], 0);
     // No quota code to raise without Service Quotas: refused, exit 2, nothing filed.
     let out = show.run(&["quota", "request", "channels", "20"]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = show.run(&["quota", "request", "widgets", "20"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("widgets"));

@@ -120,7 +120,11 @@ impl CloudWatch for SdkCloudWatch {
         let period = i32::try_from(spec.period_seconds)
             .map_err(|_| CloudError::new(CALL, ErrorKind::Validation, "period out of range"))?;
         let evaluation = i32::try_from(spec.evaluation_periods).map_err(|_| {
-            CloudError::new(CALL, ErrorKind::Validation, "evaluation periods out of range")
+            CloudError::new(
+                CALL,
+                ErrorKind::Validation,
+                "evaluation periods out of range",
+            )
         })?;
         self.client
             .put_metric_alarm()

@@ -421,7 +421,11 @@ fn alarm_pair(
         _ if r.media_live_channel_id.is_none() => {
             ("alarms", "none while there is no channel".into(), theme.dim)
         }
-        _ => ("alarms", "none yet (set with the channel)".into(), theme.dim),
+        _ => (
+            "alarms",
+            "none yet (set with the channel)".into(),
+            theme.dim,
+        ),
     }
 }
 
