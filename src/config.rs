@@ -104,6 +104,9 @@ config_keys! {
     /// The same for a change (create, start, stop, update, delete; default "30s"): AWS answers
     /// those more slowly, and a request id makes a retry after a lost answer harmless.
     aws_write_timeout: String,
+    /// SNS topic ARN that each destination's CloudWatch alarms (and the flow's lost-source
+    /// alarm) notify. Unset: no alarms.
+    alarm_topic_arn: String,
 }
 
 /// The environment a configuration was chosen from, for the screen, confirmations and JSON.
@@ -219,6 +222,7 @@ pub struct Settings {
     pub restart_attempts: u32,
     pub restart_backoff: Duration,
     pub watch_channels: Vec<String>,
+    pub alarm_topic_arn: Option<String>,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -358,6 +362,7 @@ impl Settings {
                 }
             },
             watch_channels: parsed.watch_channels.clone().unwrap_or_default(),
+            alarm_topic_arn: parsed.alarm_topic_arn.clone(),
             environment,
             environment_names,
             file,
@@ -468,10 +473,35 @@ fn value_problem(key: &str, value: &str) -> Option<&'static str> {
         "aws_connect_timeout" | "aws_read_timeout" | "aws_write_timeout" => {
             parse_timeout(value).is_err().then_some(TIMEOUT_RULE)
         }
+        "alarm_topic_arn" => (!sns_topic_arn(value)).then_some(
+            "must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)",
+        ),
         "stream_key_kms_key" => (!kms_key_name(value)).then_some(
             "must be a KMS key id, key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), alias/NAME or alias ARN",
         ),
         _ => None,
+    }
+}
+
+/// `arn:PARTITION:sns:REGION:ACCOUNT:NAME` with a 12-digit account and a topic name of 1 to 256
+/// letters, digits, '-' and '_': what CloudWatch accepts as an alarm action.
+fn sns_topic_arn(value: &str) -> bool {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "sns", region, account, name] => {
+            partition.starts_with("aws")
+                && !region.is_empty()
+                && region
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && account.len() == 12
+                && account.chars().all(|c| c.is_ascii_digit())
+                && (1..=256).contains(&name.len())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        }
+        _ => false,
     }
 }
 
@@ -534,6 +564,7 @@ fn check_values(
         ("medialive_role_arn", &config.medialive_role_arn),
         ("table", &config.table),
         ("stream_key_kms_key", &config.stream_key_kms_key),
+        ("alarm_topic_arn", &config.alarm_topic_arn),
         ("aws_connect_timeout", &config.aws_connect_timeout),
         ("aws_read_timeout", &config.aws_read_timeout),
         ("aws_write_timeout", &config.aws_write_timeout),
@@ -1151,5 +1182,41 @@ mod tests {
             err.starts_with("ONAIR_STREAM_KEY_KMS_KEY: stream_key_kms_key: "),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_alarm_topic_is_an_sns_topic_arn_or_nothing() {
+        let arn = "arn:aws:sns:us-east-1:111122223333:onair-alarms";
+        let s = load(
+            write("topic", &format!("alarm_topic_arn = \"{arn}\"\n")),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.alarm_topic_arn.as_deref(), Some(arn));
+        assert_eq!(
+            load(write("topic-none", ""), &[]).unwrap().alarm_topic_arn,
+            None
+        );
+        for bad in [
+            "onair-alarms",
+            "arn:aws:sns:us-east-1:111122223333",
+            "arn:aws:sns:us-east-1:1111:onair-alarms",
+            "arn:aws:sqs:us-east-1:111122223333:onair-alarms",
+            "arn:aws:sns:us-east-1:111122223333:has space",
+            "arn:aws:sns::111122223333:t",
+        ] {
+            assert!(!sns_topic_arn(bad), "{bad}");
+        }
+        let err = load(
+            write(
+                "topic-bad",
+                "\n\nalarm_topic_arn = \"arn:aws:sns:us-east-1:1:t\"\n",
+            ),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(":3: alarm_topic_arn"), "{err}");
+        assert!(err.contains("SNS topic ARN"), "{err}");
     }
 }

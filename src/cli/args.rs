@@ -83,6 +83,28 @@ pub enum Command {
     Export(ExportArgs),
     /// Create a show's destinations from an export, all or none.
     Import(ImportArgs),
+    /// The account's MediaLive quotas (Service Quotas) with their use; `request KIND N` files
+    /// an increase.
+    Quota(QuotaArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct QuotaArgs {
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub action: Option<QuotaAction>,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum QuotaAction {
+    /// File an increase with Service Quotas: `onair quota request channels 20`.
+    Request {
+        /// channels, inputs or security-groups.
+        kind: String,
+        /// The value asked for (more than allowed now).
+        value: u32,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -50,15 +50,15 @@ pub fn theme(settings: &Settings) -> Result<Theme, CliError> {
 }
 
 /// What every AWS-mode command needs, checked before any AWS call.
-struct Aws {
-    backend: AwsBackend,
-    engine: Engine,
-    events: UnboundedReceiver<EngineEvent>,
+pub(super) struct Aws {
+    pub(super) backend: AwsBackend,
+    pub(super) engine: Engine,
+    pub(super) events: UnboundedReceiver<EngineEvent>,
     /// Read when a pin is checked, or when something shows it.
     account: Option<Account>,
 }
 
-async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError> {
+pub(super) async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError> {
     let table = settings.require("table")?.to_string();
     let (flow_arn, role_arn) = if needs_chain {
         (
@@ -102,6 +102,7 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     config.restart_attempts = settings.restart_attempts;
     config.restart_backoff = settings.restart_backoff;
     config.watch_channels = settings.watch_channels.clone();
+    config.alarm_topic_arn = settings.alarm_topic_arn.clone();
     let (engine, events) = Engine::new(
         backend.cloud.clone(),
         Arc::new(catalog),
@@ -373,6 +374,8 @@ pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
     }
     refuse_if_readonly(settings, "add")?;
     let mut aws = connect(settings, true).await?;
+    // A topic that doesn't exist refuses the add before anything is created (exit 2).
+    aws.engine.check_alarm_topic().await?;
     aws.engine.load().await?;
     let id = aws.engine.add(draft)?;
     aws.engine.settle().await;
@@ -413,6 +416,9 @@ pub async fn start_stop(
     let op = if start { OpKind::Start } else { OpKind::Stop };
     refuse_if_readonly(settings, verb)?;
     let mut aws = connect(settings, true).await?;
+    if start {
+        aws.engine.check_alarm_topic().await?;
+    }
     aws.engine.load().await?;
     // Plans go by what AWS has: a channel that vanished is re-created, not started.
     aws.engine.look_at_channels().await?;
@@ -667,7 +673,22 @@ pub async fn init(settings: &Settings) -> Result<(), CliError> {
 pub async fn reconcile(settings: &Settings) -> Result<(), CliError> {
     refuse_if_readonly(settings, "reconcile")?;
     let aws = connect(settings, true).await?;
+    aws.engine.check_alarm_topic().await?;
     let report = aws.engine.reconcile(true).await?;
+    // The flow's lost-source alarm is written here and at the control room's start-up.
+    if aws.engine.config().alarm_topic_arn.is_some() {
+        let name = aws
+            .backend
+            .cloud
+            .mediaconnect
+            .describe_flow(&aws.engine.config().flow_arn)
+            .await
+            .map(|f| f.name)
+            .unwrap_or_else(|_| "flow".to_string());
+        if let Err(e) = aws.engine.ensure_flow_alarm(&name).await {
+            eprintln!("onair: warning: the flow's lost-source alarm could not be written: {e}");
+        }
+    }
     aws.engine.settle().await;
     for (id, reason) in &report.corrected {
         println!("{} {}", id.short(), safe(reason));
@@ -722,6 +743,7 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
             "inputs": orphans.inputs.iter().map(|i| serde_json::json!({"id": i.id, "name": i.name, "state": i.state.as_aws()})).collect::<Vec<_>>(),
             "flowOutputs": orphans.flow_outputs.iter().map(|o| serde_json::json!({"arn": o.arn, "name": o.name, "mediaLiveInputArn": o.medialive_input_arn})).collect::<Vec<_>>(),
             "securityGroups": orphans.security_groups.iter().map(|g| serde_json::json!({"id": g.id, "arn": g.arn, "allowedCidrs": g.allowed_cidrs})).collect::<Vec<_>>(),
+            "alarms": orphans.alarms.iter().map(|a| serde_json::json!({"name": a.name, "arn": a.arn})).collect::<Vec<_>>(),
             "drifted": orphans.drifted.iter().map(|(id, why)| serde_json::json!({"destinationId": id.to_string(), "problem": why})).collect::<Vec<_>>(),
             "table": aws.engine.config().table,
             "notOurs": orphans.not_ours.iter().map(|n| serde_json::json!({"kind": n.kind.as_str(), "id": n.id, "name": n.name, "reason": n.reason})).collect::<Vec<_>>(),
@@ -758,6 +780,9 @@ pub async fn gc(settings: &Settings, delete: bool, json: bool) -> Result<(), Cli
                 safe(&g.id),
                 safe(&g.allowed_cidrs.join(", "))
             );
+        }
+        for a in &orphans.alarms {
+            println!("orphan alarm    {}", safe(&a.name));
         }
         for (id, why) in &orphans.drifted {
             let name = aws

@@ -135,6 +135,10 @@ fn session_on(
     config.restart_attempts = settings.restart_attempts;
     config.restart_backoff = settings.restart_backoff.mul_f64(sim_speed);
     config.watch_channels = settings.watch_channels.clone();
+    // Alarms are always on in the demo, on the simulated account's own topic (a configured one
+    // names a real account's), with 10 s periods so a fault turns one red within the minute.
+    config.alarm_topic_arn = Some(Simulator::TOPIC_ARN.to_string());
+    config.alarm_period = Duration::from_secs(10);
     let catalog = Arc::new(catalog);
     let sample = first && (args.sample || args.sample_size.is_some());
     // The sample show is the demo's set-up, not an operator's action: under --readonly it is

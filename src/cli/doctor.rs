@@ -10,6 +10,7 @@ use crate::cloud::aws::{self, AwsOptions};
 use crate::cloud::{Cloud, FlowStatus};
 use crate::config::Settings;
 use crate::domain::text::for_terminal;
+use crate::engine::quotas;
 use crate::sim::{SimConfig, Simulator};
 
 /// The lines of some checks, printed together once every check has ended.
@@ -35,6 +36,12 @@ impl Report {
         ));
     }
 
+    /// Not a failure: something the operator should know (a feature off, a fallback in use).
+    fn note(&mut self, what: &str, detail: impl AsRef<str>) {
+        self.lines
+            .push(format!("! {what}: {}", for_terminal(detail.as_ref())));
+    }
+
     fn append(&mut self, other: Report) {
         self.lines.extend(other.lines);
         self.failed += other.failed;
@@ -55,6 +62,8 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
             "the simulator's table (point-in-time recovery not applicable)",
         );
         report.append(common_checks(&sim.cloud(), Simulator::FLOW_ARN, settings).await);
+        // The demo always alarms, on the simulated account's own topic.
+        report.append(alarm_check(&sim.cloud(), Some(Simulator::TOPIC_ARN)).await);
         if settings.stream_key_kms_key.is_some() {
             // As in the demo: the simulated account's key stands in for the configured one.
             report.append(kms_check(&sim.cloud(), Simulator::KMS_KEY_ALIAS).await);
@@ -178,9 +187,10 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
             None => Report::default(),
         }
     };
-    let ((credentials, role), table, flow, kms) =
-        tokio::join!(identity_and_role, table_check, flow_and_quotas, kms);
-    for part in [credentials, table, flow, role, kms] {
+    let alarms = alarm_check(&backend.cloud, settings.alarm_topic_arn.as_deref());
+    let ((credentials, role), table, flow, kms, alarms) =
+        tokio::join!(identity_and_role, table_check, flow_and_quotas, kms, alarms);
+    for part in [credentials, table, flow, role, kms, alarms] {
         report.append(part);
     }
     report.lines.push(
@@ -231,11 +241,39 @@ async fn role_check(
 /// The flow and the quotas, through the same traits the engine uses.
 async fn common_checks(cloud: &Cloud, flow_arn: &str, settings: &Settings) -> Report {
     let mut report = Report::default();
-    let (flow, channels, inputs) = tokio::join!(
+    let (flow, channels, inputs, applied) = tokio::join!(
         cloud.mediaconnect.describe_flow(flow_arn),
         cloud.medialive.list_channels(),
-        cloud.medialive.list_inputs()
+        cloud.medialive.list_inputs(),
+        cloud.quotas.list_service_quotas(quotas::SERVICE_CODE)
     );
+    let quota_report = quotas::report_from(
+        applied,
+        Vec::new(),
+        settings.channel_quota,
+        settings.input_quota,
+    );
+    let allowed_channels = quota_report
+        .allowed(quotas::QuotaKind::Channels)
+        .unwrap_or(settings.channel_quota);
+    let allowed_inputs = quota_report
+        .allowed(quotas::QuotaKind::PushInputs)
+        .unwrap_or(settings.input_quota);
+    match &quota_report.source {
+        quotas::QuotaSource::Applied => report.pass(
+            "service quotas",
+            format!(
+                "applied values read: channels {allowed_channels}, push inputs {allowed_inputs}"
+            ),
+        ),
+        quotas::QuotaSource::Config { note } => report.note(
+            "service quotas",
+            format!(
+                "{note} (allow servicequotas:ListServiceQuotas, \
+                 ListRequestedServiceQuotaChangeHistory and RequestServiceQuotaIncrease)"
+            ),
+        ),
+    }
     match flow {
         Ok(flow) => {
             let source = &flow.source;
@@ -288,11 +326,9 @@ async fn common_checks(cloud: &Cloud, flow_arn: &str, settings: &Settings) -> Re
                 .iter()
                 .filter(|i| i.state != crate::cloud::InputState::Deleted)
                 .count();
-            let detail = format!(
-                "channels {channels}/{}, inputs {inputs}/{}",
-                settings.channel_quota, settings.input_quota
-            );
-            if channels >= settings.channel_quota || inputs >= settings.input_quota {
+            let detail =
+                format!("channels {channels}/{allowed_channels}, inputs {inputs}/{allowed_inputs}");
+            if channels >= allowed_channels || inputs >= allowed_inputs {
                 report.fail("quotas", detail, "delete a destination, or raise the quota in Service Quotas (and channel_quota/input_quota)");
             } else {
                 report.pass("quotas", detail);
@@ -302,6 +338,41 @@ async fn common_checks(cloud: &Cloud, flow_arn: &str, settings: &Settings) -> Re
             "quotas",
             e.to_string(),
             "medialive:ListChannels and ListInputs",
+        ),
+    }
+    report
+}
+
+/// `alarm_topic_arn`: off when unset (said, not failed); else the topic exists
+/// (GetTopicAttributes) and someone is subscribed to it.
+async fn alarm_check(cloud: &Cloud, topic: Option<&str>) -> Report {
+    let mut report = Report::default();
+    let Some(topic) = topic else {
+        report.note(
+            "alarms",
+            "off: alarm_topic_arn is not set, so no CloudWatch alarm watches the destinations",
+        );
+        return report;
+    };
+    match cloud.sns.get_topic_attributes(topic).await {
+        Ok(info) if info.subscriptions_confirmed == Some(0) => report.note(
+            "alarms",
+            format!("topic {topic} exists but has no confirmed subscription: nobody will hear an alarm"),
+        ),
+        Ok(info) => report.pass(
+            "alarms",
+            format!(
+                "topic {}{}",
+                info.arn,
+                info.subscriptions_confirmed
+                    .map(|n| format!(", {n} confirmed subscription(s)"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Err(e) => report.fail(
+            "alarms",
+            e.to_string(),
+            "create the topic (aws sns create-topic) or fix alarm_topic_arn; the operator needs sns:GetTopicAttributes",
         ),
     }
     report

@@ -8,6 +8,7 @@ mod commands;
 mod demo;
 mod doctor;
 mod key_source;
+mod quota;
 mod show_file;
 
 pub use args::Cli;
@@ -200,6 +201,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Some(Command::Gc(args)) => commands::gc(&settings, args.delete, args.json).await,
         Some(Command::Export(args)) => commands::export(&settings, args).await,
         Some(Command::Import(args)) => commands::import(&settings, args).await,
+        Some(Command::Quota(args)) => quota::run(&settings, args).await,
     }
 }
 

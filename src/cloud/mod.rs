@@ -63,13 +63,44 @@ pub trait MediaConnect: Send + Sync {
     async fn remove_flow_output(&self, flow_arn: &str, output_arn: &str) -> Result<(), CloudError>;
 }
 
-/// Amazon CloudWatch: many series in one `GetMetricData` call.
+/// Amazon CloudWatch: many series in one `GetMetricData` call, and the alarms onair keeps on
+/// each destination's channel and on the flow.
 #[async_trait]
 pub trait CloudWatch: Send + Sync {
     async fn get_metric_data(
         &self,
         req: MetricDataRequest,
     ) -> Result<Vec<MetricSeries>, CloudError>;
+    /// Creates the alarm, or replaces the one of the same name whole (idempotent by name), with
+    /// its tags.
+    async fn put_metric_alarm(&self, spec: AlarmSpec) -> Result<(), CloudError>;
+    /// Deletes the named alarms; names that don't exist are not an error.
+    async fn delete_alarms(&self, names: &[String]) -> Result<(), CloudError>;
+    /// Every metric alarm whose name starts with `prefix`, all pages.
+    async fn describe_alarms(&self, prefix: &str) -> Result<Vec<AlarmStatus>, CloudError>;
+    /// An alarm's tags (ListTagsForResource): the proof of ownership `gc` needs.
+    async fn list_alarm_tags(&self, alarm_arn: &str) -> Result<Tags, CloudError>;
+}
+
+/// Service Quotas: the account's applied MediaLive quotas, and increase requests.
+#[async_trait]
+pub trait ServiceQuotas: Send + Sync {
+    /// The applied quotas of a service (ListServiceQuotas, all pages).
+    async fn list_service_quotas(&self, service: &str) -> Result<Vec<ServiceQuota>, CloudError>;
+    async fn request_increase(
+        &self,
+        service: &str,
+        quota_code: &str,
+        desired: f64,
+    ) -> Result<QuotaRequest, CloudError>;
+    /// Increase requests filed for the service (ListRequestedServiceQuotaChangeHistory).
+    async fn list_requests(&self, service: &str) -> Result<Vec<QuotaRequest>, CloudError>;
+}
+
+/// Amazon SNS, only as far as onair needs it: does the alarm topic exist.
+#[async_trait]
+pub trait Topics: Send + Sync {
+    async fn get_topic_attributes(&self, topic_arn: &str) -> Result<TopicInfo, CloudError>;
 }
 
 /// The destination table (DynamoDB). Every write after the first is conditional on the version
@@ -102,4 +133,8 @@ pub struct Cloud {
     pub store: Arc<dyn RecordStore>,
     /// Seals stream keys at rest when `stream_key_kms_key` is set (and opens sealed ones).
     pub kms: Arc<dyn KeyVault>,
+    /// The account's applied quotas (read rarely; config values when denied).
+    pub quotas: Arc<dyn ServiceQuotas>,
+    /// The SNS topic alarms notify (`alarm_topic_arn`).
+    pub sns: Arc<dyn Topics>,
 }

@@ -528,6 +528,9 @@ pub mod metrics {
     pub const SOURCE_NOT_RECOVERED: &str = "SourceNotRecoveredPackets";
     pub const SOURCE_RTT: &str = "SourceRoundTripTime";
     pub const OUTPUT_BITRATE: &str = "OutputBitrate";
+    /// Alerts SET on a running channel (dimensions ChannelId, Pipeline; no data when it isn't
+    /// running): the only metric for what arrives as alerts, RTMP failures among them.
+    pub const ACTIVE_ALERTS: &str = "ActiveAlerts";
 }
 
 /// The name of the one RTMP output group in every channel onair builds (CloudWatch's
@@ -566,4 +569,124 @@ pub struct TableScan {
     pub records: Vec<crate::domain::Destination>,
     /// By id.
     pub unreadable: Vec<crate::domain::UnreadableRecord>,
+}
+
+/// How an alarm compares its statistic with the threshold (PutMetricAlarm's `ComparisonOperator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    LessThanThreshold,
+    GreaterThanOrEqualToThreshold,
+}
+
+impl Comparison {
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            Comparison::LessThanThreshold => "LessThanThreshold",
+            Comparison::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+        }
+    }
+
+    pub fn breaches(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::LessThanThreshold => value < threshold,
+            Comparison::GreaterThanOrEqualToThreshold => value >= threshold,
+        }
+    }
+}
+
+/// A CloudWatch metric alarm as onair writes it. PutMetricAlarm replaces an alarm of the same
+/// name whole, so writing the same spec twice is harmless: that is what makes the step
+/// idempotent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmSpec {
+    pub name: String,
+    /// AlarmDescription: what the SNS message says — the destination and what to do.
+    pub description: String,
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: Vec<(String, String)>,
+    pub stat: Stat,
+    pub period_seconds: u32,
+    /// How many consecutive periods must breach before the alarm fires.
+    pub evaluation_periods: u32,
+    pub threshold: f64,
+    pub comparison: Comparison,
+    /// Always `notBreaching` for onair's alarms: a channel that is not running publishes
+    /// nothing, and an idle destination must not page anyone.
+    pub missing_data_not_breaching: bool,
+    /// AlarmActions and OKActions: the SNS topic.
+    pub actions: Vec<String>,
+    pub tags: Tags,
+}
+
+/// An alarm's state as DescribeAlarms reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlarmState {
+    Ok,
+    Alarm,
+    InsufficientData,
+}
+
+impl AlarmState {
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            AlarmState::Ok => "OK",
+            AlarmState::Alarm => "ALARM",
+            AlarmState::InsufficientData => "INSUFFICIENT_DATA",
+        }
+    }
+
+    pub fn from_aws(s: &str) -> Self {
+        match s {
+            "OK" => AlarmState::Ok,
+            "ALARM" => AlarmState::Alarm,
+            _ => AlarmState::InsufficientData,
+        }
+    }
+}
+
+/// One alarm from DescribeAlarms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmStatus {
+    pub name: String,
+    pub arn: String,
+    pub state: AlarmState,
+    /// CloudWatch's reason for the state, in its words.
+    pub reason: String,
+    pub updated: Option<OffsetDateTime>,
+}
+
+/// One applied quota from Service Quotas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceQuota {
+    pub code: String,
+    pub name: String,
+    pub value: f64,
+    pub adjustable: bool,
+}
+
+/// An increase request, as RequestServiceQuotaIncrease / ListRequestedServiceQuotaChangeHistory
+/// report it. `status`: PENDING, CASE_OPENED, APPROVED, DENIED, CASE_CLOSED, …
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaRequest {
+    pub id: String,
+    pub quota_code: String,
+    pub quota_name: String,
+    pub desired: f64,
+    pub status: String,
+    pub created: Option<OffsetDateTime>,
+}
+
+impl QuotaRequest {
+    /// Still waiting for AWS to decide.
+    pub fn is_open(&self) -> bool {
+        matches!(self.status.as_str(), "PENDING" | "CASE_OPENED")
+    }
+}
+
+/// What GetTopicAttributes says of the alarm topic (`onair doctor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub arn: String,
+    pub subscriptions_confirmed: Option<u64>,
 }

@@ -228,6 +228,11 @@ pub enum EngineEvent {
         id: DestinationId,
         result: Result<Option<crate::cloud::Thumbnail>, String>,
     },
+    /// What the last read of Service Quotas gave (at start, then hourly).
+    Quotas(crate::engine::quotas::QuotaReport),
+    /// The alarms' states, from one DescribeAlarms (every few refreshes while alarms are on),
+    /// or why they could not be read.
+    Alarms(Result<crate::engine::AlarmBoard, String>),
     /// A destination's incident began or changed (`Some`), or it is back on air or the
     /// operator took over (`None`).
     Incident(DestinationId, Option<Incident>),

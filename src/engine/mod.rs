@@ -2,6 +2,8 @@
 //! traits, one serialized operation per destination, many destinations at once, and reports every
 //! step as an [`EngineEvent`]. It knows neither the terminal nor the AWS SDK.
 
+mod alarm_board;
+pub mod alarms;
 mod calls;
 pub mod cost;
 pub mod decide;
@@ -11,12 +13,14 @@ pub mod incident;
 mod ops;
 mod orphans;
 pub mod plan;
+pub mod quotas;
 mod reconcile;
 mod refresh;
 mod registry;
 mod steps;
 mod thumbnail;
 
+pub use alarm_board::{AlarmBoard, AlarmLight};
 pub use events::*;
 pub use orphans::{NotOurs, Orphans, ResourceKind};
 pub use reconcile::ReconcileReport;
@@ -78,6 +82,10 @@ pub struct EngineConfig {
     pub restart_backoff: Duration,
     /// Channels onair did not make, shown read-only and never acted on.
     pub watch_channels: Vec<String>,
+    /// SNS topic the CloudWatch alarms notify (config `alarm_topic_arn`). `None`: no alarms.
+    pub alarm_topic_arn: Option<String>,
+    /// The period each alarm evaluates (60 s; the demo shortens it to be watched).
+    pub alarm_period: Duration,
 }
 
 impl EngineConfig {
@@ -106,7 +114,14 @@ impl EngineConfig {
             restart_attempts: 3,
             restart_backoff: Duration::from_secs(10),
             watch_channels: Vec::new(),
+            alarm_topic_arn: None,
+            alarm_period: Duration::from_secs(60),
         }
+    }
+
+    /// Whether destinations get CloudWatch alarms.
+    pub fn alarms_on(&self) -> bool {
+        self.alarm_topic_arn.is_some()
     }
 }
 
@@ -191,6 +206,10 @@ struct Inner {
     source_lost: std::sync::atomic::AtomicBool,
     /// Every channel's state in the latest ListChannels that answered: what plans are made from.
     channels_seen: Mutex<Option<std::collections::HashMap<String, crate::cloud::ChannelState>>>,
+    /// The last read of Service Quotas (`None` until the first).
+    applied_quotas: Mutex<Option<quotas::QuotaReport>>,
+    /// Whether the alarm topic exists, once asked (GetTopicAttributes): `Err` says why not.
+    alarm_topic: Mutex<Option<Result<(), String>>>,
 }
 
 impl Engine {
@@ -224,6 +243,8 @@ impl Engine {
             source_lost: std::sync::atomic::AtomicBool::new(false),
             watched_states: Mutex::default(),
             channels_seen: Mutex::default(),
+            applied_quotas: Mutex::default(),
+            alarm_topic: Mutex::default(),
         });
         (Self { inner }, rx)
     }
@@ -439,6 +460,14 @@ impl Engine {
             .unwrap_or_else(|e| e.into_inner())
     }
 
+    /// How new chains are built, for every plan.
+    pub(crate) fn shape(&self) -> plan::Shape {
+        plan::Shape {
+            wiring: self.inner.config.wiring,
+            alarms: self.inner.config.alarms_on(),
+        }
+    }
+
     /// Read-only mode refuses every change here, so there is no second path to one.
     pub(crate) fn writable(&self, what: &'static str) -> Result<(), Refusal> {
         if self.inner.config.readonly {
@@ -468,19 +497,21 @@ impl Engine {
             .filter(|r| r.status != Status::Parked)
             .count();
         let channels = seen.channels_used.max(ours);
-        if channels >= self.inner.config.channel_quota {
+        let allowed = self.allowed(quotas::QuotaKind::Channels);
+        if channels >= allowed {
             return Err(Refusal::Quota {
                 what: "channel",
                 used: channels,
-                allowed: self.inner.config.channel_quota,
+                allowed,
             });
         }
         let inputs = seen.inputs_used.max(ours);
-        if inputs >= self.inner.config.input_quota {
+        let allowed = self.allowed(quotas::QuotaKind::PushInputs);
+        if inputs >= allowed {
             return Err(Refusal::Quota {
                 what: "input",
                 used: inputs,
-                allowed: self.inner.config.input_quota,
+                allowed,
             });
         }
         Ok(())

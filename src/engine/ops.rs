@@ -50,6 +50,9 @@ impl Engine {
     /// Returns the new id at once; progress arrives as events.
     pub fn add(&self, draft: DestinationDraft) -> Result<DestinationId, Refusal> {
         self.writable("add")?;
+        if let Some(refusal) = self.alarm_topic_refusal() {
+            return Err(refusal);
+        }
         let valid = draft
             .validate(&self.inner.catalog)
             .map_err(Refusal::Invalid)?;
@@ -94,7 +97,7 @@ impl Engine {
             Op::Add { sealing },
             &record,
             ChannelSeen::Unknown,
-            self.inner.config.wiring,
+            self.shape(),
         )
         .map_err(|u| self.unplannable(&record, u))?;
         let claim = self
@@ -113,6 +116,9 @@ impl Engine {
     }
 
     pub fn start(&self, id: DestinationId) -> Result<(), Refusal> {
+        if let Some(refusal) = self.alarm_topic_refusal() {
+            return Err(refusal);
+        }
         self.operate(
             id,
             OpKind::Start,
@@ -453,8 +459,8 @@ impl Engine {
     /// The plan for `op`, with what AWS last showed of the record's channel.
     fn plan_for(&self, op: Op, record: &Destination) -> Result<Plan, Refusal> {
         let seen = self.channel_seen(record);
-        let planned = plan(op, record, seen, self.inner.config.wiring)
-            .map_err(|u| self.unplannable(record, u))?;
+        let planned =
+            plan(op, record, seen, self.shape()).map_err(|u| self.unplannable(record, u))?;
         match self.missing_preset(record, &planned) {
             Some(why) => Err(Refusal::NotNow(why)),
             None => Ok(planned),

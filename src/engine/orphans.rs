@@ -30,6 +30,9 @@ pub struct Orphans {
     pub flow_outputs: Vec<FlowOutput>,
     /// This table's input security groups that no input uses and no item owns.
     pub security_groups: Vec<InputSecurityGroup>,
+    /// This table's CloudWatch alarms whose destination id names no item, or whose record has
+    /// no channel (parked) or another name for them now.
+    pub alarms: Vec<OrphanAlarm>,
     /// Records whose channel or input is gone from AWS, with what is missing.
     pub drifted: Vec<(DestinationId, String)>,
     /// onair-looking resources that are not this table's: listed, never deleted.
@@ -44,12 +47,21 @@ impl Orphans {
             + self.inputs.len()
             + self.flow_outputs.len()
             + self.security_groups.len()
+            + self.alarms.len()
     }
 
     /// Nothing to remove and nothing drifted (resources left alone may still be listed).
     pub fn is_empty(&self) -> bool {
         self.resources() == 0 && self.drifted.is_empty()
     }
+}
+
+/// A CloudWatch alarm `gc` found, with the tags that prove whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrphanAlarm {
+    pub name: String,
+    pub arn: String,
+    pub tags: Tags,
 }
 
 /// What kind of AWS resource a [`NotOurs`] is.
@@ -59,6 +71,7 @@ pub enum ResourceKind {
     Input,
     FlowOutput,
     SecurityGroup,
+    Alarm,
 }
 
 impl ResourceKind {
@@ -69,6 +82,7 @@ impl ResourceKind {
             ResourceKind::Input => "input",
             ResourceKind::FlowOutput => "output",
             ResourceKind::SecurityGroup => "group",
+            ResourceKind::Alarm => "alarm",
         }
     }
 }
@@ -169,6 +183,8 @@ struct Ownership {
     /// Readable records with no operation under way (idle, running, parked): destination id →
     /// the channel and input they name.
     settled: HashMap<String, (Option<String>, Option<String>)>,
+    /// The alarm names each settled record with a channel has now.
+    alarm_names: HashMap<String, Vec<String>>,
 }
 
 impl Ownership {
@@ -190,13 +206,39 @@ impl Ownership {
             .and_then(|(channel, input)| match kind {
                 ResourceKind::Channel => channel.as_deref(),
                 ResourceKind::Input => input.as_deref(),
-                ResourceKind::FlowOutput | ResourceKind::SecurityGroup => None,
+                ResourceKind::FlowOutput | ResourceKind::SecurityGroup | ResourceKind::Alarm => {
+                    None
+                }
             });
+        if kind == ResourceKind::Alarm {
+            // A settled record keeps only its current names, and only while it has a channel.
+            return self.settled.contains_key(destination)
+                && !self
+                    .alarm_names
+                    .get(destination)
+                    .is_some_and(|names| names.iter().any(|n| n == id));
+        }
         named.is_some_and(|named| named != id)
     }
 }
 
 impl Engine {
+    /// Every `onair-` alarm. Without alarms configured, a policy that doesn't allow
+    /// DescribeAlarms means there are none of ours to find.
+    async fn listed_alarms(&self) -> Result<Vec<crate::cloud::AlarmStatus>, CloudError> {
+        let cw = &self.inner.cloud.cloudwatch;
+        match self.call(None, || cw.describe_alarms(NAME_PREFIX)).await {
+            Ok(alarms) => Ok(alarms),
+            Err(e)
+                if !self.inner.config.alarms_on()
+                    && e.kind == crate::cloud::ErrorKind::AccessDenied =>
+            {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Looks for orphans in the background; the answer arrives as [`EngineEvent::Orphans`].
     pub fn scan_orphans(&self) {
         let engine = self.clone();
@@ -248,8 +290,21 @@ impl Engine {
                     ),
                 )
             })
+            .collect::<HashMap<_, _>>();
+        let alarm_names = records
+            .iter()
+            .filter(|r| settled.contains_key(&r.id().to_string()))
+            .filter(|r| r.media_live_channel_id.is_some())
+            .map(|r| (r.id().to_string(), super::alarms::names_for(r)))
             .collect();
-        Ok((records, Ownership { owners, settled }))
+        Ok((
+            records,
+            Ownership {
+                owners,
+                settled,
+                alarm_names,
+            },
+        ))
     }
 
     /// Resources of this table whose destination id names no item in it, flow outputs whose
@@ -275,6 +330,7 @@ impl Engine {
             .filter(|i| i.state != InputState::Deleted)
             .collect();
         let flow = flow?;
+        let alarms = self.listed_alarms().await?;
         let push_listed = self.inner.config.wiring == Wiring::RtpPush
             || inputs.iter().any(|i| i.input_type.is_push());
         let groups = if push_listed {
@@ -382,6 +438,26 @@ impl Engine {
                     && !named_groups.contains(g.id.as_str())
             })
             .collect();
+        // Alarms: only names of the destination form, and for each whose name isn't one a
+        // settled record has now, its tags (ListTagsForResource) decide.
+        let current: HashSet<&String> = ownership.alarm_names.values().flatten().collect();
+        let mut orphan_alarms = Vec::new();
+        for alarm in alarms {
+            if super::alarms::parse_name(&alarm.name).is_none() || current.contains(&alarm.name) {
+                continue;
+            }
+            let cw = &self.inner.cloud.cloudwatch;
+            let tags = self.call(None, || cw.list_alarm_tags(&alarm.arn)).await?;
+            let owner = owner_of(&table, &alarm.name, &tags);
+            if unowned(ResourceKind::Alarm, &alarm.name, &alarm.name, owner) {
+                orphan_alarms.push(OrphanAlarm {
+                    name: alarm.name,
+                    arn: alarm.arn,
+                    tags,
+                });
+            }
+        }
+        orphans.alarms = orphan_alarms;
         orphans.channels = orphan_channels;
         orphans.inputs = orphan_inputs;
         orphans.flow_outputs = orphan_outputs;
@@ -472,6 +548,18 @@ impl Engine {
                 keep(ResourceKind::SecurityGroup, &g.id, owner)
             })
             .collect();
+        let alarms: Vec<String> = orphans
+            .alarms
+            .iter()
+            .filter(|a| {
+                keep(
+                    ResourceKind::Alarm,
+                    &a.name,
+                    owner_of(table, &a.name, &a.tags),
+                )
+            })
+            .map(|a| a.name.clone())
+            .collect();
         for what in &left {
             self.log(
                 Level::Warn,
@@ -480,6 +568,11 @@ impl Engine {
             );
         }
         let mut removed = Vec::new();
+        // Alarms first: none is left watching a channel that is about to go.
+        if !alarms.is_empty() {
+            self.delete_alarms_of(None, &alarms).await?;
+            removed.extend(alarms.iter().map(|a| format!("alarm {a}")));
+        }
         for c in channels {
             self.stop_channel_resource(None, &c.id).await?;
             self.delete_channel_resource(None, &c.id).await?;

@@ -66,6 +66,11 @@ pub enum Step {
     AwaitChannelCreated,
     /// Write the flow output that feeds the input into the record (add one, for a push input).
     LinkFlowOutput,
+    /// PutMetricAlarm of each of the channel's alarms (idempotent by name), and removal of the
+    /// destination's alarms under an old name.
+    EnsureAlarms,
+    /// DeleteAlarms of the destination's alarms, before its channel goes.
+    DeleteAlarms,
     /// Mark `starting` / desired running, then StartChannel (one BatchStart in a batch).
     StartChannel,
     AwaitRunning,
@@ -108,6 +113,8 @@ impl Step {
             Step::CreateChannel => "creating channel",
             Step::AwaitChannelCreated => "waiting for channel",
             Step::LinkFlowOutput => "linking flow output",
+            Step::EnsureAlarms => "setting alarms",
+            Step::DeleteAlarms => "deleting alarms",
             Step::StartChannel => "starting channel",
             Step::AwaitRunning => "waiting for RUNNING",
             Step::SaveRunning | Step::SaveIdle | Step::SaveParked => "saving",
@@ -128,7 +135,8 @@ impl Step {
     pub fn removes(self) -> bool {
         matches!(
             self,
-            Step::DeleteChannel
+            Step::DeleteAlarms
+                | Step::DeleteChannel
                 | Step::AwaitChannelGone
                 | Step::RemoveFlowOutput
                 | Step::DeleteInput
@@ -161,14 +169,31 @@ pub enum Unplannable {
     NoChannelToStop,
 }
 
+/// How new chains are built: the wiring, and whether channels get CloudWatch alarms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shape {
+    pub wiring: Wiring,
+    pub alarms: bool,
+}
+
+impl From<Wiring> for Shape {
+    fn from(wiring: Wiring) -> Self {
+        Shape {
+            wiring,
+            alarms: false,
+        }
+    }
+}
+
 /// Plans `op` for `record`, given what AWS last showed of its channel and how new chains are
-/// wired. Each resource's steps appear only where the record names it or may own it untracked.
+/// built. Each resource's steps appear only where the record names it or may own it untracked.
 pub fn plan(
     op: Op,
     record: &Destination,
     channel: ChannelSeen,
-    wiring: Wiring,
+    shape: impl Into<Shape>,
 ) -> Result<Plan, Unplannable> {
+    let shape: Shape = shape.into();
     // A channel on its way out (a park cancelled after its DeleteChannel) is no channel to
     // start, stop or update: it is waited out, then built again.
     let going = matches!(
@@ -183,7 +208,7 @@ pub fn plan(
                 steps.push(Step::SealKey);
             }
             steps.push(Step::SaveNewRecord);
-            steps.extend(chain(record, wiring));
+            steps.extend(chain(record, shape));
             steps.push(Step::SaveIdle);
             Plan {
                 intent: None,
@@ -192,7 +217,7 @@ pub fn plan(
         }
         Op::ResumeAdd | Op::Unpark => {
             let mut steps = forget_vanished(record, channel);
-            steps.extend(chain(record, wiring));
+            steps.extend(chain(record, shape));
             steps.push(Step::SaveIdle);
             Plan {
                 intent: Some((Status::Creating, Desired::Idle)),
@@ -209,8 +234,12 @@ pub fn plan(
                 // A parked destination, one whose add stopped half-way, or one whose channel
                 // vanished: its chain is built again first.
                 steps.extend(forget_vanished(record, channel));
-                steps.extend(chain(record, wiring));
+                steps.extend(chain(record, shape));
                 intent = Some((Status::Creating, Desired::Running));
+            } else if shape.alarms {
+                // A channel made before the topic was configured (or whose alarms someone
+                // deleted) gets them before it goes live: PutMetricAlarm is idempotent.
+                steps.push(Step::EnsureAlarms);
             }
             steps.extend([Step::StartChannel, Step::AwaitRunning, Step::SaveRunning]);
             Plan { intent, steps }
@@ -230,7 +259,7 @@ pub fn plan(
             {
                 // A start cancelled while its chain was being built again: nothing runs, so
                 // stopping means parking what was built.
-                let mut steps = teardown(record, channel, wiring);
+                let mut steps = teardown(record, channel, shape);
                 steps.push(Step::SaveParked);
                 Plan {
                     intent: Some((record.status, Desired::Idle)),
@@ -261,6 +290,10 @@ pub fn plan(
             steps.push(Step::SaveChanges);
             if has_channel {
                 steps.push(Step::UpdateChannel);
+                if shape.alarms {
+                    // A new name or preset changes the alarms' names and thresholds.
+                    steps.push(Step::EnsureAlarms);
+                }
                 if !live && record.status == Status::Error {
                     // The channel took the whole new configuration: once its output is linked
                     // (a failed add may have stopped short of that) the row is idle again.
@@ -276,7 +309,7 @@ pub fn plan(
             }
         }
         Op::Delete => {
-            let mut steps = teardown(record, channel, wiring);
+            let mut steps = teardown(record, channel, shape);
             steps.push(Step::DeleteRecord);
             Plan {
                 intent: Some((Status::Deleting, Desired::Absent)),
@@ -284,7 +317,7 @@ pub fn plan(
             }
         }
         Op::Park => {
-            let mut steps = teardown(record, channel, wiring);
+            let mut steps = teardown(record, channel, shape);
             steps.push(Step::SaveParked);
             Plan {
                 intent: None,
@@ -308,10 +341,10 @@ fn forget_vanished(record: &Destination, channel: ChannelSeen) -> Vec<Step> {
     }
 }
 
-/// Input → channel → flow output, each created only if missing (the steps check).
-fn chain(record: &Destination, wiring: Wiring) -> Vec<Step> {
+/// Input → channel → flow output → alarms, each created only if missing (the steps check).
+fn chain(record: &Destination, shape: Shape) -> Vec<Step> {
     let mut steps = Vec::new();
-    if wiring == Wiring::RtpPush && record.media_live_input_id.is_none() {
+    if shape.wiring == Wiring::RtpPush && record.media_live_input_id.is_none() {
         steps.push(Step::EnsureSecurityGroup);
     }
     steps.extend([
@@ -320,6 +353,11 @@ fn chain(record: &Destination, wiring: Wiring) -> Vec<Step> {
         Step::AwaitChannelCreated,
         Step::LinkFlowOutput,
     ]);
+    if shape.alarms {
+        // After the channel exists (the alarms name its id); a crash before this step leaves
+        // the record `creating`, and the resumed chain comes back here.
+        steps.push(Step::EnsureAlarms);
+    }
     steps
 }
 
@@ -332,12 +370,18 @@ fn may_own_untracked(record: &Destination) -> bool {
     ) && (record.media_live_channel_id.is_none() || record.media_live_input_id.is_none())
 }
 
-/// Channel, then input with its flow output, then the security group: the order AWS allows.
-fn teardown(record: &Destination, channel: ChannelSeen, wiring: Wiring) -> Vec<Step> {
+/// Alarms, channel, then input with its flow output, then the security group: the order AWS
+/// allows (alarms first, so none is left watching a channel that no longer exists).
+fn teardown(record: &Destination, channel: ChannelSeen, shape: Shape) -> Vec<Step> {
+    let wiring = shape.wiring;
     let untracked = may_own_untracked(record);
     let mut steps = Vec::new();
     if untracked {
         steps.push(Step::AdoptTagged);
+    }
+    // By name, whatever the channel's state: a channel that vanished may have left its alarms.
+    if shape.alarms && (record.media_live_channel_id.is_some() || untracked) {
+        steps.push(Step::DeleteAlarms);
     }
     let channel_known_gone =
         channel == ChannelSeen::Missing || channel == ChannelSeen::State(ChannelState::Deleted);
@@ -655,6 +699,111 @@ mod tests {
         assert!(!p.steps.contains(&Step::StartChannel));
     }
 
+    fn alarmed() -> Shape {
+        Shape {
+            wiring: Wiring::Mediaconnect,
+            alarms: true,
+        }
+    }
+
+    #[test]
+    fn with_a_topic_the_chain_sets_alarms_once_the_channel_exists() {
+        let p = plan(
+            Op::Add { sealing: false },
+            &record(Status::Creating),
+            ChannelSeen::Unknown,
+            alarmed(),
+        )
+        .unwrap();
+        let created = p.steps.iter().position(|s| *s == Step::AwaitChannelCreated);
+        let alarms = p.steps.iter().position(|s| *s == Step::EnsureAlarms);
+        assert!(created.is_some() && alarms > created, "{:?}", p.steps);
+        // Without a topic, no alarm step at all.
+        let p = plan(
+            Op::Add { sealing: false },
+            &record(Status::Creating),
+            ChannelSeen::Unknown,
+            Wiring::Mediaconnect,
+        )
+        .unwrap();
+        assert!(!p.steps.contains(&Step::EnsureAlarms));
+    }
+
+    #[test]
+    fn a_resumed_add_sets_the_alarms_a_crash_left_unset() {
+        let p = plan(
+            Op::ResumeAdd,
+            &chained(Status::Creating),
+            ChannelSeen::State(ChannelState::Idle),
+            alarmed(),
+        )
+        .unwrap();
+        assert_eq!(p.steps.last(), Some(&Step::SaveIdle));
+        assert!(p.steps.contains(&Step::EnsureAlarms));
+    }
+
+    #[test]
+    fn a_start_of_an_idle_channel_makes_sure_of_its_alarms_first() {
+        let p = plan(
+            Op::Start,
+            &chained(Status::Idle),
+            ChannelSeen::State(ChannelState::Idle),
+            alarmed(),
+        )
+        .unwrap();
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::EnsureAlarms,
+                Step::StartChannel,
+                Step::AwaitRunning,
+                Step::SaveRunning
+            ]
+        );
+    }
+
+    #[test]
+    fn park_and_delete_remove_the_alarms_before_the_channel() {
+        for op in [Op::Park, Op::Delete] {
+            let p = plan(
+                op,
+                &chained(Status::Idle),
+                ChannelSeen::State(ChannelState::Idle),
+                alarmed(),
+            )
+            .unwrap();
+            assert_eq!(p.steps[0], Step::DeleteAlarms, "{op:?}");
+            assert!(p.steps.contains(&Step::DeleteChannel));
+        }
+        // A parked record has no channel and so no alarms.
+        let p = plan(
+            Op::Delete,
+            &record(Status::Parked),
+            ChannelSeen::Unknown,
+            alarmed(),
+        )
+        .unwrap();
+        assert_eq!(p.steps, vec![Step::DeleteRecord]);
+    }
+
+    #[test]
+    fn an_edit_of_an_idle_channel_rewrites_its_alarms() {
+        let p = plan(
+            Op::Edit {
+                live: false,
+                sealing: false,
+            },
+            &chained(Status::Idle),
+            ChannelSeen::State(ChannelState::Idle),
+            alarmed(),
+        )
+        .unwrap();
+        assert_eq!(
+            p.steps,
+            vec![Step::SaveChanges, Step::UpdateChannel, Step::EnsureAlarms]
+        );
+    }
+
     #[test]
     fn every_operation_is_planned_from_every_status_without_panicking() {
         let statuses = [
@@ -690,8 +839,13 @@ mod tests {
             for r in [record(status), chained(status)] {
                 for op in ops {
                     for s in seen {
-                        for wiring in [Wiring::Mediaconnect, Wiring::RtpPush] {
-                            if let Ok(p) = plan(op, &r, s, wiring) {
+                        let shapes = [Wiring::Mediaconnect, Wiring::RtpPush]
+                            .into_iter()
+                            .flat_map(|wiring| {
+                                [false, true].map(|alarms| Shape { wiring, alarms })
+                            });
+                        for shape in shapes {
+                            if let Ok(p) = plan(op, &r, s, shape) {
                                 // Every plan is short enough to number with a u8 and never
                                 // repeats a step.
                                 assert!(p.steps.len() < 16);

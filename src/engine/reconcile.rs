@@ -216,7 +216,7 @@ impl Engine {
             None if record.media_live_channel_id.is_some() => ChannelSeen::Missing,
             None => ChannelSeen::Unknown,
         };
-        let Ok(plan) = plan(planned, &record, seen, self.inner.config.wiring) else {
+        let Ok(plan) = plan(planned, &record, seen, self.shape()) else {
             return false;
         };
         if let Some(why) = self.missing_preset(&record, &plan) {

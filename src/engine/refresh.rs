@@ -13,6 +13,8 @@ use tokio::time::MissedTickBehavior;
 
 /// How often one running channel's alerts are read.
 const ALERTS_EVERY: Duration = Duration::from_secs(60);
+/// How often the applied quotas are read again: they change only when AWS approves a request.
+const QUOTAS_EVERY: Duration = Duration::from_secs(3600);
 /// GetMetricData takes at most 500 queries a call.
 const QUERIES_PER_CALL: usize = 500;
 
@@ -151,8 +153,8 @@ impl Engine {
                 MetricsSample::default()
             }
         };
-        quotas.channels_allowed = self.inner.config.channel_quota;
-        quotas.inputs_allowed = self.inner.config.input_quota;
+        quotas.channels_allowed = self.allowed(super::quotas::QuotaKind::Channels);
+        quotas.inputs_allowed = self.allowed(super::quotas::QuotaKind::PushInputs);
         *self.inner.quotas.lock().unwrap_or_else(|e| e.into_inner()) = quotas;
 
         let watched_running: Vec<String> = watched_listed
@@ -200,15 +202,58 @@ impl Engine {
             // The first tick is at once; its pass finishes or rolls back, at once, whatever a
             // crash interrupted.
             let mut immediate = true;
+            let mut alarms_read: Option<tokio::time::Instant> = None;
+            let mut quotas_read: Option<tokio::time::Instant> = None;
             loop {
                 tick.tick().await;
                 if engine.inner.events.is_closed() {
                     return;
                 }
-                engine.observe(immediate).await;
+                let seen = engine.observe(immediate).await;
+                if immediate {
+                    engine.start_up_alarms(seen.flow.as_ref()).await;
+                }
                 immediate = false;
+                // Outside the refresh's three calls, at their own slower cadences.
+                let now = tokio::time::Instant::now();
+                let due = |last: Option<tokio::time::Instant>, every: Duration| {
+                    last.is_none_or(|at| now.duration_since(at) >= every)
+                };
+                if engine.inner.config.alarms_on() && due(alarms_read, engine.alarm_read_every()) {
+                    alarms_read = Some(now);
+                    let _ = engine.read_alarms().await;
+                }
+                if due(quotas_read, QUOTAS_EVERY) {
+                    quotas_read = Some(now);
+                    engine.read_quotas().await;
+                }
             }
         })
+    }
+
+    /// How often the alarms' states are read: half an alarm period (an alarm changes at most
+    /// once a period), never more often than the refresh.
+    fn alarm_read_every(&self) -> Duration {
+        (self.inner.config.alarm_period / 2).max(self.inner.config.refresh_interval)
+    }
+
+    /// Once per process, while alarms are on: is the topic there, and the flow's own alarm.
+    async fn start_up_alarms(&self, flow: Option<&FlowView>) {
+        if !self.inner.config.alarms_on() || self.inner.config.readonly {
+            return;
+        }
+        if let Err(refusal) = self.check_alarm_topic().await {
+            self.log(Level::Error, None, refusal.to_string());
+            return;
+        }
+        let name = flow.map(|f| f.name.as_str()).unwrap_or("flow");
+        if let Err(e) = self.ensure_flow_alarm(name).await {
+            self.log(
+                Level::Warn,
+                None,
+                format!("the flow's lost-source alarm could not be written: {e}"),
+            );
+        }
     }
 
     /// SET alerts of the running channels, each channel read at most once a minute (ListAlerts

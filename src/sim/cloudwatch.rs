@@ -78,7 +78,7 @@ impl World {
             .collect())
     }
 
-    fn points(
+    pub(crate) fn points(
         &self,
         series: &Series,
         q: &MetricQuery,
@@ -125,7 +125,7 @@ impl World {
 
 /// The series a query names, if the simulator has one; unknown metrics or dimensions get an
 /// empty answer, as on CloudWatch.
-fn resolve(w: &World, q: &MetricQuery) -> Option<Series> {
+pub(crate) fn resolve(w: &World, q: &MetricQuery) -> Option<Series> {
     let dim = |name: &str| {
         q.dimensions
             .iter()
@@ -140,7 +140,7 @@ fn resolve(w: &World, q: &MetricQuery) -> Option<Series> {
                 return None;
             }
             let expected: &[&str] = match q.metric_name.as_str() {
-                m::NETWORK_OUT => &["ChannelId", "Pipeline"],
+                m::NETWORK_OUT | m::ACTIVE_ALERTS => &["ChannelId", "Pipeline"],
                 // Any output group name: the channel has exactly one.
                 m::ACTIVE_OUTPUTS if names.contains("OutputGroupName") => {
                     &["ChannelId", "Pipeline", "OutputGroupName"]
@@ -153,6 +153,7 @@ fn resolve(w: &World, q: &MetricQuery) -> Option<Series> {
             }
             Some(match q.metric_name.as_str() {
                 m::NETWORK_OUT => Series::NetworkOut { channel_id },
+                m::ACTIVE_ALERTS => Series::ActiveAlerts { channel_id },
                 _ => Series::ActiveOutputs { channel_id },
             })
         }
@@ -200,6 +201,25 @@ impl CloudWatch for Simulator {
         req: MetricDataRequest,
     ) -> Result<Vec<MetricSeries>, CloudError> {
         self.call(CALL, Service::CloudWatch, |w| w.get_metric_data(&req))
+    }
+
+    async fn put_metric_alarm(&self, spec: crate::cloud::AlarmSpec) -> Result<(), CloudError> {
+        super::alarms::put_metric_alarm(self, spec).await
+    }
+
+    async fn delete_alarms(&self, names: &[String]) -> Result<(), CloudError> {
+        super::alarms::delete_alarms(self, names).await
+    }
+
+    async fn describe_alarms(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<crate::cloud::AlarmStatus>, CloudError> {
+        super::alarms::describe_alarms(self, prefix).await
+    }
+
+    async fn list_alarm_tags(&self, alarm_arn: &str) -> Result<crate::cloud::Tags, CloudError> {
+        super::alarms::list_alarm_tags(self, alarm_arn).await
     }
 }
 

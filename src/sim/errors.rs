@@ -12,7 +12,8 @@ pub(crate) fn throttled(call: &'static str, service: Service) -> CloudError {
         Service::MediaLive | Service::MediaConnect => "Too Many Requests",
         Service::CloudWatch => "Rate exceeded",
         Service::DynamoDb => "Rate of requests exceeds the allowed throughput.",
-        Service::Kms => "Rate exceeded",
+        Service::Kms | Service::ServiceQuotas => "Rate exceeded",
+        Service::Sns => "Rate exceeded",
     };
     CloudError::new(call, ErrorKind::Throttled, message)
 }
@@ -105,6 +106,8 @@ pub(crate) fn generic(
             Service::CloudWatch => "Internal service error".to_string(),
             Service::DynamoDb => "Internal server error".to_string(),
             Service::Kms => "KMSInternalException".to_string(),
+            Service::ServiceQuotas => "ServiceException".to_string(),
+            Service::Sns => "InternalError".to_string(),
         },
         ErrorKind::Timeout => format!(
             "timeout: no response from {}.{}.amazonaws.com within 30s",

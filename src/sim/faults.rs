@@ -16,6 +16,8 @@ pub enum Service {
     CloudWatch,
     DynamoDb,
     Kms,
+    ServiceQuotas,
+    Sns,
 }
 
 impl Service {
@@ -26,6 +28,8 @@ impl Service {
             Service::CloudWatch => "cloudwatch",
             Service::DynamoDb => "dynamodb",
             Service::Kms => "kms",
+            Service::ServiceQuotas => "servicequotas",
+            Service::Sns => "sns",
         }
     }
 
@@ -43,6 +47,8 @@ impl Service {
             "cloudwatch" | "cw" => Service::CloudWatch,
             "dynamodb" | "ddb" | "store" => Service::DynamoDb,
             "kms" => Service::Kms,
+            "servicequotas" | "quotas" => Service::ServiceQuotas,
+            "sns" => Service::Sns,
             _ => return None,
         })
     }
@@ -80,6 +86,17 @@ pub const CALLS: &[(&str, Service)] = &[
     ("Encrypt", Service::Kms),
     ("Decrypt", Service::Kms),
     ("DescribeKey", Service::Kms),
+    ("PutMetricAlarm", Service::CloudWatch),
+    ("DeleteAlarms", Service::CloudWatch),
+    ("DescribeAlarms", Service::CloudWatch),
+    ("ListTagsForResource", Service::CloudWatch),
+    ("ListServiceQuotas", Service::ServiceQuotas),
+    ("RequestServiceQuotaIncrease", Service::ServiceQuotas),
+    (
+        "ListRequestedServiceQuotaChangeHistory",
+        Service::ServiceQuotas,
+    ),
+    ("GetTopicAttributes", Service::Sns),
 ];
 
 #[derive(Debug, Default)]
@@ -294,6 +311,7 @@ impl Simulator {
         let now = w.wall_now();
         w.faults.clear();
         w.kms.enabled = true;
+        w.quotas_denied = false;
         for r in w.refusals.iter_mut() {
             if r.end.is_none_or(|end| end > now) {
                 r.end = Some(now.max(r.start));
@@ -414,6 +432,15 @@ impl Simulator {
                     if enabled { "enabled" } else { "disabled" }
                 ))
             }
+            [verb @ ("deny-quotas" | "allow-quotas")] => {
+                let denied = *verb == "deny-quotas";
+                self.deny_quotas_api(denied);
+                Ok(if denied {
+                    "the Service Quotas API now answers AccessDenied".to_string()
+                } else {
+                    "the Service Quotas API answers again".to_string()
+                })
+            }
             ["clear"] => {
                 self.clear_faults();
                 Ok("all faults cleared".to_string())
@@ -523,10 +550,12 @@ fault commands (NAME: a destination, \"quoted\" with spaces)
  drop-source [SECS]   SRT source disconnects (30 s)
  throttle SERVICE [N] next N calls get 429: medialive,
                       mediaconnect cloudwatch dynamodb kms
+                      servicequotas sns
  fail OPERATION [KIND]  next call fails: throttle 5xx
                       denied quota conflict timeout
                       notfound invalid (5xx)
  disable-key | enable-key   KMS key off / on
+ deny-quotas | allow-quotas  Service Quotas API denied / back
  clear                remove every fault
 SECS are AWS seconds, run at the simulator's speed.";
 

@@ -15,14 +15,24 @@ pub(crate) const SOURCE_RTT_MS: f64 = 40.0;
 /// A series the simulator has data for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Series {
-    NetworkOut { channel_id: String },
-    ActiveOutputs { channel_id: String },
+    NetworkOut {
+        channel_id: String,
+    },
+    ActiveOutputs {
+        channel_id: String,
+    },
+    /// Alerts SET on the channel: published only while it runs, as MediaLive does.
+    ActiveAlerts {
+        channel_id: String,
+    },
     SourceBitRate,
     SourceConnected,
     SourcePacketLoss,
     SourceNotRecovered,
     SourceRtt,
-    OutputBitrate { output_arn: String },
+    OutputBitrate {
+        output_arn: String,
+    },
 }
 
 impl Series {
@@ -33,7 +43,7 @@ impl Series {
     pub fn is_medialive(&self) -> bool {
         matches!(
             self,
-            Series::NetworkOut { .. } | Series::ActiveOutputs { .. }
+            Series::NetworkOut { .. } | Series::ActiveOutputs { .. } | Series::ActiveAlerts { .. }
         )
     }
 }
@@ -53,6 +63,18 @@ impl World {
         let j = jitter(self.seed, &series.key(), t.unix_timestamp());
         let connected = !self.source_dropped(t);
         match series {
+            Series::ActiveAlerts { channel_id } => {
+                let ch = self.channels.get(channel_id)?;
+                if !any_contains(&ch.running, t) {
+                    return None;
+                }
+                let set = ch
+                    .alerts
+                    .iter()
+                    .filter(|a| a.set_at <= t && a.cleared_at.is_none_or(|c| t < c))
+                    .count();
+                Some(set as f64)
+            }
             Series::NetworkOut { channel_id } | Series::ActiveOutputs { channel_id } => {
                 let ch = self.channels.get(channel_id)?;
                 if !any_contains(&ch.running, t) {

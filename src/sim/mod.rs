@@ -19,6 +19,7 @@
 //! - The rate limit applies to MediaLive and MediaConnect (one bucket each); CloudWatch,
 //!   DynamoDB and KMS are only throttled by injected faults.
 
+mod alarms;
 mod cloudwatch;
 mod errors;
 mod faults;
@@ -26,6 +27,7 @@ mod kms;
 mod mediaconnect;
 mod medialive;
 mod metrics;
+mod quotas;
 mod ratelimit;
 mod rtmp;
 mod security_groups;
@@ -33,6 +35,7 @@ mod store;
 mod thumbnail;
 mod world;
 
+pub use alarms::SimNotification;
 pub use rtmp::{OUTPUT_ALERT, SimAlert};
 
 pub use faults::{CALLS, FAULT_USAGE, Service};
@@ -42,7 +45,7 @@ pub use store::SimTable;
 use crate::clock::Clock;
 use crate::cloud::{
     ChannelState, Cloud, CloudError, CloudWatch, FlowOutput, InputState, KeyVault, MediaConnect,
-    MediaLive, RecordStore, Tags,
+    MediaLive, RecordStore, ServiceQuotas, Tags, Topics,
 };
 use crate::domain::DestinationId;
 use std::collections::BTreeMap;
@@ -134,6 +137,8 @@ impl Simulator {
             cloudwatch: Arc::clone(self) as Arc<dyn CloudWatch>,
             store: Arc::clone(self) as Arc<dyn RecordStore>,
             kms: Arc::clone(self) as Arc<dyn KeyVault>,
+            quotas: Arc::clone(self) as Arc<dyn ServiceQuotas>,
+            sns: Arc::clone(self) as Arc<dyn Topics>,
         }
     }
 

@@ -54,13 +54,13 @@ impl World {
             ));
         }
         // AWS's default is 5 input security groups per region, the same as push inputs.
-        if self.security_groups.len() >= self.input_quota {
+        if self.security_groups.len() >= self.security_group_quota {
             return Err(CloudError::new(
                 CALL,
                 ErrorKind::QuotaExceeded,
                 format!(
                     "LimitExceeded: you have reached the limit of {} input security groups in {}",
-                    self.input_quota,
+                    self.security_group_quota,
                     Simulator::REGION
                 ),
             ));

@@ -142,6 +142,16 @@ pub(crate) struct World {
     pub refusals: Vec<super::rtmp::PlatformRefusal>,
     pub kms: super::kms::Kms,
     buckets: HashMap<Service, TokenBucket>,
+    /// AWS's default is 5 input security groups per region, the same as push inputs.
+    pub security_group_quota: usize,
+    /// CloudWatch alarms by name.
+    pub alarms: BTreeMap<String, super::alarms::SimAlarm>,
+    /// SNS topics that exist, and what alarm actions published to them.
+    pub topics: std::collections::BTreeSet<String>,
+    pub notifications: Vec<super::alarms::SimNotification>,
+    /// Service Quotas increase requests, and whether a fault denies the API.
+    pub quota_requests: Vec<super::quotas::SimQuotaRequest>,
+    pub quotas_denied: bool,
 }
 
 impl World {
@@ -196,6 +206,12 @@ impl World {
             refusals: Vec::new(),
             kms: super::kms::Kms::new(config.seed),
             buckets,
+            security_group_quota: config.input_quota,
+            alarms: BTreeMap::new(),
+            topics: [Simulator::TOPIC_ARN.to_string()].into_iter().collect(),
+            notifications: Vec::new(),
+            quota_requests: Vec::new(),
+            quotas_denied: false,
         }
     }
 
@@ -297,6 +313,8 @@ impl World {
             }
         }
         self.advance_rtmp();
+        self.advance_quota_requests();
+        self.evaluate_alarms();
     }
 
     fn finish_channel(&mut self, id: &str) {

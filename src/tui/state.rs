@@ -301,6 +301,10 @@ pub struct AppState {
     pub flow: Option<FlowView>,
     pub source: Source,
     pub quotas: Option<QuotaUse>,
+    /// The last read of Service Quotas: where the allowed values come from.
+    pub quota_report: Option<crate::engine::quotas::QuotaReport>,
+    /// Every alarm's state from the last DescribeAlarms (`None`: alarms off or not read yet).
+    pub alarms: Option<Result<crate::engine::AlarmBoard, String>>,
     /// When the last refresh looked at AWS.
     pub observed_at: Option<OffsetDateTime>,
     /// Why the last refresh or load could not read AWS.
@@ -370,6 +374,8 @@ impl AppState {
             flow: None,
             source: Source::default(),
             quotas: None,
+            quota_report: None,
+            alarms: None,
             observed_at: None,
             refresh_error: None,
             flow_error: None,
@@ -479,6 +485,12 @@ impl AppState {
             EngineEvent::Log(entry) => self.push_log(entry),
             EngineEvent::Thumbnail { id, result } => self.thumbnail(id, result),
             EngineEvent::Incident(id, incident) => self.incident(id, incident),
+            EngineEvent::Quotas(report) => self.quota_report = Some(report),
+            // A failed read keeps the states last read: the details view says they are old.
+            EngineEvent::Alarms(Err(e)) if matches!(self.alarms, Some(Ok(_))) => {
+                tracing::debug!("alarms not read: {e}");
+            }
+            EngineEvent::Alarms(board) => self.alarms = Some(board),
         }
     }
 

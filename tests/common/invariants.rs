@@ -14,11 +14,54 @@ pub fn check(sim: &Simulator, engine_records: &[Destination]) -> Result<(), Stri
     let mut problems = Vec::new();
     consistent(&snap, engine_records, &mut problems);
     no_duplicates(&snap, &mut problems);
+    no_stray_alarm(sim, engine_records, &mut problems);
     matches_reality(&snap, engine_records, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
         Err(problems.join("\n  "))
+    }
+}
+
+/// The destination alarms a record with a channel has (config `alarm_topic_arn` on).
+fn expected_alarms(records: &[Destination]) -> BTreeSet<String> {
+    records
+        .iter()
+        .filter(|r| r.media_live_channel_id.is_some())
+        .flat_map(onair::engine::alarms::names_for)
+        .collect()
+}
+
+fn destination_alarms(sim: &Simulator) -> BTreeSet<String> {
+    sim.alarms()
+        .into_iter()
+        .map(|(spec, _)| spec.name)
+        .filter(|n| onair::engine::alarms::parse_name(n).is_some())
+        .collect()
+}
+
+/// No destination alarm in AWS that a record with a channel doesn't have (alarms on or off).
+fn no_stray_alarm(sim: &Simulator, records: &[Destination], problems: &mut Vec<String>) {
+    let expected = expected_alarms(records);
+    let stray: Vec<String> = destination_alarms(sim)
+        .into_iter()
+        .filter(|n| !expected.contains(n))
+        .collect();
+    if !stray.is_empty() {
+        problems.push(format!("alarms no record's channel has: {stray:?}"));
+    }
+}
+
+/// With alarms on: every record with a channel has all its alarms, and nothing else exists.
+pub fn alarms_complete(sim: &Simulator, records: &[Destination]) -> Result<(), String> {
+    let expected = expected_alarms(records);
+    let actual = destination_alarms(sim);
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(format!(
+            "alarms in AWS {actual:?} vs the records' {expected:?}"
+        ))
     }
 }
 

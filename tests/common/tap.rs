@@ -5,9 +5,10 @@
 
 use async_trait::async_trait;
 use onair::cloud::{
-    AddFlowOutputRequest, BatchResult, Channel, Cloud, CloudError, CreateChannelRequest,
-    CreateInputRequest, ErrorKind, Flow, FlowOutput, Input, KeyContext, KeyInfo, KeyVault,
-    MediaConnect, MediaLive, RecordStore, TableScan, UpdateChannelRequest,
+    AddFlowOutputRequest, AlarmSpec, AlarmStatus, BatchResult, Channel, Cloud, CloudError,
+    CloudWatch, CreateChannelRequest, CreateInputRequest, ErrorKind, Flow, FlowOutput, Input,
+    KeyContext, KeyInfo, KeyVault, MediaConnect, MediaLive, MetricDataRequest, MetricSeries,
+    RecordStore, TableScan, Tags, UpdateChannelRequest,
 };
 use onair::domain::{Destination, DestinationId, SealedKey, StreamKey};
 use onair::sim::Simulator;
@@ -65,14 +66,17 @@ impl Tap {
         })
     }
 
-    /// The services as the engine sees them: every call but CloudWatch goes through the tap.
+    /// The services as the engine sees them: every call but GetMetricData (the refresh's, not
+    /// an operation's) goes through the tap; Service Quotas and SNS go straight through.
     pub fn cloud(self: &Arc<Self>) -> Cloud {
         Cloud {
             medialive: Arc::clone(self) as Arc<dyn MediaLive>,
             mediaconnect: Arc::clone(self) as Arc<dyn MediaConnect>,
-            cloudwatch: self.sim.cloud().cloudwatch,
+            cloudwatch: Arc::clone(self) as Arc<dyn CloudWatch>,
             store: Arc::clone(self) as Arc<dyn RecordStore>,
             kms: Arc::clone(self) as Arc<dyn KeyVault>,
+            quotas: self.sim.cloud().quotas,
+            sns: self.sim.cloud().sns,
         }
     }
 
@@ -336,5 +340,31 @@ impl KeyVault for Tap {
     }
     async fn describe_key(&self, key: &str) -> Result<KeyInfo, CloudError> {
         self.around("DescribeKey", self.sim.describe_key(key)).await
+    }
+}
+
+#[async_trait]
+impl CloudWatch for Tap {
+    async fn get_metric_data(
+        &self,
+        req: MetricDataRequest,
+    ) -> Result<Vec<MetricSeries>, CloudError> {
+        self.sim.get_metric_data(req).await
+    }
+    async fn put_metric_alarm(&self, spec: AlarmSpec) -> Result<(), CloudError> {
+        self.around("PutMetricAlarm", self.sim.put_metric_alarm(spec))
+            .await
+    }
+    async fn delete_alarms(&self, names: &[String]) -> Result<(), CloudError> {
+        self.around("DeleteAlarms", self.sim.delete_alarms(names))
+            .await
+    }
+    async fn describe_alarms(&self, prefix: &str) -> Result<Vec<AlarmStatus>, CloudError> {
+        self.around("DescribeAlarms", self.sim.describe_alarms(prefix))
+            .await
+    }
+    async fn list_alarm_tags(&self, alarm_arn: &str) -> Result<Tags, CloudError> {
+        self.around("ListTagsForResource", self.sim.list_alarm_tags(alarm_arn))
+            .await
     }
 }

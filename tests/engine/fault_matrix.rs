@@ -18,8 +18,14 @@
 //! naming the call, then the operator repeats the action (an add: deletes the failed
 //! destination and adds it again); for a kill, the restart and `reconcile(true)` alone.
 //!
-//! Both wirings run: the default (`mediaconnect`, below) and the seed's (`rtp-push`: 59 more
-//! steps, 472 cells, over its security group and flow output calls); 808 cells in all. Before
+//! Both wirings run: the default (`mediaconnect`, below) and the seed's (`rtp-push`: 74 steps,
+//! 592 cells, over its security group and flow output calls too); 1024 cells in all.
+//!
+//! Alarms are on (`alarm_topic_arn`), so their calls are steps: PutMetricAlarm ×3 and
+//! DescribeAlarms after the channel exists (add), PutMetricAlarm ×3 and DescribeAlarms before
+//! StartChannel (start), DeleteAlarms first in a delete. With them the mediaconnect run is 54
+//! steps and 432 cells, all converging (issue 13; before alarms: 42 steps, 336 cells), and
+//! every cell also checks that each record with a channel has exactly its alarms. Before
 //! the lost-answer look-up in `ensure_security_group`, CreateInputSecurityGroup × timeout left a
 //! second group behind.
 //!
@@ -159,6 +165,8 @@ fn config(wiring: Wiring) -> EngineConfig {
     // Parking is not a step under test here.
     config.park_after = None;
     config.wiring = wiring;
+    // Alarms on, so their calls (PutMetricAlarm, DescribeAlarms, DeleteAlarms) are steps too.
+    config.alarm_topic_arn = Some(Simulator::TOPIC_ARN.to_string());
     config
 }
 
@@ -340,6 +348,7 @@ async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcom
             .map_err(|_| "the restarted engine never settled".to_string())?;
         let records = engine.records();
         invariants::check(&sim, &records)?;
+        invariants::alarms_complete(&sim, &records)?;
         // An add killed before its first write leaves nothing, not even the record.
         let never_written = op == Op::Add && step.call == "PutItem" && fault == Fault::KilledBefore;
         desired_met(op, &records, (!never_written).then_some(id))?;
@@ -353,6 +362,7 @@ async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcom
     let records = w.records();
     if reached(op, &records, id).is_ok() {
         invariants::check(&w.sim, &records)?;
+        invariants::alarms_complete(&w.sim, &records)?;
         return Ok(Outcome::Absorbed);
     }
     if fault.retryable() {
@@ -404,6 +414,7 @@ async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcom
     let records = w.records();
     reached(op, &records, id).map_err(|e| format!("after the operator's retry: {e}"))?;
     invariants::check(&w.sim, &records)?;
+    invariants::alarms_complete(&w.sim, &records)?;
     Ok(Outcome::OperatorRetry)
 }
 
@@ -458,6 +469,8 @@ async fn add_converges_under_every_fault_at_every_step() {
             "CreateChannel",
             "DescribeChannel",
             "DescribeFlow",
+            "PutMetricAlarm",
+            "DescribeAlarms",
         ],
     )
     .await;
@@ -468,7 +481,12 @@ async fn start_converges_under_every_fault_at_every_step() {
     matrix(
         Op::Start,
         Wiring::Mediaconnect,
-        &["UpdateItem", "StartChannel", "DescribeChannel"],
+        &[
+            "PutMetricAlarm",
+            "UpdateItem",
+            "StartChannel",
+            "DescribeChannel",
+        ],
     )
     .await;
 }
@@ -491,6 +509,7 @@ async fn delete_of_an_idle_destination_converges_under_every_fault_at_every_step
         &[
             "UpdateItem",
             "DescribeChannel",
+            "DeleteAlarms",
             "DeleteChannel",
             "DescribeInput",
             "DeleteInput",

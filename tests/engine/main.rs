@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod alarms;
 mod edit_bulk;
 mod fault_matrix;
 mod kms;

@@ -3,8 +3,10 @@
 AWS: CloudWatch speaks the `rpcv2Cbor` protocol (POST /service/GraniteServiceVersion20100801/
 operation/<Operation>, CBOR bodies), and the Rust SDK (aws-sdk-cloudwatch 1.10x) uses it. Moto only
 routes the older awsQuery protocol (POST /) and answers these requests with an HTML 404, so neither
-PutMetricData nor GetMetricData works from Rust. This routes the two operations onair's tests use
-to moto's own CloudWatch backend, with a minimal CBOR codec (no cbor2 in moto's dependencies).
+PutMetricData nor GetMetricData works from Rust. This routes the operations onair's tests use
+(metric data, and PutMetricAlarm / DescribeAlarms / DeleteAlarms / ListTagsForResource for the
+alarms) to moto's own CloudWatch backend, with a minimal CBOR codec (no cbor2 in moto's
+dependencies).
 """
 
 import calendar
@@ -131,6 +133,54 @@ def _dispatch(request, full_url, headers):
                 } for r in results],
                 "Messages": [],
             })
+        # The alarm calls (issue 13): the same backend moto's query protocol uses, reached
+        # through CBOR. AWS's DeleteAlarms answers ResourceNotFound for an unknown name; moto
+        # (and so this) deletes what exists and answers OK, which onair treats the same.
+        if operation == "PutMetricAlarm":
+            backend.put_metric_alarm(
+                name=params["AlarmName"],
+                namespace=params.get("Namespace"),
+                metric_name=params.get("MetricName"),
+                comparison_operator=params["ComparisonOperator"],
+                evaluation_periods=params["EvaluationPeriods"],
+                period=params.get("Period"),
+                threshold=params.get("Threshold"),
+                statistic=params.get("Statistic"),
+                description=params.get("AlarmDescription"),
+                dimensions=params.get("Dimensions", []),
+                alarm_actions=params.get("AlarmActions", []),
+                ok_actions=params.get("OKActions", []),
+                actions_enabled=params.get("ActionsEnabled", True),
+                treat_missing_data=params.get("TreatMissingData"),
+                tags=params.get("Tags", []),
+            )
+            return 200, reply, _encode({})
+        if operation == "DescribeAlarms":
+            prefix = params.get("AlarmNamePrefix")
+            alarms = (backend.get_alarms_by_alarm_name_prefix(prefix) if prefix
+                      else backend.describe_alarms())
+            return 200, reply, _encode({"MetricAlarms": [{
+                "AlarmName": a.name,
+                "AlarmArn": a.alarm_arn,
+                "AlarmDescription": a.description or "",
+                "StateValue": a.state_value,
+                "StateReason": a.state_reason,
+                "StateUpdatedTimestamp": a.state_updated_timestamp,
+                "Namespace": a.namespace or "",
+                "MetricName": a.metric_name or "",
+                "Dimensions": [{"Name": d.name, "Value": d.value} for d in a.dimensions],
+                "TreatMissingData": a.treat_missing_data or "",
+                "AlarmActions": list(a.alarm_actions or []),
+                "OKActions": list(a.ok_actions or []),
+                "Threshold": float(a.threshold),
+                "ComparisonOperator": a.comparison_operator,
+            } for a in alarms], "CompositeAlarms": []})
+        if operation == "DeleteAlarms":
+            backend.delete_alarms(params.get("AlarmNames", []))
+            return 200, reply, _encode({})
+        if operation == "ListTagsForResource":
+            tags = backend.list_tags_for_resource(params["ResourceARN"])
+            return 200, reply, _encode({"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]})
     except Exception as e:  # moto's own validation errors, as AWS reports them
         error = {"__type": getattr(e, "error_type", None) or type(e).__name__, "message": str(e)}
         return 400, reply, _encode(error)

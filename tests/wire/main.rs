@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod alarms;
 mod aws;
 mod bad_input;
 mod crash;

@@ -11,6 +11,8 @@ mod mediaconnect;
 mod medialive;
 mod preflight;
 pub mod ratelimit;
+mod servicequotas;
+mod sns;
 pub use preflight::{Identity, account_alias, identity, role_passable, table_pitr};
 
 pub use channel_request::{AUDIO_SELECTOR, DESTINATION_ID};
@@ -117,6 +119,7 @@ pub fn with_timeouts(
             mediaconnect_limit,
             Endpoint::of(&sdk_config, "mediaconnect"),
         )),
+        // Alarm writes are answered in milliseconds like the reads: one client for both.
         cloudwatch: Arc::new(cloudwatch::SdkCloudWatch::new(
             client!(aws_sdk_cloudwatch, reads),
             Endpoint::of(&sdk_config, "monitoring"),
@@ -131,6 +134,14 @@ pub fn with_timeouts(
         kms: Arc::new(kms::SdkKeyVault::new(
             client!(aws_sdk_kms, reads),
             Endpoint::of(&sdk_config, "kms"),
+        )),
+        quotas: Arc::new(servicequotas::SdkServiceQuotas::new(
+            client!(aws_sdk_servicequotas, reads),
+            Endpoint::of(&sdk_config, "servicequotas"),
+        )),
+        sns: Arc::new(sns::SdkTopics::new(
+            client!(aws_sdk_sns, reads),
+            Endpoint::of(&sdk_config, "sns"),
         )),
     };
     AwsBackend {

@@ -4,6 +4,7 @@
 //! creates or deletes anything, treats "not found" on a delete as done, and persists what it
 //! created before the next step runs. Operator operations, the reconciler and `gc` share them.
 
+mod alarms;
 mod channel;
 mod flow_output;
 mod input;
@@ -78,6 +79,8 @@ impl Engine {
             Step::CreateChannel => self.create_channel_step(ctx).await,
             Step::AwaitChannelCreated => self.await_channel_created(ctx).await,
             Step::LinkFlowOutput => self.ensure_linked(ctx.id, &ctx.label).await,
+            Step::EnsureAlarms => self.ensure_alarms_step(ctx).await,
+            Step::DeleteAlarms => self.delete_alarms_step(ctx).await,
             Step::StartChannel => self.start_channel_step(ctx).await,
             Step::AwaitRunning => self.await_running(ctx).await,
             Step::SaveRunning => self.save_running(ctx).await,

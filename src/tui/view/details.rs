@@ -271,6 +271,10 @@ fn field_lines<'a>(
         Some(e) => ("last error", e.clone(), theme.error),
         None => ("last error", none(), theme.text),
     });
+    // Only while alarms are on (the engine has read them at least once).
+    if let Some(board) = &state.alarms {
+        pairs.push(alarm_pair(board, r, theme));
+    }
     pairs.extend([
         (
             "channel",
@@ -387,6 +391,42 @@ fn field_lines<'a>(
         ]));
     }
     lines
+}
+
+/// "delivering OK · bitrate ALARM · alerts OK", red when one is in ALARM.
+fn alarm_pair(
+    board: &Result<crate::engine::AlarmBoard, String>,
+    r: &Destination,
+    theme: &Theme,
+) -> (&'static str, String, Style) {
+    use crate::cloud::AlarmState;
+    let board = match board {
+        Ok(board) => board,
+        Err(e) => return ("alarms", format!("not read: {e}"), theme.warn),
+    };
+    match board.destinations.get(&r.destination_id) {
+        Some(lights) if !lights.is_empty() => {
+            let text = lights
+                .iter()
+                .map(|l| format!("{} {}", l.what, l.state.as_aws()))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let style = if lights.iter().any(|l| l.state == AlarmState::Alarm) {
+                theme.error
+            } else {
+                theme.text
+            };
+            ("alarms", text, style)
+        }
+        _ if r.media_live_channel_id.is_none() => {
+            ("alarms", "none while there is no channel".into(), theme.dim)
+        }
+        _ => (
+            "alarms",
+            "none yet (set with the channel)".into(),
+            theme.dim,
+        ),
+    }
 }
 
 /// The AWS ids this record implies, and where they are in the console. The region and account
