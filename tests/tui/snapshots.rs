@@ -1082,3 +1082,44 @@ fn a_failing_row_is_unmistakable_without_colour() {
     }
     insta::assert_snapshot!("failing_row_unselected_mono_80x24", emphasis_map(&terminal));
 }
+
+#[test]
+fn details_view_shows_each_alarms_state_when_alarms_are_on() {
+    use onair::cloud::AlarmState;
+    use onair::engine::{AlarmBoard, AlarmLight};
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Enter);
+    // Alarms off (never read): no alarm line at all.
+    let off = format!("{}", render(&state, 160, 50).backend());
+    assert!(!off.contains("alarms"), "{off}");
+    let id = state.rows[0].record.destination_id;
+    let light = |what, state: AlarmState| AlarmLight {
+        what,
+        state,
+        reason: String::new(),
+    };
+    let mut board = AlarmBoard::default();
+    board.destinations.insert(
+        id,
+        vec![
+            light("delivering", AlarmState::Alarm),
+            light("bitrate", AlarmState::Ok),
+            light("alerts", AlarmState::Ok),
+        ],
+    );
+    state.apply(EngineEvent::Alarms(Ok(board)));
+    screens("details_alarms", &state);
+    let shown = format!("{}", render(&state, 160, 50).backend());
+    let line = shown
+        .lines()
+        .find(|l| l.contains("alarms"))
+        .unwrap_or_else(|| panic!("no alarm line:\n{shown}"));
+    assert!(
+        line.contains("delivering ALARM · bitrate OK · alerts OK"),
+        "{line}"
+    );
+    // A failed read later keeps the states last read.
+    state.apply(EngineEvent::Alarms(Err("DescribeAlarms: throttled".into())));
+    let again = format!("{}", render(&state, 160, 50).backend());
+    assert!(again.contains("delivering ALARM"), "{again}");
+}
