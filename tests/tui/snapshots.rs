@@ -1123,3 +1123,22 @@ fn details_view_shows_each_alarms_state_when_alarms_are_on() {
     let again = format!("{}", render(&state, 160, 50).backend());
     assert!(again.contains("delivering ALARM"), "{again}");
 }
+
+#[test]
+fn the_header_says_when_the_quotas_are_the_configs_not_the_accounts() {
+    use onair::cloud::{CloudError, ErrorKind};
+    use onair::engine::quotas::report_from;
+    let mut state = four_destinations();
+    let plain = format!("{}", render(&state, 160, 50).backend());
+    assert!(!plain.contains("(config)"), "{plain}");
+    let denied = CloudError::new("ListServiceQuotas", ErrorKind::AccessDenied, "denied");
+    state.apply(EngineEvent::Quotas(report_from(
+        Err(denied),
+        Vec::new(),
+        5,
+        5,
+    )));
+    let shown = format!("{}", render(&state, 160, 50).backend());
+    let header = shown.lines().next().unwrap_or_default();
+    assert!(header.contains("(config)"), "{header}");
+}
