@@ -116,6 +116,9 @@ async fn a_silent_running_channel_alarms_and_the_topic_hears_which_destination()
         .find(|(n, _)| n.ends_with("-not-delivering"))
         .unwrap();
     assert_eq!(delivering.1, AlarmState::Alarm, "{states:?}");
+    // MediaLive raises an output alert too (ListAlerts and ActiveAlerts agree).
+    let alerts = states.iter().find(|(n, _)| n.ends_with("-alerts")).unwrap();
+    assert_eq!(alerts.1, AlarmState::Alarm, "{states:?}");
     let fired: Vec<_> = rig
         .sim
         .notifications()
