@@ -376,6 +376,8 @@ pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
     let mut aws = connect(settings, true).await?;
     // A topic that doesn't exist refuses the add before anything is created (exit 2).
     aws.engine.check_alarm_topic().await?;
+    // The quota check counts against what AWS applies (the config's values if it can't say).
+    aws.engine.read_quotas().await;
     aws.engine.load().await?;
     let id = aws.engine.add(draft)?;
     aws.engine.settle().await;

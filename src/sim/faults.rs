@@ -555,7 +555,7 @@ fault commands (NAME: a destination, \"quoted\" with spaces)
                       denied quota conflict timeout
                       notfound invalid (5xx)
  disable-key | enable-key   KMS key off / on
- deny-quotas | allow-quotas  Service Quotas API denied / back
+ deny-quotas | allow-quotas  Service Quotas off / on
  clear                remove every fault
 SECS are AWS seconds, run at the simulator's speed.";
 

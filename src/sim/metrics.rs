@@ -73,7 +73,9 @@ impl World {
                     .iter()
                     .filter(|a| a.set_at <= t && a.cleared_at.is_none_or(|c| t < c))
                     .count();
-                Some(set as f64)
+                // A silenced channel reads as one output alert, as ListAlerts says.
+                let silenced = usize::from(set == 0 && any_contains(&ch.silenced, t));
+                Some((set + silenced) as f64)
             }
             Series::NetworkOut { channel_id } | Series::ActiveOutputs { channel_id } => {
                 let ch = self.channels.get(channel_id)?;

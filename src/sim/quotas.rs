@@ -193,3 +193,45 @@ impl ServiceQuotas for Simulator {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_fault_words_deny_and_allow_the_api() {
+        let sim = sim();
+        assert_eq!(sim.list_service_quotas("medialive").await.unwrap().len(), 3);
+        sim.apply_fault_command("deny-quotas").unwrap();
+        let err = sim.list_service_quotas("medialive").await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::AccessDenied);
+        assert!(
+            err.message.contains("servicequotas:ListServiceQuotas"),
+            "{err}"
+        );
+        sim.apply_fault_command("allow-quotas").unwrap();
+        assert!(sim.list_service_quotas("medialive").await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_increase_is_pending_then_approved_and_raises_the_limit() {
+        let sim = sim();
+        let r = sim
+            .request_increase("medialive", CHANNELS.0, 8.0)
+            .await
+            .unwrap();
+        assert!(r.is_open());
+        // A second request for the same quota while one is open is refused.
+        let again = sim.request_increase("medialive", CHANNELS.0, 9.0).await;
+        assert_eq!(again.unwrap_err().kind, ErrorKind::Conflict);
+        // Not an increase.
+        let lower = sim.request_increase("medialive", PUSH_INPUTS.0, 5.0).await;
+        assert_eq!(lower.unwrap_err().kind, ErrorKind::Validation);
+        secs(3601.0).await;
+        assert_eq!(sim.quota_requests()[0].status, "APPROVED");
+        let applied = sim.list_service_quotas("medialive").await.unwrap();
+        let channels = applied.iter().find(|q| q.code == CHANNELS.0).unwrap();
+        assert_eq!(channels.value, 8.0);
+    }
+}

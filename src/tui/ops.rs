@@ -433,6 +433,7 @@ fn orphan_counts(found: &Orphans) -> String {
         (found.inputs.len(), "input(s)"),
         (found.flow_outputs.len(), "flow output(s)"),
         (found.security_groups.len(), "security group(s)"),
+        (found.alarms.len(), "alarm(s)"),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)

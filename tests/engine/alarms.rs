@@ -116,6 +116,9 @@ async fn a_silent_running_channel_alarms_and_the_topic_hears_which_destination()
         .find(|(n, _)| n.ends_with("-not-delivering"))
         .unwrap();
     assert_eq!(delivering.1, AlarmState::Alarm, "{states:?}");
+    // MediaLive raises an output alert too (ListAlerts and ActiveAlerts agree).
+    let alerts = states.iter().find(|(n, _)| n.ends_with("-alerts")).unwrap();
+    assert_eq!(alerts.1, AlarmState::Alarm, "{states:?}");
     let fired: Vec<_> = rig
         .sim
         .notifications()
@@ -458,4 +461,27 @@ async fn a_denied_quotas_api_falls_back_to_the_config_and_says_so() {
         rig.engine.add(draft("B", "youtube", 1)),
         Err(Refusal::Quota { allowed: 1, .. })
     ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn renaming_a_destination_renames_its_alarms_and_leaves_no_old_one() {
+    let rig = alarmed();
+    let id = rig.add("Old Name").await;
+    let before = alarm_names(&rig);
+    assert_eq!(before.len(), 3);
+    assert!(
+        before.iter().all(|n| n.contains("-old-name-")),
+        "{before:?}"
+    );
+    let record = rig.engine.record(id).unwrap();
+    let mut renamed = draft("New Name", "youtube", 0);
+    renamed.stream_key = record.stream_key.clone();
+    rig.engine.edit(id, renamed, false).unwrap();
+    rig.engine.settle().await;
+    let record = rig.engine.record(id).unwrap();
+    assert_eq!(record.status, Status::Idle, "{:?}", record.last_error);
+    let mut want = names_for(&record);
+    want.sort();
+    assert_eq!(alarm_names(&rig), want);
+    assert!(want.iter().all(|n| n.contains("-new-name-")), "{want:?}");
 }

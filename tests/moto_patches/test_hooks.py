@@ -11,6 +11,8 @@ ONAIR_MOTO_SLOW_MARKS, a directory) holds the first request of each named call:
     dropped): the channel exists, the caller never learnt its id.
   * DeleteInput: before the input is deleted. The caller already deleted the channel and waits
     for the answer; killing it there leaves a record with an input and no channel.
+  * PutMetricAlarm: before the alarm is written. An add that created its channel and dies
+    there leaves a `creating` record whose channel has no alarms yet.
 On entering the hold the hook creates the file MARKS/<Call>, so the test knows the request is
 held there (it polls for it; no fixed sleeps). Only the first request is held: the second run of
 the CLI is not slowed. The held request finishes after the hold, long after the test is done
@@ -75,6 +77,17 @@ def slowed_calls():
             return delete_input(self)
 
         MediaLiveResponse.delete_input = slow_delete_input
+
+    if "PutMetricAlarm" in calls:
+        from moto.cloudwatch.models import CloudWatchBackend
+
+        put_metric_alarm = CloudWatchBackend.put_metric_alarm
+
+        def slow_put_metric_alarm(self, *args, **kwargs):
+            hold("PutMetricAlarm")  # no alarm exists yet
+            return put_metric_alarm(self, *args, **kwargs)
+
+        CloudWatchBackend.put_metric_alarm = slow_put_metric_alarm
 
 
 def conflicting_calls():

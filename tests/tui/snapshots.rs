@@ -1184,3 +1184,63 @@ fn a_production_question_names_the_environment() {
         "no question outside production:\n{text}"
     );
 }
+
+#[test]
+fn details_view_shows_each_alarms_state_when_alarms_are_on() {
+    use onair::cloud::AlarmState;
+    use onair::engine::{AlarmBoard, AlarmLight};
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Enter);
+    // Alarms off (never read): no alarm line at all.
+    let off = format!("{}", render(&state, 160, 50).backend());
+    assert!(!off.contains("alarms"), "{off}");
+    let id = state.rows[0].record.destination_id;
+    let light = |what, state: AlarmState| AlarmLight {
+        what,
+        state,
+        reason: String::new(),
+    };
+    let mut board = AlarmBoard::default();
+    board.destinations.insert(
+        id,
+        vec![
+            light("delivering", AlarmState::Alarm),
+            light("bitrate", AlarmState::Ok),
+            light("alerts", AlarmState::Ok),
+        ],
+    );
+    state.apply(EngineEvent::Alarms(Ok(board)));
+    screens("details_alarms", &state);
+    let shown = format!("{}", render(&state, 160, 50).backend());
+    let line = shown
+        .lines()
+        .find(|l| l.contains("alarms"))
+        .unwrap_or_else(|| panic!("no alarm line:\n{shown}"));
+    assert!(
+        line.contains("delivering ALARM · bitrate OK · alerts OK"),
+        "{line}"
+    );
+    // A failed read later keeps the states last read.
+    state.apply(EngineEvent::Alarms(Err("DescribeAlarms: throttled".into())));
+    let again = format!("{}", render(&state, 160, 50).backend());
+    assert!(again.contains("delivering ALARM"), "{again}");
+}
+
+#[test]
+fn the_header_says_when_the_quotas_are_the_configs_not_the_accounts() {
+    use onair::cloud::{CloudError, ErrorKind};
+    use onair::engine::quotas::report_from;
+    let mut state = four_destinations();
+    let plain = format!("{}", render(&state, 160, 50).backend());
+    assert!(!plain.contains("(config)"), "{plain}");
+    let denied = CloudError::new("ListServiceQuotas", ErrorKind::AccessDenied, "denied");
+    state.apply(EngineEvent::Quotas(report_from(
+        Err(denied),
+        Vec::new(),
+        5,
+        5,
+    )));
+    let shown = format!("{}", render(&state, 160, 50).backend());
+    let header = shown.lines().next().unwrap_or_default();
+    assert!(header.contains("(config)"), "{header}");
+}

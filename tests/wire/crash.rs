@@ -11,6 +11,10 @@
 //! * `onair rm` killed between DeleteChannel and DeleteInput: the channel is gone, the input and
 //!   its flow output are still billed, the record (`deleting`) still names the input.
 //!
+//! * `onair add` killed between "channel created" and "alarms created" (alarm_topic_arn set): the
+//!   record (`creating`) names its channel, CloudWatch has no alarm; `onair reconcile` resumes
+//!   the chain, whose alarm step writes them (PutMetricAlarm is idempotent by name).
+//!
 //! The kill lands at the right moment because tests/moto_patches/test_hooks.py holds the first
 //! request of the named call (`ONAIR_MOTO_SLOW`) and marks it in a file; the test waits for the
 //! mark and checks moto's state and the table before it kills. Nothing waits a fixed time.
@@ -389,5 +393,70 @@ async fn without_request_id_idempotency_the_duplicate_channel_is_an_orphan_gc_re
     assert_eq!(show.channels().await, [(owned, "IDLE".to_string())]);
     show.assert_agree().await;
     show.assert_no_orphans();
+    show.assert_no_key();
+}
+
+#[tokio::test]
+async fn add_killed_between_channel_created_and_alarms_created_is_finished_by_reconcile() {
+    let mut show = Show::new("crash-alarms", "PutMetricAlarm", &[]).await;
+    let topic = aws_sdk_sns::Client::new(&show.config)
+        .create_topic()
+        .name("onair-alarms")
+        .send()
+        .await
+        .expect("CreateTopic")
+        .topic_arn()
+        .expect("a topic ARN")
+        .to_string();
+    let file = show.dir.path().join("config/onair/config.toml");
+    std::fs::create_dir_all(file.parent().expect("a parent")).expect("config dir");
+    std::fs::write(&file, format!("alarm_topic_arn = \"{topic}\"\n")).expect("config");
+    let mut child = show.spawn(ADD);
+    show.wait_held("PutMetricAlarm", &mut child).await;
+
+    // The crash point: the channel exists and the record names it; no alarm exists yet.
+    let cw = aws_sdk_cloudwatch::Client::new(&show.config);
+    let alarm_names =
+        |out: aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput| {
+            out.metric_alarms()
+                .iter()
+                .filter_map(|a| a.alarm_name().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+    let before = show.records().await;
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before[0].status, Status::Creating);
+    assert!(before[0].media_live_channel_id.is_some(), "{:?}", before[0]);
+    let none = alarm_names(cw.describe_alarms().send().await.expect("DescribeAlarms"));
+    assert!(none.is_empty(), "{none:?}");
+    show.kill(child, ADD);
+
+    let out = show.ok(&["reconcile"]);
+    assert!(out.contains("add done, now idle"), "{out}");
+    let after = show.records().await;
+    assert_eq!(after[0].status, Status::Idle, "{:?}", after[0]);
+    assert_eq!(
+        after[0].media_live_channel_id,
+        before[0].media_live_channel_id
+    );
+    let names = alarm_names(
+        cw.describe_alarms()
+            .alarm_name_prefix("onair-")
+            .send()
+            .await
+            .expect("DescribeAlarms"),
+    );
+    let short = &after[0].destination_id.to_string()[..8];
+    let ours: Vec<&String> = names.iter().filter(|n| n.contains(short)).collect();
+    assert_eq!(ours.len(), 3, "{names:?}");
+    assert!(
+        names.iter().any(|n| n.ends_with("-source-lost")),
+        "reconcile writes the flow's alarm: {names:?}"
+    );
+    assert_eq!(show.channels().await.len(), 1);
+    show.assert_agree().await;
+    show.assert_no_orphans();
+    let gc = show.json(&["gc", "--json"]);
+    assert_eq!(gc["alarms"], Value::Array(vec![]), "{gc:#}");
     show.assert_no_key();
 }

@@ -68,6 +68,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     format!("inputs {}/{}", q.inputs_used, q.inputs_allowed),
                     style(q.inputs_used, q.inputs_allowed),
                 ),
+                // The allowed counts are the config's, not the account's: Service Quotas
+                // couldn't be read (the log says why).
+                Span::styled(
+                    match state.quota_report.as_ref().map(|r| &r.source) {
+                        Some(crate::engine::quotas::QuotaSource::Config { .. }) => " (config)",
+                        _ => "",
+                    },
+                    theme.header.patch(theme.dim),
+                ),
             ]],
         ));
     }

@@ -56,6 +56,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     g.allowed_cidrs.join(", ")
                 ))));
             }
+            for a in &found.alarms {
+                lines.push(Line::from(safe(&format!("alarm    {}", a.name))));
+            }
             for (id, why) in &found.drifted {
                 let name = state
                     .rows
