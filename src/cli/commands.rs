@@ -99,6 +99,9 @@ async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError
     config.restart_attempts = settings.restart_attempts;
     config.restart_backoff = settings.restart_backoff;
     config.watch_channels = settings.watch_channels.clone();
+    config.scheduler_role_arn = settings.scheduler_role_arn.clone();
+    config.max_run = settings.max_run;
+    config.schedule_lead = settings.schedule_lead;
     let (engine, events) = Engine::new(
         backend.cloud.clone(),
         Arc::new(catalog),

@@ -57,6 +57,11 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     config.restart_attempts = settings.restart_attempts;
     config.restart_backoff = settings.restart_backoff.mul_f64(sim_speed);
     config.watch_channels = settings.watch_channels.clone();
+    // The simulated account's scheduler role: schedules fire on the demo's clock (wall time),
+    // and the deadline and lead are AWS time, run at the simulator's speed like every delay.
+    config.scheduler_role_arn = Some(Simulator::SCHEDULER_ROLE_ARN.to_string());
+    config.max_run = settings.max_run.map(|d| d.mul_f64(sim_speed));
+    config.schedule_lead = settings.schedule_lead.mul_f64(sim_speed);
     let catalog = Arc::new(catalog);
     // The sample show is the demo's set-up, not an operator's action: under --readonly it is
     // loaded by an engine of its own that may write (the control room's engine may not), so a

@@ -14,6 +14,7 @@ pub mod plan;
 mod reconcile;
 mod refresh;
 mod registry;
+pub mod schedules;
 mod steps;
 mod thumbnail;
 
@@ -23,6 +24,7 @@ pub use reconcile::ReconcileReport;
 pub use steps::PUSH_PROTOCOL;
 use steps::Payload;
 pub use steps::record::LOST_RACE;
+pub use steps::schedule::{ScheduleChange, StartAt};
 
 use crate::clock::Clock;
 use crate::cloud::{Cloud, CloudError};
@@ -78,6 +80,13 @@ pub struct EngineConfig {
     pub restart_backoff: Duration,
     /// Channels onair did not make, shown read-only and never acted on.
     pub watch_channels: Vec<String>,
+    /// Role EventBridge Scheduler starts and stops channels with (config
+    /// `scheduler_role_arn`). `None`: schedules are refused and starts set no deadline.
+    pub scheduler_role_arn: Option<String>,
+    /// Stop-by deadline after every start (config `max_run`); `None`: off.
+    pub max_run: Option<Duration>,
+    /// How long before its on-air time a scheduled start fires (config `schedule_lead`).
+    pub schedule_lead: Duration,
 }
 
 impl EngineConfig {
@@ -106,6 +115,9 @@ impl EngineConfig {
             restart_attempts: 3,
             restart_backoff: Duration::from_secs(10),
             watch_channels: Vec::new(),
+            scheduler_role_arn: None,
+            max_run: Some(crate::config::DEFAULT_MAX_RUN),
+            schedule_lead: crate::config::DEFAULT_SCHEDULE_LEAD,
         }
     }
 }

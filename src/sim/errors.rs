@@ -13,6 +13,7 @@ pub(crate) fn throttled(call: &'static str, service: Service) -> CloudError {
         Service::CloudWatch => "Rate exceeded",
         Service::DynamoDb => "Rate of requests exceeds the allowed throughput.",
         Service::Kms => "Rate exceeded",
+        Service::Scheduler => "Rate exceeded",
     };
     CloudError::new(call, ErrorKind::Throttled, message)
 }
@@ -105,6 +106,7 @@ pub(crate) fn generic(
             Service::CloudWatch => "Internal service error".to_string(),
             Service::DynamoDb => "Internal server error".to_string(),
             Service::Kms => "KMSInternalException".to_string(),
+            Service::Scheduler => "InternalServerException".to_string(),
         },
         ErrorKind::Timeout => format!(
             "timeout: no response from {}.{}.amazonaws.com within 30s",

@@ -16,6 +16,7 @@ pub enum Service {
     CloudWatch,
     DynamoDb,
     Kms,
+    Scheduler,
 }
 
 impl Service {
@@ -26,6 +27,7 @@ impl Service {
             Service::CloudWatch => "cloudwatch",
             Service::DynamoDb => "dynamodb",
             Service::Kms => "kms",
+            Service::Scheduler => "scheduler",
         }
     }
 
@@ -43,6 +45,7 @@ impl Service {
             "cloudwatch" | "cw" => Service::CloudWatch,
             "dynamodb" | "ddb" | "store" => Service::DynamoDb,
             "kms" => Service::Kms,
+            "scheduler" | "eventbridge" => Service::Scheduler,
             _ => return None,
         })
     }
@@ -80,6 +83,10 @@ pub const CALLS: &[(&str, Service)] = &[
     ("Encrypt", Service::Kms),
     ("Decrypt", Service::Kms),
     ("DescribeKey", Service::Kms),
+    ("CreateSchedule", Service::Scheduler),
+    ("GetSchedule", Service::Scheduler),
+    ("ListSchedules", Service::Scheduler),
+    ("DeleteSchedule", Service::Scheduler),
 ];
 
 #[derive(Debug, Default)]
@@ -294,6 +301,7 @@ impl Simulator {
         let now = w.wall_now();
         w.faults.clear();
         w.kms.enabled = true;
+        w.scheduler.fail_next.clear();
         for r in w.refusals.iter_mut() {
             if r.end.is_none_or(|end| end > now) {
                 r.end = Some(now.max(r.start));
@@ -404,6 +412,13 @@ impl Simulator {
                     "restore-key" => format!("channel {id}'s key is accepted again"),
                     _ => format!("channel {id} is RECOVERING (maintenance)"),
                 })
+            }
+            ["fail-schedule", target] => {
+                let id = self.resolve_channel(target)?;
+                self.fail_next_invocation(&id);
+                Ok(format!(
+                    "the next schedule that fires on channel {id} fails (its target is refused)"
+                ))
             }
             [verb @ ("disable-key" | "enable-key")] => {
                 let enabled = *verb == "enable-key";
@@ -523,6 +538,8 @@ fault commands (NAME: a destination, \"quoted\" with spaces)
  drop-source [SECS]   SRT source disconnects (30 s)
  throttle SERVICE [N] next N calls get 429: medialive,
                       mediaconnect cloudwatch dynamodb kms
+                      scheduler
+ fail-schedule NAME   next schedule on it fails to fire
  fail OPERATION [KIND]  next call fails: throttle 5xx
                       denied quota conflict timeout
                       notfound invalid (5xx)

@@ -28,6 +28,7 @@ mod medialive;
 mod metrics;
 mod ratelimit;
 mod rtmp;
+mod scheduler;
 mod security_groups;
 mod store;
 mod thumbnail;
@@ -37,12 +38,13 @@ pub use rtmp::{OUTPUT_ALERT, SimAlert};
 
 pub use faults::{CALLS, FAULT_USAGE, Service};
 pub use ratelimit::RateLimit;
+pub use scheduler::{SimInvocation, SimSchedule};
 pub use store::SimTable;
 
 use crate::clock::Clock;
 use crate::cloud::{
     ChannelState, Cloud, CloudError, CloudWatch, FlowOutput, InputState, KeyVault, MediaConnect,
-    MediaLive, RecordStore, Tags,
+    MediaLive, RecordStore, Scheduler, Tags,
 };
 use crate::domain::DestinationId;
 use std::collections::BTreeMap;
@@ -134,6 +136,7 @@ impl Simulator {
             cloudwatch: Arc::clone(self) as Arc<dyn CloudWatch>,
             store: Arc::clone(self) as Arc<dyn RecordStore>,
             kms: Arc::clone(self) as Arc<dyn KeyVault>,
+            scheduler: Arc::clone(self) as Arc<dyn Scheduler>,
         }
     }
 

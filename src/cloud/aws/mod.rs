@@ -11,6 +11,7 @@ mod mediaconnect;
 mod medialive;
 mod preflight;
 pub mod ratelimit;
+mod scheduler;
 pub use preflight::{Identity, identity, role_passable, table_pitr};
 
 pub use channel_request::{AUDIO_SELECTOR, DESTINATION_ID};
@@ -131,6 +132,10 @@ pub fn with_timeouts(
         kms: Arc::new(kms::SdkKeyVault::new(
             client!(aws_sdk_kms, reads),
             Endpoint::of(&sdk_config, "kms"),
+        )),
+        scheduler: Arc::new(scheduler::SdkScheduler::new(
+            client!(aws_sdk_scheduler, writes),
+            Endpoint::of(&sdk_config, "scheduler"),
         )),
     };
     AwsBackend {
