@@ -49,13 +49,13 @@ pub fn theme(settings: &Settings) -> Result<Theme, CliError> {
 }
 
 /// What every AWS-mode command needs, checked before any AWS call.
-struct Aws {
-    backend: AwsBackend,
-    engine: Engine,
-    events: UnboundedReceiver<EngineEvent>,
+pub(super) struct Aws {
+    pub(super) backend: AwsBackend,
+    pub(super) engine: Engine,
+    pub(super) events: UnboundedReceiver<EngineEvent>,
 }
 
-async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError> {
+pub(super) async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError> {
     let table = settings.require("table")?.to_string();
     let (flow_arn, role_arn) = if needs_chain {
         (
@@ -150,7 +150,7 @@ async fn check_pinned_account(
     }
 }
 
-fn refuse_if_readonly(settings: &Settings, what: &str) -> Result<(), CliError> {
+pub(super) fn refuse_if_readonly(settings: &Settings, what: &str) -> Result<(), CliError> {
     if settings.readonly {
         return Err(CliError::Refused(format!("read-only mode: {what} refused")));
     }
@@ -260,7 +260,7 @@ pub async fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
 
 /// The operations the engine reported as failed (their `Finished` events), drained from its
 /// event channel: destination, operation, message.
-fn finished(
+pub(super) fn finished(
     events: &mut UnboundedReceiver<EngineEvent>,
 ) -> Vec<(DestinationId, OpKind, crate::engine::OpFailure)> {
     let mut failed = Vec::new();
@@ -283,7 +283,7 @@ fn finished(
 /// race to another operator writes nothing and takes the other operator's record (`starting`,
 /// `running`), which is not `error`, and would otherwise be reported as done, exit 0, while the
 /// other operator's command succeeds too.
-fn outcome(
+pub(super) fn outcome(
     engine: &Engine,
     failed: &[(DestinationId, OpKind, crate::engine::OpFailure)],
     id: DestinationId,
@@ -363,7 +363,10 @@ pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
 }
 
 /// Resolves every target before acting on any, so one typo changes nothing.
-fn resolve_all(engine: &Engine, targets: &[String]) -> Result<Vec<DestinationId>, CliError> {
+pub(super) fn resolve_all(
+    engine: &Engine,
+    targets: &[String],
+) -> Result<Vec<DestinationId>, CliError> {
     targets
         .iter()
         .map(|t| engine.resolve(t).map_err(CliError::from))
@@ -431,7 +434,7 @@ fn confirm_removal(question: &str) -> Result<(), CliError> {
 
 /// Several destinations' results as one: a failure if any failed, a refusal (exit 2) if every
 /// one that didn't succeed was refused.
-fn combine(failures: Vec<CliError>) -> Result<(), CliError> {
+pub(super) fn combine(failures: Vec<CliError>) -> Result<(), CliError> {
     if failures.is_empty() {
         return Ok(());
     }

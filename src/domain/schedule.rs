@@ -92,6 +92,22 @@ pub fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(0).unwrap_or(t)
 }
 
+/// How a schedule reads on a row, in the CLI and in the log: `on air at 19:30 UTC (starts
+/// 19:20)`, `stops at 22:30 UTC`, `stop-by 07:30 UTC`.
+pub fn summary(s: &ScheduleRef, now: OffsetDateTime, offset: time::UtcOffset) -> String {
+    use super::when::{clock_time, show};
+    match (s.kind, s.on_air_at) {
+        (ScheduleKind::Start, Some(on_air)) => format!(
+            "on air at {} (starts {})",
+            show(on_air, now, offset),
+            clock_time(s.fires_at, offset)
+        ),
+        (ScheduleKind::Start, None) => format!("starts at {}", show(s.fires_at, now, offset)),
+        (ScheduleKind::Stop, _) => format!("stops at {}", show(s.fires_at, now, offset)),
+        (ScheduleKind::Deadline, _) => format!("stop-by {}", show(s.fires_at, now, offset)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

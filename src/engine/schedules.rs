@@ -116,10 +116,28 @@ impl Engine {
         start: Option<OffsetDateTime>,
         stop: Option<OffsetDateTime>,
     ) -> Result<(), Refusal> {
+        let change = self.check_schedule(id, start, stop)?;
+        self.run_schedule(id, change)
+    }
+
+    /// Everything `schedule` checks, without doing it: the CLI checks every destination
+    /// before it schedules any, so a refusal changes nothing.
+    pub fn check_schedule(
+        &self,
+        id: DestinationId,
+        start: Option<OffsetDateTime>,
+        stop: Option<OffsetDateTime>,
+    ) -> Result<ScheduleChange, Refusal> {
         self.writable("schedule")?;
         let record = self.known(id)?;
         self.scheduler_configured()?;
-        let change = plan_schedule(
+        if let Some(doing) = self.in_flight(id) {
+            return Err(Refusal::Busy {
+                name: record.name,
+                doing: doing.verb(),
+            });
+        }
+        plan_schedule(
             &record,
             start,
             stop,
@@ -127,8 +145,7 @@ impl Engine {
             self.inner.config.schedule_lead,
             self.inner.config.create_timeout,
         )
-        .map_err(|p| Refusal::NotNow(p.to_string()))?;
-        self.run_schedule(id, change)
+        .map_err(|p| Refusal::NotNow(p.to_string()))
     }
 
     /// Removes a destination's go-live and stop schedules.

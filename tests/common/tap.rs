@@ -6,8 +6,9 @@
 use async_trait::async_trait;
 use onair::cloud::{
     AddFlowOutputRequest, BatchResult, Channel, Cloud, CloudError, CreateChannelRequest,
-    CreateInputRequest, ErrorKind, Flow, FlowOutput, Input, KeyContext, KeyInfo, KeyVault,
-    MediaConnect, MediaLive, RecordStore, TableScan, UpdateChannelRequest,
+    CreateInputRequest, CreateScheduleRequest, ErrorKind, Flow, FlowOutput, Input, KeyContext,
+    KeyInfo, KeyVault, MediaConnect, MediaLive, RecordStore, ScheduleInfo, Scheduler, TableScan,
+    UpdateChannelRequest,
 };
 use onair::domain::{Destination, DestinationId, SealedKey, StreamKey};
 use onair::sim::Simulator;
@@ -73,6 +74,7 @@ impl Tap {
             cloudwatch: self.sim.cloud().cloudwatch,
             store: Arc::clone(self) as Arc<dyn RecordStore>,
             kms: Arc::clone(self) as Arc<dyn KeyVault>,
+            scheduler: Arc::clone(self) as Arc<dyn Scheduler>,
         }
     }
 
@@ -336,5 +338,25 @@ impl KeyVault for Tap {
     }
     async fn describe_key(&self, key: &str) -> Result<KeyInfo, CloudError> {
         self.around("DescribeKey", self.sim.describe_key(key)).await
+    }
+}
+
+#[async_trait]
+impl Scheduler for Tap {
+    async fn create_schedule(&self, req: CreateScheduleRequest) -> Result<(), CloudError> {
+        self.around("CreateSchedule", self.sim.create_schedule(req))
+            .await
+    }
+    async fn get_schedule(&self, name: &str) -> Result<ScheduleInfo, CloudError> {
+        self.around("GetSchedule", self.sim.get_schedule(name))
+            .await
+    }
+    async fn list_schedules(&self, prefix: &str) -> Result<Vec<String>, CloudError> {
+        self.around("ListSchedules", self.sim.list_schedules(prefix))
+            .await
+    }
+    async fn delete_schedule(&self, name: &str) -> Result<(), CloudError> {
+        self.around("DeleteSchedule", self.sim.delete_schedule(name))
+            .await
     }
 }
