@@ -159,6 +159,9 @@ fn config(wiring: Wiring) -> EngineConfig {
     // Parking is not a step under test here.
     config.park_after = None;
     config.wiring = wiring;
+    // Every start sets a stop-by deadline and every delete removes the schedules: their
+    // CreateSchedule / DeleteSchedule / ListSchedules calls are steps of the matrix too.
+    config.scheduler_role_arn = Some(Simulator::SCHEDULER_ROLE_ARN.to_string());
     config
 }
 
@@ -340,6 +343,8 @@ async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcom
             .map_err(|_| "the restarted engine never settled".to_string())?;
         let records = engine.records();
         invariants::check(&sim, &records)?;
+        // A crash between "channel started" and "deadline created": the restart sets it.
+        invariants::schedules(&sim, &records, true)?;
         // An add killed before its first write leaves nothing, not even the record.
         let never_written = op == Op::Add && step.call == "PutItem" && fault == Fault::KilledBefore;
         desired_met(op, &records, (!never_written).then_some(id))?;
@@ -353,6 +358,7 @@ async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcom
     let records = w.records();
     if reached(op, &records, id).is_ok() {
         invariants::check(&w.sim, &records)?;
+        invariants::schedules(&w.sim, &records, false)?;
         return Ok(Outcome::Absorbed);
     }
     if fault.retryable() {
@@ -404,6 +410,7 @@ async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcom
     let records = w.records();
     reached(op, &records, id).map_err(|e| format!("after the operator's retry: {e}"))?;
     invariants::check(&w.sim, &records)?;
+    invariants::schedules(&w.sim, &records, false)?;
     Ok(Outcome::OperatorRetry)
 }
 
@@ -468,7 +475,12 @@ async fn start_converges_under_every_fault_at_every_step() {
     matrix(
         Op::Start,
         Wiring::Mediaconnect,
-        &["UpdateItem", "StartChannel", "DescribeChannel"],
+        &[
+            "UpdateItem",
+            "StartChannel",
+            "DescribeChannel",
+            "CreateSchedule",
+        ],
     )
     .await;
 }
@@ -478,7 +490,12 @@ async fn stop_converges_under_every_fault_at_every_step() {
     matrix(
         Op::Stop,
         Wiring::Mediaconnect,
-        &["UpdateItem", "StopChannel", "DescribeChannel"],
+        &[
+            "UpdateItem",
+            "StopChannel",
+            "DescribeChannel",
+            "DeleteSchedule",
+        ],
     )
     .await;
 }
@@ -507,6 +524,8 @@ async fn delete_of_a_running_destination_converges_under_every_fault_at_every_st
         Wiring::Mediaconnect,
         &[
             "UpdateItem",
+            "DeleteSchedule",
+            "ListSchedules",
             "DescribeChannel",
             "StopChannel",
             "DeleteChannel",

@@ -58,15 +58,40 @@ impl Engine {
             return Ok(());
         }
         let fires = self.inner.clock.now() + max_run;
-        self.replace_schedule(ctx.id, ScheduleKind::Deadline, fires, None, &ctx.label)
-            .await?;
+        // The channel is on air: that is what the operator asked for, and a failed deadline
+        // must not turn it into an error. The reconciler sets a missing deadline every pass.
+        if let Err(f) = self
+            .replace_schedule(ctx.id, ScheduleKind::Deadline, fires, None, &ctx.label)
+            .await
+        {
+            self.log(
+                Level::Warn,
+                Some(ctx.id),
+                format!(
+                    "on air without a stop-by deadline yet ({}); onair sets it at its next \
+                     reconcile",
+                    f.error
+                ),
+            );
+        }
         Ok(())
     }
 
-    /// A stop by hand: the deadline has nothing left to guard.
+    /// A stop by hand: the deadline has nothing left to guard. The channel is stopped either
+    /// way; one that can't be deleted now is deleted by the reconciler (firing on an idle
+    /// channel, it would only fail).
     pub(super) async fn clear_deadline_step(&self, ctx: &mut StepCtx<'_>) -> StepResult {
-        self.remove_schedules(ctx.id, &[ScheduleKind::Deadline], &ctx.label)
+        if let Err(f) = self
+            .remove_schedules(ctx.id, &[ScheduleKind::Deadline], &ctx.label)
             .await
+        {
+            self.log(
+                Level::Warn,
+                Some(ctx.id),
+                format!("stopped; its stop-by deadline is left for now: {}", f.error),
+            );
+        }
+        Ok(())
     }
 
     /// Every schedule the record names, and any stray of ours for it (a crash between a create
@@ -202,12 +227,18 @@ impl Engine {
             Err(e) => return Err(at(step)(e)),
         }
         let written = new.clone();
-        self.modify(id, move |r| {
-            r.schedules.retain(|s| s.kind != kind);
-            r.schedules.push(written);
-        })
-        .await
-        .map_err(at(step))?;
+        let saved = self
+            .modify(id, move |r| {
+                r.schedules.retain(|s| s.kind != kind);
+                r.schedules.push(written);
+            })
+            .await;
+        if let Err(e) = saved {
+            // No record names it: take it back rather than leave a schedule nobody can explain
+            // (if this fails too, the next immediate reconcile deletes it as a stray).
+            let _ = self.delete_schedule_named(id, &name, step).await;
+            return Err(at(step)(e));
+        }
         if let Some(old) = old
             && old.name != name
         {
