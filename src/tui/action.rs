@@ -70,6 +70,10 @@ pub enum Action {
     Complete,
     /// Command line: run it.
     Run,
+    /// The row's (or the details') go-live / stop schedule: opens `:schedule ` for it.
+    Schedule,
+    /// Move the row's stop-by deadline an hour later.
+    Extend,
 }
 
 /// Work for the shell: each is one engine call (or the fault injector), which returns at once.
@@ -102,6 +106,27 @@ pub enum Effect {
     Theme(String),
     /// Put this text on the terminal's clipboard (OSC 52, where the terminal allows it).
     Copy(String),
+    /// `:schedule START [STOP]`: a go-live and/or a stop in EventBridge Scheduler.
+    Schedule {
+        id: DestinationId,
+        start: Option<time::OffsetDateTime>,
+        stop: Option<time::OffsetDateTime>,
+    },
+    /// `:unschedule`.
+    Unschedule(DestinationId),
+    /// `+`, `:extend DURATION`: the stop-by deadline later.
+    Extend(DestinationId, std::time::Duration),
+}
+
+/// How much later `+` moves a stop-by deadline.
+pub const EXTEND_STEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The destination a schedule key acts on: the one in the details, else the selected row.
+pub fn schedule_target(state: &AppState) -> Option<DestinationId> {
+    match &state.mode {
+        Mode::Details(d) => Some(d.id),
+        _ => state.selected_id(),
+    }
 }
 
 /// A key press: read-only's refusal (in one place, the registry's rule), then the binding of
@@ -274,6 +299,18 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Start | Action::Stop | Action::Delete | Action::Edit => row_action(state, action),
+        Action::Schedule => {
+            if schedule_target(state).is_some() {
+                let mut input = Input::new("schedule ".to_string());
+                input.handle(tui_input::InputRequest::GoToEnd);
+                state.mode = Mode::Command(input);
+            }
+            Vec::new()
+        }
+        Action::Extend => match schedule_target(state) {
+            Some(id) => vec![Effect::Extend(id, EXTEND_STEP)],
+            None => Vec::new(),
+        },
         Action::Details => {
             if let Some(id) = state.selected_id() {
                 state.mode = Mode::Details(Details::new(id));
@@ -457,6 +494,12 @@ pub fn effect_done(state: &mut AppState, effect: &Effect, result: Result<(), Ref
                 _ => {}
             }
             state.flash(FlashLevel::Error, message);
+        }
+        (Effect::Schedule { .. } | Effect::Unschedule(_) | Effect::Extend(..), Ok(())) => {
+            state.flash(FlashLevel::Info, "scheduling in EventBridge…");
+        }
+        (Effect::Schedule { .. } | Effect::Unschedule(_) | Effect::Extend(..), Err(refusal)) => {
+            state.flash(FlashLevel::Error, refusal.to_string());
         }
         (Effect::Start(id) | Effect::Stop(id) | Effect::Delete(id), Err(refusal)) => {
             if let Some(row) = state.row_mut(*id) {

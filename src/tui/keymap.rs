@@ -301,6 +301,22 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         Section::Destinations,
+        &[Char('t')],
+        Action::Schedule,
+        "schedule go-live (:schedule)",
+        No,
+        DANGER,
+    ),
+    bind(
+        Section::Destinations,
+        &[Char('+')],
+        Action::Extend,
+        "stop-by deadline +1 h",
+        No,
+        DANGER,
+    ),
+    bind(
+        Section::Destinations,
         &[Code(KeyCode::Enter)],
         Action::Details,
         "details of the row",
@@ -453,6 +469,22 @@ pub const BINDINGS: &[Binding] = &[
         "scroll up",
         No,
         SAFE,
+    ),
+    bind(
+        Section::Details,
+        &[Char('t')],
+        Action::Schedule,
+        "schedule go-live (:schedule)",
+        No,
+        DANGER,
+    ),
+    bind(
+        Section::Details,
+        &[Char('+')],
+        Action::Extend,
+        "stop-by deadline +1 h",
+        No,
+        DANGER,
     ),
     bind(
         Section::Details,
@@ -690,8 +722,18 @@ pub fn applies(binding: &Binding, state: &AppState) -> bool {
             | Action::Delete
             | Action::Edit
             | Action::Details
-            | Action::Mark,
+            | Action::Mark
+            | Action::Schedule,
         ) => state.selected_id().is_some(),
+        // Only a destination that has a deadline (or runs, and so gets one) can move it.
+        (Scope::Main | Scope::Details, Action::Extend) => super::action::schedule_target(state)
+            .and_then(|id| state.row(id))
+            .is_some_and(|r| {
+                r.record.status == crate::domain::Status::Running
+                    || r.record
+                        .schedule(crate::domain::ScheduleKind::Deadline)
+                        .is_some()
+            }),
         (Scope::Main, Action::LogUp | Action::LogDown) => state.show_log,
         (Scope::Main, Action::Close) => {
             !state.marked.is_empty() || !state.filter.value().is_empty()
@@ -889,6 +931,8 @@ mod tests {
                     | Action::Delete
                     | Action::Edit
                     | Action::RemoveOrphans
+                    | Action::Schedule
+                    | Action::Extend
             );
             assert_eq!(
                 b.dangerous,

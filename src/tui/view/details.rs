@@ -271,6 +271,22 @@ fn field_lines<'a>(
         Some(e) => ("last error", e.clone(), theme.error),
         None => ("last error", none(), theme.text),
     });
+    // Only where there is something scheduled (or a deadline stopped it): most rows have none.
+    let offset = crate::domain::when::local_offset();
+    let mut scheduled: Vec<String> = r
+        .schedules
+        .iter()
+        .map(|s| crate::domain::schedule::summary(s, state.now, offset))
+        .collect();
+    if let Some(t) = r.deadline_stopped_at {
+        scheduled.push(format!(
+            "stopped by its deadline at {}",
+            crate::domain::when::show(t, state.now, offset)
+        ));
+    }
+    if !scheduled.is_empty() {
+        pairs.push(("schedules", scheduled.join(", "), theme.info));
+    }
     pairs.extend([
         (
             "channel",

@@ -39,6 +39,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // shortest: when space runs out a piece takes a shorter form, and the highest-ranked go
     // first, so what is on air and how fresh it is survive at 80 columns.
     let mut right: Vec<(u8, Vec<Vec<Span>>)> = vec![(0, on_air(state, theme))];
+    if let Some(forms) = nearest_deadline(state, theme) {
+        right.push((1, forms));
+    }
     if let Some(flow) = &state.flow {
         right.push((
             3,
@@ -301,4 +304,33 @@ mod tests {
             assert!(line.contains(" PRODUCTION  show"), "{width}: {line}");
         }
     }
+}
+
+/// Within the last hour before a stop-by deadline: "⏱ Main stops 21:30 (in 12 min)". The
+/// nearest one only; the row says the rest.
+fn nearest_deadline(state: &AppState, theme: &Theme) -> Option<Vec<Vec<Span<'static>>>> {
+    use crate::domain::ScheduleKind;
+    use crate::domain::when::{clock_time, local_offset};
+    let hour = time::Duration::hours(1);
+    let (at, name) = state
+        .rows
+        .iter()
+        .filter_map(|r| {
+            r.record
+                .schedule(ScheduleKind::Deadline)
+                .map(|d| (d.fires_at, r.record.name.clone()))
+        })
+        .filter(|(at, _)| *at >= state.now && *at - state.now <= hour)
+        .min()?;
+    let minutes = (at - state.now).whole_minutes();
+    let clock = clock_time(at, local_offset());
+    let style = theme.header.patch(theme.warn);
+    let name = crate::domain::for_terminal(&name);
+    Some(vec![
+        vec![Span::styled(
+            format!("⏱ {} stops {clock} (in {minutes} min)", fit(&name, 16)),
+            style,
+        )],
+        vec![Span::styled(format!("⏱ stop {clock}"), style)],
+    ])
 }
