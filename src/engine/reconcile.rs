@@ -692,13 +692,13 @@ impl Engine {
             }
             let stopped = matches!(record.status, Status::Idle | Status::Parked)
                 && record.desired != Desired::Running;
-            if stopped && record.schedule(ScheduleKind::Deadline).is_some() {
-                if let Err(f) = self
+            if stopped
+                && record.schedule(ScheduleKind::Deadline).is_some()
+                && let Err(f) = self
                     .remove_schedules(id, &[ScheduleKind::Deadline], step)
                     .await
-                {
-                    self.log(Level::Warn, Some(id), format!("{step}: {}", f.error));
-                }
+            {
+                self.log(Level::Warn, Some(id), format!("{step}: {}", f.error));
             }
             // Fired, and what it should have done never came (the target call failed: a role
             // that can't act, a channel in the wrong state).

@@ -275,6 +275,35 @@ fn clock(state: &AppState) -> String {
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
+/// Within the last hour before a stop-by deadline: "⏱ Main stops 21:30 (in 12 min)". The
+/// nearest one only; the row says the rest.
+fn nearest_deadline(state: &AppState, theme: &Theme) -> Option<Vec<Vec<Span<'static>>>> {
+    use crate::domain::ScheduleKind;
+    use crate::domain::when::{clock_time, local_offset};
+    let hour = time::Duration::hours(1);
+    let (at, name) = state
+        .rows
+        .iter()
+        .filter_map(|r| {
+            r.record
+                .schedule(ScheduleKind::Deadline)
+                .map(|d| (d.fires_at, r.record.name.clone()))
+        })
+        .filter(|(at, _)| *at >= state.now && *at - state.now <= hour)
+        .min()?;
+    let minutes = (at - state.now).whole_minutes();
+    let clock = clock_time(at, local_offset());
+    let style = theme.header.patch(theme.warn);
+    let name = crate::domain::for_terminal(&name);
+    Some(vec![
+        vec![Span::styled(
+            format!("⏱ {} stops {clock} (in {minutes} min)", fit(&name, 16)),
+            style,
+        )],
+        vec![Span::styled(format!("⏱ stop {clock}"), style)],
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use crate::tui::theme::Theme;
@@ -304,33 +333,27 @@ mod tests {
             assert!(line.contains(" PRODUCTION  show"), "{width}: {line}");
         }
     }
-}
 
-/// Within the last hour before a stop-by deadline: "⏱ Main stops 21:30 (in 12 min)". The
-/// nearest one only; the row says the rest.
-fn nearest_deadline(state: &AppState, theme: &Theme) -> Option<Vec<Vec<Span<'static>>>> {
-    use crate::domain::ScheduleKind;
-    use crate::domain::when::{clock_time, local_offset};
-    let hour = time::Duration::hours(1);
-    let (at, name) = state
-        .rows
-        .iter()
-        .filter_map(|r| {
-            r.record
-                .schedule(ScheduleKind::Deadline)
-                .map(|d| (d.fires_at, r.record.name.clone()))
-        })
-        .filter(|(at, _)| *at >= state.now && *at - state.now <= hour)
-        .min()?;
-    let minutes = (at - state.now).whole_minutes();
-    let clock = clock_time(at, local_offset());
-    let style = theme.header.patch(theme.warn);
-    let name = crate::domain::for_terminal(&name);
-    Some(vec![
-        vec![Span::styled(
-            format!("⏱ {} stops {clock} (in {minutes} min)", fit(&name, 16)),
-            style,
-        )],
-        vec![Span::styled(format!("⏱ stop {clock}"), style)],
-    ])
+    #[test]
+    fn the_nearest_deadline_shows_only_in_its_last_hour() {
+        use crate::domain::{Platform, ScheduleKind, ScheduleRef, Status};
+        use crate::tui::state::tests::{record, state_with};
+        let mut r = record("Main", Platform::Youtube, Status::Running, 0);
+        let now = r.created_at;
+        r.schedules.push(ScheduleRef {
+            name: "onair-x-deadline-1".into(),
+            kind: ScheduleKind::Deadline,
+            fires_at: now + std::time::Duration::from_secs(2 * 3600),
+            on_air_at: None,
+        });
+        let mut state = state_with(vec![r]);
+        state.now = now;
+        assert!(!top_line(&state, 160).contains('⏱'), "two hours away");
+        state.now = now + std::time::Duration::from_secs(3600 + 48 * 60);
+        let line = top_line(&state, 160);
+        assert!(
+            line.contains("⏱ Main stops") && line.contains("(in 12 min)"),
+            "{line}"
+        );
+    }
 }
