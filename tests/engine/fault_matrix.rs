@@ -45,6 +45,14 @@
 //! resource no record named; a delete interrupted while the channel was STOPPING, or after
 //! DeleteInput, could never finish.
 
+// Issue 13 (schedules): the engine runs with a scheduler role, so a start's CreateSchedule (its
+// stop-by deadline), a stop's DeleteSchedule and a delete's DeleteSchedule + ListSchedules are
+// steps too: 52 steps, 416 cells for mediaconnect, 72 steps, 576 cells for rtp-push (992 in all),
+// every one converging. A kill between the channel start and the deadline's creation must end
+// with the deadline set by the restart's reconcile (`invariants::schedules`). Before the fix in
+// `replace_schedule`, UpdateItem × {access denied, quota, conflict} after CreateSchedule left a
+// schedule no record named.
+
 use crate::common::invariants;
 use crate::common::rig::{self, draft};
 use crate::common::tap::{Action, Tap};
