@@ -275,32 +275,31 @@ fn clock(state: &AppState) -> String {
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
-/// Within the last hour before a stop-by deadline: "⏱ Main stops 21:30 (in 12 min)". The
-/// nearest one only; the row says the rest.
+/// Within the last hour before a stop-by deadline: "⏱ stop-by 21:30 (in 12 min)", the nearest
+/// one; its row says whose (a name here would make the bar the first line naming it).
 fn nearest_deadline(state: &AppState, theme: &Theme) -> Option<Vec<Vec<Span<'static>>>> {
     use crate::domain::ScheduleKind;
     use crate::domain::when::{clock_time, local_offset};
     let hour = time::Duration::hours(1);
-    let (at, name) = state
+    let at = state
         .rows
         .iter()
         .filter_map(|r| {
             r.record
                 .schedule(ScheduleKind::Deadline)
-                .map(|d| (d.fires_at, r.record.name.clone()))
+                .map(|d| d.fires_at)
         })
-        .filter(|(at, _)| *at >= state.now && *at - state.now <= hour)
+        .filter(|at| *at >= state.now && *at - state.now <= hour)
         .min()?;
     let minutes = (at - state.now).whole_minutes();
     let clock = clock_time(at, local_offset());
     let style = theme.header.patch(theme.warn);
-    let name = crate::domain::for_terminal(&name);
     Some(vec![
         vec![Span::styled(
-            format!("⏱ {} stops {clock} (in {minutes} min)", fit(&name, 16)),
+            format!("⏱ stop-by {clock} (in {minutes} min)"),
             style,
         )],
-        vec![Span::styled(format!("⏱ stop {clock}"), style)],
+        vec![Span::styled(format!("⏱ {clock}"), style)],
     ])
 }
 
@@ -352,7 +351,7 @@ mod tests {
         state.now = now + std::time::Duration::from_secs(3600 + 48 * 60);
         let line = top_line(&state, 160);
         assert!(
-            line.contains("⏱ Main stops") && line.contains("(in 12 min)"),
+            line.contains("⏱ stop-by") && line.contains("(in 12 min)"),
             "{line}"
         );
     }
