@@ -175,6 +175,21 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
             FormOutcome::Cancel => Vec::new(),
         },
+        Mode::Schedule(mut form) => {
+            use crate::tui::schedule_form::ScheduleOutcome;
+            match form.handle_key(key, action, state.now) {
+                ScheduleOutcome::Continue => {
+                    state.mode = Mode::Schedule(form);
+                    Vec::new()
+                }
+                ScheduleOutcome::Submit { start, stop } => {
+                    let id = form.id;
+                    state.mode = Mode::Schedule(form);
+                    vec![Effect::Schedule { id, start, stop }]
+                }
+                ScheduleOutcome::Cancel => Vec::new(),
+            }
+        }
         Mode::Confirm(mut dialog) => match dialog.handle_key(key) {
             ConfirmOutcome::Open => {
                 state.mode = Mode::Confirm(dialog);
@@ -204,6 +219,10 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Mode::Details(mut details) => {
             match action {
                 Some(Action::Close) => {}
+                Some(a @ (Action::Schedule | Action::Extend)) => {
+                    state.mode = Mode::Details(details);
+                    return update(state, a);
+                }
                 // The only way to see the key in full, for a short while (a stream key leaked
                 // on a shared screen has to be rotated at the platform).
                 Some(Action::Reveal) => {
@@ -300,10 +319,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Start | Action::Stop | Action::Delete | Action::Edit => row_action(state, action),
         Action::Schedule => {
-            if schedule_target(state).is_some() {
-                let mut input = Input::new("schedule ".to_string());
-                input.handle(tui_input::InputRequest::GoToEnd);
-                state.mode = Mode::Command(input);
+            if let Some(row) = schedule_target(state).and_then(|id| state.row(id)) {
+                let form = crate::tui::schedule_form::ScheduleForm::new(&row.record);
+                state.mode = Mode::Schedule(Box::new(form));
             }
             Vec::new()
         }
@@ -496,9 +514,16 @@ pub fn effect_done(state: &mut AppState, effect: &Effect, result: Result<(), Ref
             state.flash(FlashLevel::Error, message);
         }
         (Effect::Schedule { .. } | Effect::Unschedule(_) | Effect::Extend(..), Ok(())) => {
+            if matches!(state.mode, Mode::Schedule(_)) {
+                state.mode = Mode::Normal;
+            }
             state.flash(FlashLevel::Info, "scheduling in EventBridge…");
         }
         (Effect::Schedule { .. } | Effect::Unschedule(_) | Effect::Extend(..), Err(refusal)) => {
+            // The form stays open with the engine's reason in it (a time past, no role, …).
+            if let Mode::Schedule(form) = &mut state.mode {
+                form.error = Some(refusal.to_string());
+            }
             state.flash(FlashLevel::Error, refusal.to_string());
         }
         (Effect::Start(id) | Effect::Stop(id) | Effect::Delete(id), Err(refusal)) => {

@@ -78,10 +78,11 @@ pub enum Scope {
     Filter,
     Command,
     Help,
+    Schedule,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 11] = [
         Scope::Anywhere,
         Scope::Main,
         Scope::Details,
@@ -92,6 +93,7 @@ impl Scope {
         Scope::Filter,
         Scope::Command,
         Scope::Help,
+        Scope::Schedule,
     ];
 
     /// The scope whose keys act in `mode`.
@@ -106,6 +108,7 @@ impl Scope {
             Mode::Details(_) => Scope::Details,
             Mode::Cost => Scope::Cost,
             Mode::Orphans => Scope::Orphans,
+            Mode::Schedule(_) => Scope::Schedule,
         }
     }
 }
@@ -126,16 +129,18 @@ pub enum Section {
     Filter,
     Command,
     Help,
+    Schedule,
 }
 
 impl Section {
     /// In the order the help shows them: the main table first, it is what `?` is asked from.
-    pub const ALL: [Section; 12] = [
+    pub const ALL: [Section; 13] = [
         Section::Destinations,
         Section::Move,
         Section::View,
         Section::Anywhere,
         Section::Details,
+        Section::Schedule,
         Section::Orphans,
         Section::Cost,
         Section::Form,
@@ -159,6 +164,7 @@ impl Section {
             Section::Filter => "Typing a filter",
             Section::Command => "On the command line",
             Section::Help => "In this help",
+            Section::Schedule => "In the schedule form",
         }
     }
 
@@ -170,6 +176,7 @@ impl Section {
             Section::Cost => Some(Action::Cost),
             Section::Filter => Some(Action::Filter),
             Section::Command => Some(Action::Command),
+            Section::Schedule => Some(Action::Schedule),
             _ => None,
         };
         match opener.and_then(|a| binding(Scope::Main, a)) {
@@ -190,6 +197,7 @@ impl Section {
             Section::Filter => Scope::Filter,
             Section::Command => Scope::Command,
             Section::Help => Scope::Help,
+            Section::Schedule => Scope::Schedule,
         }
     }
 }
@@ -580,6 +588,36 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         Section::Form,
+        &[Code(KeyCode::Esc)],
+        Action::Close,
+        "cancel",
+        Always("cancel"),
+        SAFE,
+    ),
+    // The schedule form.
+    bind(
+        Section::Schedule,
+        &[
+            Code(KeyCode::Tab),
+            Code(KeyCode::BackTab),
+            Code(KeyCode::Down),
+            Code(KeyCode::Up),
+        ],
+        Action::Focus,
+        "other field",
+        Shown("other field"),
+        SAFE,
+    ),
+    bind(
+        Section::Schedule,
+        &[Code(KeyCode::Enter)],
+        Action::Schedule,
+        "schedule it in EventBridge",
+        Shown("schedule"),
+        DANGER,
+    ),
+    bind(
+        Section::Schedule,
         &[Code(KeyCode::Esc)],
         Action::Close,
         "cancel",
