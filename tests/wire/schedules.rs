@@ -74,10 +74,16 @@ async fn start_sets_a_deadline_schedule_and_schedule_unschedule_extend_rm_leave_
         );
     }
 
-    // Without a scheduler role: refused by name, nothing created.
+    // Without a scheduler role: refused by name, nothing created; doctor says schedules are off.
     let err = refused(&["schedule", "Backup", "--start", "+2h"], &env);
     assert!(err.contains("scheduler_role_arn"), "{err}");
     assert!(names(&scheduler).await.is_empty());
+    let out = String::from_utf8_lossy(&run(&["doctor"], &env).stdout).into_owned();
+    assert!(
+        out.lines()
+            .any(|l| l.contains("scheduler role") && l.contains("not set")),
+        "{out}"
+    );
 
     let config_dir = dir.path().join("config/onair");
     std::fs::create_dir_all(&config_dir).expect("config dir");
@@ -86,6 +92,34 @@ async fn start_sets_a_deadline_schedule_and_schedule_unschedule_extend_rm_leave_
         format!("scheduler_role_arn = \"{SCHEDULER_ROLE}\"\n"),
     )
     .expect("config file");
+
+    // doctor: the role must exist (it doesn't yet in moto's IAM), then passes.
+    let doctor_line = |env: &[(String, String)]| {
+        let out = String::from_utf8_lossy(&run(&["doctor"], env).stdout).into_owned();
+        out.lines()
+            .find(|l| l.contains("scheduler role"))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no scheduler role check in {out}"))
+    };
+    let line = doctor_line(&env);
+    assert!(
+        line.starts_with('✗') && line.contains("does not exist"),
+        "{line}"
+    );
+    aws_sdk_iam::Client::new(&config)
+        .create_role()
+        .role_name("onair-scheduler")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"scheduler.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .expect("CreateRole");
+    let line = doctor_line(&env);
+    assert!(
+        line.starts_with('✓') && line.contains(SCHEDULER_ROLE),
+        "{line}"
+    );
 
     // add → start: a deadline at start + 12 h (max_run's default) that stops this channel.
     ok(&["start", "Main"], &env);
