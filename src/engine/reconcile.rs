@@ -644,6 +644,9 @@ impl Engine {
     }
 }
 
+/// How long a run already past `max_run` gets when its lost deadline is set again.
+const LATE_DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 impl Engine {
     /// The schedules' part of a pass (with a scheduler role configured): a running destination
     /// without its stop-by deadline (a crash between "channel started" and the deadline's
@@ -679,14 +682,30 @@ impl Engine {
                 && let Some(max_run) = self.inner.config.max_run
             {
                 let since = record.running_since.unwrap_or(now);
-                let due = (since + max_run).max(now + super::schedules::MIN_AHEAD);
+                // A run already past max_run (its deadline lost to a crash while onair was
+                // away) is not cut at once: it gets ten minutes, and the log says so, for
+                // whoever is watching to extend it.
+                let grace = now + LATE_DEADLINE_GRACE;
+                let due = (since + max_run).max(grace);
                 match self
                     .replace_schedule(id, ScheduleKind::Deadline, due, None, step)
                     .await
                 {
-                    Ok(_) => report
-                        .corrected
-                        .push((id, "running without a stop-by deadline: set".to_string())),
+                    Ok(_) => {
+                        let text = if due == grace {
+                            format!(
+                                "running past max_run without a stop-by deadline: it stops at \
+                                 {} unless extended",
+                                when::show(due, now, when::local_offset())
+                            )
+                        } else {
+                            "running without a stop-by deadline: set".to_string()
+                        };
+                        if due == grace {
+                            self.log(Level::Warn, Some(id), text.clone());
+                        }
+                        report.corrected.push((id, text));
+                    }
                     Err(f) => self.log(Level::Warn, Some(id), format!("{step}: {}", f.error)),
                 }
             }

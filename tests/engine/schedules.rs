@@ -361,3 +361,98 @@ async fn a_schedule_with_a_role_that_cannot_start_channels_fails_when_it_fires_a
     );
     assert!(rig.engine.record(id).unwrap().schedules.is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_start_sets_every_destinations_deadline() {
+    let rig = rig();
+    let a = added(&rig, "A").await;
+    let b = added(&rig, "B").await;
+    for (_, accepted) in rig.engine.start_many(&[a, b]) {
+        accepted.expect("start accepted");
+    }
+    rig.engine.settle().await;
+    assert_eq!(rig.sim.call_counts().get("BatchStart"), Some(&1));
+    let mut recorded: Vec<String> = [a, b]
+        .iter()
+        .map(|id| {
+            let r = rig.engine.record(*id).unwrap();
+            assert_eq!(r.status, Status::Running);
+            r.schedule(ScheduleKind::Deadline)
+                .expect("a deadline")
+                .name
+                .clone()
+        })
+        .collect();
+    recorded.sort();
+    assert_eq!(sim_names(&rig), recorded);
+}
+
+/// A second engine on the same account, with the scheduler role (onair restarted, configured).
+fn with_role(
+    sim: &std::sync::Arc<Simulator>,
+) -> (Engine, tokio::sync::mpsc::UnboundedReceiver<EngineEvent>) {
+    let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
+    scheduled(&mut config);
+    Engine::new(
+        sim.cloud(),
+        std::sync::Arc::new(onair::domain::Catalog::builtin()),
+        config,
+        onair::clock::Clock::starting_at(sim.now()),
+    )
+}
+
+/// A destination started by an onair without a scheduler role (or whose deadline a crash lost).
+async fn running_without_deadline() -> (Rig, DestinationId, time::OffsetDateTime) {
+    let before = Rig::with(SimConfig::unlimited(), |_| {});
+    let id = added(&before, "Main").await;
+    before.engine.start(id).expect("start");
+    before.engine.settle().await;
+    let since = before.engine.record(id).unwrap().running_since.unwrap();
+    assert!(before.sim.schedules().is_empty(), "no role: no deadline");
+    (before, id, since)
+}
+
+/// The reconciler gives a run without a deadline one: at its start + max_run, or — already
+/// past that — ten minutes from now, saying so, never at once.
+#[tokio::test(start_paused = true)]
+async fn the_reconciler_sets_a_missing_deadline_from_the_runs_start() {
+    let (before, id, since) = running_without_deadline().await;
+    let (engine, _events) = with_role(&before.sim);
+    engine.load().await.expect("load");
+    run_for(&engine, 30).await;
+    let deadline = engine
+        .record(id)
+        .unwrap()
+        .schedule(ScheduleKind::Deadline)
+        .cloned();
+    let deadline = deadline.expect("set by the reconciler");
+    assert_eq!(
+        deadline.fires_at,
+        since.replace_nanosecond(0).unwrap() + Duration::from_secs(2 * HOUR)
+    );
+    assert_eq!(sim_names(&before), vec![deadline.name]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_already_past_max_run_gets_ten_minutes_not_a_cut() {
+    let (before, id, _) = running_without_deadline().await;
+    tokio::time::sleep(Duration::from_secs(3 * HOUR)).await;
+    let (engine, mut events) = with_role(&before.sim);
+    engine.load().await.expect("load");
+    run_for(&engine, 20).await;
+    let r = engine.record(id).unwrap();
+    assert_eq!(r.status, Status::Running, "not cut at once");
+    let late = r.schedule(ScheduleKind::Deadline).expect("set").fires_at;
+    let now = before.sim.now();
+    assert!(
+        late > now + Duration::from_secs(9 * MIN) && late <= now + Duration::from_secs(10 * MIN),
+        "{late} vs {now}"
+    );
+    let mut said = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let EngineEvent::Log(l) = e {
+            said.push(l.text);
+        }
+    }
+    assert!(said.iter().any(|t| t.contains("past max_run")), "{said:?}");
+}
