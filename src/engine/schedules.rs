@@ -193,6 +193,15 @@ impl Engine {
             let unpark = record.status == Status::Parked
                 && matches!(change, ScheduleChange::Set { start: Some(_), .. });
             match record.status {
+                // A chain whose channel is gone has nothing a schedule could start or stop.
+                Status::Idle | Status::Running | Status::Error
+                    if record.media_live_channel_id.is_none() =>
+                {
+                    return Err(Refusal::NotNow(format!(
+                        "{} has no channel (start re-creates it, delete removes the record)",
+                        record.name
+                    )));
+                }
                 Status::Idle | Status::Running | Status::Error => {}
                 Status::Parked if unpark => {}
                 Status::Parked => {
