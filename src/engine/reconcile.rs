@@ -775,6 +775,9 @@ impl Engine {
                 if record.schedules.iter().any(|s| &s.name == name) {
                     continue;
                 }
+                if !self.stray_is_ours(id, name).await {
+                    continue;
+                }
                 if self.delete_schedule_named(id, name, step).await.is_ok() {
                     self.log(
                         Level::Warn,

@@ -456,3 +456,40 @@ async fn a_run_already_past_max_run_gets_ten_minutes_not_a_cut() {
     }
     assert!(said.iter().any(|t| t.contains("past max_run")), "{said:?}");
 }
+
+/// Strays (named for a destination, not in its record: a crash between a create and the
+/// record's write) are deleted by an immediate reconcile only when their target is that
+/// destination's channel; a name whose eight hex digits another destination shares is left.
+#[tokio::test(start_paused = true)]
+async fn reconcile_deletes_only_strays_that_target_the_destinations_own_channel() {
+    use onair::cloud::{ChannelAction, CreateScheduleRequest, Scheduler};
+    let rig = rig();
+    let id = added(&rig, "Main").await;
+    let channel = rig
+        .engine
+        .record(id)
+        .unwrap()
+        .media_live_channel_id
+        .unwrap();
+    let at = rig.sim.now() + Duration::from_secs(5 * HOUR);
+    let prefix = onair::domain::schedule::name_prefix(&id);
+    for (name, target) in [
+        (format!("{prefix}start-1"), channel.as_str()),
+        (format!("{prefix}start-2"), "9999999"),
+    ] {
+        rig.sim
+            .create_schedule(CreateScheduleRequest {
+                name,
+                at,
+                action: ChannelAction::Start,
+                channel_id: target.to_string(),
+                role_arn: Simulator::SCHEDULER_ROLE_ARN.to_string(),
+                description: String::new(),
+            })
+            .await
+            .expect("created");
+    }
+    rig.engine.reconcile(true).await.expect("reconcile");
+    rig.engine.settle().await;
+    assert_eq!(sim_names(&rig), vec![format!("{prefix}start-2")]);
+}

@@ -116,10 +116,38 @@ impl Engine {
             .into_iter()
             .filter(|n| kind_of_name(&ctx.id, n).is_some())
         {
-            self.delete_schedule_named(ctx.id, &name, &ctx.label)
-                .await?;
+            if self.stray_is_ours(ctx.id, &name).await {
+                self.delete_schedule_named(ctx.id, &name, &ctx.label)
+                    .await?;
+            }
         }
         Ok(())
+    }
+
+    /// Whether a schedule named for this destination (and not in its record) is provably its:
+    /// its target is the record's channel. The name's eight hex digits could, rarely, be another
+    /// table's destination's too; that one is left alone (one-time, it deletes itself).
+    pub(crate) async fn stray_is_ours(&self, id: DestinationId, name: &str) -> bool {
+        let Some(channel) = self.record(id).and_then(|r| r.media_live_channel_id) else {
+            return false;
+        };
+        let scheduler = &self.inner.cloud.scheduler;
+        match self.call(id, || scheduler.get_schedule(name)).await {
+            Ok(info) if info.channel_id.as_deref() == Some(channel.as_str()) => true,
+            Ok(info) => {
+                self.log(
+                    Level::Warn,
+                    Some(id),
+                    format!(
+                        "schedule {name} is named for this destination but starts or stops \
+                         channel {}: left alone",
+                        info.channel_id.as_deref().unwrap_or("?")
+                    ),
+                );
+                false
+            }
+            Err(_) => false,
+        }
     }
 
     pub(super) async fn apply_schedule_step(&self, ctx: &mut StepCtx<'_>) -> StepResult {
