@@ -107,6 +107,15 @@ config_keys! {
     /// SNS topic ARN that each destination's CloudWatch alarms (and the flow's lost-source
     /// alarm) notify. Unset: no alarms.
     alarm_topic_arn: String,
+    /// Role EventBridge Scheduler assumes to start and stop onair's channels (go-live
+    /// schedules and stop-by deadlines). Unset: no schedules, no deadlines.
+    scheduler_role_arn: String,
+    /// Stop-by deadline after every start ("12h" default; "off" for none): a stop schedule in
+    /// AWS, so a forgotten channel stops even if onair never runs again.
+    max_run: String,
+    /// How long before a scheduled on-air time the channel is started ("10m" default; AWS:
+    /// "up to 10 minutes is still normal" for a start).
+    schedule_lead: String,
 }
 
 /// The environment a configuration was chosen from, for the screen, confirmations and JSON.
@@ -223,6 +232,10 @@ pub struct Settings {
     pub restart_backoff: Duration,
     pub watch_channels: Vec<String>,
     pub alarm_topic_arn: Option<String>,
+    pub scheduler_role_arn: Option<String>,
+    /// `None`: `max_run = "off"`.
+    pub max_run: Option<Duration>,
+    pub schedule_lead: Duration,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -336,6 +349,16 @@ impl Settings {
                 .as_deref()
                 .and_then(|t| parse_restart_backoff(t).ok())
                 .unwrap_or(Duration::from_secs(10)),
+            scheduler_role_arn: parsed.scheduler_role_arn.clone().filter(|r| !r.is_empty()),
+            max_run: match &parsed.max_run {
+                Some(text) => parse_max_run(text).unwrap_or(Some(DEFAULT_MAX_RUN)),
+                None => Some(DEFAULT_MAX_RUN),
+            },
+            schedule_lead: parsed
+                .schedule_lead
+                .as_deref()
+                .and_then(|t| parse_schedule_lead(t).ok())
+                .unwrap_or(DEFAULT_SCHEDULE_LEAD),
             aws_timeouts: {
                 let defaults = AwsTimeouts::default();
                 let pick_timeout = |var: &str, from_file: &Option<String>, default: Duration| {
@@ -594,6 +617,30 @@ fn check_values(
             "a duration from \"0s\" to \"10m\", such as \"10s\"",
         ));
     }
+    if let Some(text) = &config.max_run
+        && parse_max_run(text).is_err()
+    {
+        return Err(invalid(
+            "max_run",
+            "a duration from \"10m\" to \"48h\", such as \"12h\", or \"off\"",
+        ));
+    }
+    if let Some(text) = &config.schedule_lead
+        && parse_schedule_lead(text).is_err()
+    {
+        return Err(invalid(
+            "schedule_lead",
+            "a duration from \"0s\" to \"2h\", such as \"10m\"",
+        ));
+    }
+    if let Some(role) = &config.scheduler_role_arn
+        && !(role.starts_with("arn:aws") && role.contains(":iam::") && role.contains(":role/"))
+    {
+        return Err(invalid(
+            "scheduler_role_arn",
+            "an IAM role ARN, arn:aws:iam::ACCOUNT:role/NAME",
+        ));
+    }
     if config.restart_attempts.is_some_and(|n| n > 10) {
         return Err(invalid(
             "restart_attempts",
@@ -726,6 +773,41 @@ pub fn parse_reconnect_window(text: &str) -> Result<Duration, BadDuration> {
 pub fn parse_restart_backoff(text: &str) -> Result<Duration, BadDuration> {
     let d = parse_duration(text)?;
     if d > Duration::from_secs(600) {
+        return Err(BadDuration);
+    }
+    Ok(d)
+}
+
+/// The stop-by deadline when `max_run` is not set.
+pub const DEFAULT_MAX_RUN: Duration = Duration::from_secs(12 * 3600);
+/// How long before its on-air time a scheduled start calls StartChannel, unless configured.
+pub const DEFAULT_SCHEDULE_LEAD: Duration = Duration::from_secs(10 * 60);
+
+/// `max_run`: "off" → `None`; else 10 minutes to 48 hours (Twitch's longest stream).
+pub fn parse_max_run(text: &str) -> Result<Option<Duration>, BadDuration> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let d = parse_duration(text)?;
+    if !(Duration::from_secs(600)..=Duration::from_secs(48 * 3600)).contains(&d) {
+        return Err(BadDuration);
+    }
+    Ok(Some(d))
+}
+
+/// `schedule_lead`: up to two hours (AWS advises starting that early for high-value events).
+pub fn parse_schedule_lead(text: &str) -> Result<Duration, BadDuration> {
+    let d = parse_duration(text)?;
+    if d > Duration::from_secs(2 * 3600) {
+        return Err(BadDuration);
+    }
+    Ok(d)
+}
+
+/// A duration an operator types (`onair extend NAME 2h`): "90s", "45m", "2h".
+pub fn parse_operator_duration(text: &str) -> Result<Duration, BadDuration> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
         return Err(BadDuration);
     }
     Ok(d)

@@ -12,6 +12,8 @@ fn main() -> ExitCode {
     }
     // Before anything holds a stream key.
     onair::logging::forbid_core_dumps();
+    // While this is the only thread: the local offset can't be read safely once others run.
+    onair::domain::when::init_local_offset();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

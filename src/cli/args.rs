@@ -86,6 +86,14 @@ pub enum Command {
     /// The account's MediaLive quotas (Service Quotas) with their use; `request KIND N` files
     /// an increase.
     Quota(QuotaArgs),
+    /// Put destinations on air at a time (and stop them) with onair closed: EventBridge
+    /// Scheduler starts the channel a lead ahead (`schedule_lead`, 10 min). `--list` shows
+    /// every schedule.
+    Schedule(ScheduleArgs),
+    /// Remove destinations' go-live and stop schedules.
+    Unschedule(Targets),
+    /// Move a destination's stop-by deadline later (e.g. `onair extend Main 2h`).
+    Extend(ExtendArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -105,6 +113,34 @@ pub enum QuotaAction {
         /// The value asked for (more than allowed now).
         value: u32,
     },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ScheduleArgs {
+    /// Ids, id prefixes (4+ characters) or names.
+    #[arg(value_name = "ID_OR_NAME", required_unless_present = "list")]
+    pub targets: Vec<String>,
+    /// When to be on air: 19:30 (next occurrence, local time), +45m, or RFC 3339.
+    #[arg(long, value_name = "TIME", required_unless_present_any = ["list", "stop"])]
+    pub start: Option<String>,
+    /// When to stop: the same forms.
+    #[arg(long, value_name = "TIME")]
+    pub stop: Option<String>,
+    /// Every destination's schedules.
+    #[arg(long, conflicts_with_all = ["start", "stop", "targets"])]
+    pub list: bool,
+    /// With --list: JSON.
+    #[arg(long, requires = "list")]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExtendArgs {
+    #[arg(value_name = "ID_OR_NAME")]
+    pub target: String,
+    /// How much later: 30m, 2h, 1h30m.
+    #[arg(value_name = "DURATION")]
+    pub by: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -103,6 +103,9 @@ pub(super) async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aw
     config.restart_backoff = settings.restart_backoff;
     config.watch_channels = settings.watch_channels.clone();
     config.alarm_topic_arn = settings.alarm_topic_arn.clone();
+    config.scheduler_role_arn = settings.scheduler_role_arn.clone();
+    config.max_run = settings.max_run;
+    config.schedule_lead = settings.schedule_lead;
     let (engine, events) = Engine::new(
         backend.cloud.clone(),
         Arc::new(catalog),
@@ -155,7 +158,7 @@ impl Aws {
     }
 }
 
-fn refuse_if_readonly(settings: &Settings, what: &str) -> Result<(), CliError> {
+pub(super) fn refuse_if_readonly(settings: &Settings, what: &str) -> Result<(), CliError> {
     if settings.readonly {
         return Err(CliError::Refused(format!("read-only mode: {what} refused")));
     }
@@ -295,7 +298,7 @@ pub async fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
 
 /// The operations the engine reported as failed (their `Finished` events), drained from its
 /// event channel: destination, operation, message.
-fn finished(
+pub(super) fn finished(
     events: &mut UnboundedReceiver<EngineEvent>,
 ) -> Vec<(DestinationId, OpKind, crate::engine::OpFailure)> {
     let mut failed = Vec::new();
@@ -318,7 +321,7 @@ fn finished(
 /// race to another operator writes nothing and takes the other operator's record (`starting`,
 /// `running`), which is not `error`, and would otherwise be reported as done, exit 0, while the
 /// other operator's command succeeds too.
-fn outcome(
+pub(super) fn outcome(
     engine: &Engine,
     failed: &[(DestinationId, OpKind, crate::engine::OpFailure)],
     id: DestinationId,
@@ -402,7 +405,10 @@ pub async fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
 }
 
 /// Resolves every target before acting on any, so one typo changes nothing.
-fn resolve_all(engine: &Engine, targets: &[String]) -> Result<Vec<DestinationId>, CliError> {
+pub(super) fn resolve_all(
+    engine: &Engine,
+    targets: &[String],
+) -> Result<Vec<DestinationId>, CliError> {
     targets
         .iter()
         .map(|t| engine.resolve(t).map_err(CliError::from))
@@ -479,7 +485,7 @@ fn confirm_removal(settings: &Settings, question: &str) -> Result<(), CliError> 
 
 /// Several destinations' results as one: a failure if any failed, a refusal (exit 2) if every
 /// one that didn't succeed was refused.
-fn combine(failures: Vec<CliError>) -> Result<(), CliError> {
+pub(super) fn combine(failures: Vec<CliError>) -> Result<(), CliError> {
     if failures.is_empty() {
         return Ok(());
     }

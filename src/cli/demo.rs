@@ -139,6 +139,11 @@ fn session_on(
     // names a real account's), with 10 s periods so a fault turns one red within the minute.
     config.alarm_topic_arn = Some(Simulator::TOPIC_ARN.to_string());
     config.alarm_period = Duration::from_secs(10);
+    // The simulated account's scheduler role: schedules fire on the demo's clock (wall time),
+    // and the deadline and lead are AWS time, run at the simulator's speed like every delay.
+    config.scheduler_role_arn = Some(Simulator::SCHEDULER_ROLE_ARN.to_string());
+    config.max_run = settings.max_run.map(|d| d.mul_f64(sim_speed));
+    config.schedule_lead = settings.schedule_lead.mul_f64(sim_speed);
     let catalog = Arc::new(catalog);
     let sample = first && (args.sample || args.sample_size.is_some());
     // The sample show is the demo's set-up, not an operator's action: under --readonly it is

@@ -139,7 +139,8 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<(), CliError> {
                 None
             }
         };
-        let role = role_check(&backend.sdk_config, settings, caller, &where_).await;
+        let mut role = role_check(&backend.sdk_config, settings, caller.clone(), &where_).await;
+        role.append(scheduler_role_check(&backend.sdk_config, settings, caller).await);
         (credentials, role)
     };
     let table_check = async {
@@ -234,6 +235,45 @@ async fn role_check(
             format!("{role} exists (iam:PassRole could not be simulated with these credentials)"),
         ),
         Err(e) => report.fail("MediaLive role", e.to_string(), "iam:GetRole on the role"),
+    }
+    report
+}
+
+/// The role EventBridge Scheduler starts and stops channels with exists, and these credentials
+/// may pass it (CreateSchedule passes it). Unset: said, since it turns off go-live schedules and
+/// the stop-by deadline (`max_run`).
+async fn scheduler_role_check(
+    sdk_config: &aws_config::SdkConfig,
+    settings: &Settings,
+    caller: Option<String>,
+) -> Report {
+    const WHAT: &str = "scheduler role";
+    let mut report = Report::default();
+    let Some(role) = &settings.scheduler_role_arn else {
+        report.pass(
+            WHAT,
+            "scheduler_role_arn is not set: no go-live schedules and no stop-by deadline \
+             (SchedulerRoleArn of docs/aws/foundation.yaml)",
+        );
+        return report;
+    };
+    match aws::role_passable(sdk_config, role, caller.as_deref().unwrap_or("")).await {
+        Ok((false, _)) => report.fail(
+            WHAT,
+            format!("{role} does not exist"),
+            "create it from docs/aws/foundation.yaml (SchedulerRole)",
+        ),
+        Ok((true, Some(true))) => report.pass(WHAT, format!("{role}, iam:PassRole allowed")),
+        Ok((true, Some(false))) => report.fail(
+            WHAT,
+            format!("AccessDenied: these credentials may not iam:PassRole on {role}"),
+            "attach the operator policy of docs/aws/foundation.yaml (PassTheSchedulerRole)",
+        ),
+        Ok((true, None)) => report.pass(
+            WHAT,
+            format!("{role} exists (iam:PassRole could not be simulated with these credentials)"),
+        ),
+        Err(e) => report.fail(WHAT, e.to_string(), "iam:GetRole on the role"),
     }
     report
 }

@@ -9,6 +9,7 @@ mod demo;
 mod doctor;
 mod key_source;
 mod quota;
+mod schedule;
 mod show_file;
 
 pub use args::Cli;
@@ -202,6 +203,10 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Some(Command::Export(args)) => commands::export(&settings, args).await,
         Some(Command::Import(args)) => commands::import(&settings, args).await,
         Some(Command::Quota(args)) => quota::run(&settings, args).await,
+        Some(Command::Schedule(args)) if args.list => schedule::list(&settings, args.json).await,
+        Some(Command::Schedule(args)) => schedule::schedule(&settings, args).await,
+        Some(Command::Unschedule(t)) => schedule::unschedule(&settings, &t.targets).await,
+        Some(Command::Extend(args)) => schedule::extend(&settings, args).await,
     }
 }
 

@@ -124,6 +124,21 @@ pub trait RecordStore: Send + Sync {
     async fn delete_unreadable(&self, id: &str) -> Result<(), CloudError>;
 }
 
+/// Amazon EventBridge Scheduler: one-time schedules that call MediaLive's StartChannel /
+/// StopChannel themselves, so a go-live or a stop-by deadline happens with onair closed. Every
+/// schedule onair makes is in the default group and named `onair-<id8>-<kind>-<epoch>`
+/// ([`crate::domain::schedule`]), which is how it is told from anyone else's.
+#[async_trait]
+pub trait Scheduler: Send + Sync {
+    /// A ConflictException when the name exists; a ValidationException when the role doesn't.
+    async fn create_schedule(&self, req: CreateScheduleRequest) -> Result<(), CloudError>;
+    /// NotFound when there is no such schedule (it fired and deleted itself, or never was).
+    async fn get_schedule(&self, name: &str) -> Result<ScheduleInfo, CloudError>;
+    /// Every schedule whose name begins with `prefix`, all pages.
+    async fn list_schedules(&self, prefix: &str) -> Result<Vec<String>, CloudError>;
+    async fn delete_schedule(&self, name: &str) -> Result<(), CloudError>;
+}
+
 /// The services behind one handle, as the engine sees them.
 #[derive(Clone)]
 pub struct Cloud {
@@ -137,4 +152,6 @@ pub struct Cloud {
     pub quotas: Arc<dyn ServiceQuotas>,
     /// The SNS topic alarms notify (`alarm_topic_arn`).
     pub sns: Arc<dyn Topics>,
+    /// Go-live schedules and stop-by deadlines that run without onair (EventBridge Scheduler).
+    pub scheduler: Arc<dyn Scheduler>,
 }

@@ -690,3 +690,87 @@ pub struct TopicInfo {
     pub arn: String,
     pub subscriptions_confirmed: Option<u64>,
 }
+
+/// What a schedule asks MediaLive to do when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelAction {
+    Start,
+    Stop,
+}
+
+impl ChannelAction {
+    /// The Scheduler universal target for the call (`aws-sdk:medialive:startChannel`).
+    pub fn target_arn(self) -> &'static str {
+        match self {
+            ChannelAction::Start => "arn:aws:scheduler:::aws-sdk:medialive:startChannel",
+            ChannelAction::Stop => "arn:aws:scheduler:::aws-sdk:medialive:stopChannel",
+        }
+    }
+
+    pub fn from_target_arn(arn: &str) -> Option<Self> {
+        [ChannelAction::Start, ChannelAction::Stop]
+            .into_iter()
+            .find(|a| a.target_arn() == arn)
+    }
+}
+
+/// CreateSchedule as onair makes it: one time (`at(…)` in UTC), no flexible window, deleted
+/// after it fires, calling StartChannel / StopChannel on one channel with the role given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateScheduleRequest {
+    pub name: String,
+    /// When it fires, whole seconds (the expression has no fraction).
+    pub at: OffsetDateTime,
+    pub action: ChannelAction,
+    pub channel_id: String,
+    pub role_arn: String,
+    pub description: String,
+}
+
+impl CreateScheduleRequest {
+    /// `at(yyyy-mm-ddThh:mm:ss)`, read in the `ScheduleExpressionTimezone` UTC.
+    pub fn expression(&self) -> String {
+        let t = self.at.to_offset(time::UtcOffset::UTC);
+        format!(
+            "at({:04}-{:02}-{:02}T{:02}:{:02}:{:02})",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+
+    /// The target's `Input`: the request body of StartChannel / StopChannel.
+    pub fn input_json(&self) -> String {
+        serde_json::json!({ "ChannelId": self.channel_id }).to_string()
+    }
+}
+
+/// GetSchedule, trimmed to what onair checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleInfo {
+    pub name: String,
+    /// `at(…)` as written.
+    pub expression: String,
+    pub target_arn: String,
+    /// The channel the target's Input names, when it is a JSON object with a `ChannelId`.
+    pub channel_id: Option<String>,
+    pub role_arn: String,
+}
+
+/// Parses `at(yyyy-mm-ddThh:mm:ss)` (UTC) back into a time.
+pub fn parse_at_expression(expr: &str) -> Option<OffsetDateTime> {
+    let inner = expr.strip_prefix("at(")?.strip_suffix(')')?;
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(inner, &format)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
+}
+
+/// The channel id in a target's Input JSON.
+pub fn channel_of_input(input: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(input).ok()?;
+    value.get("ChannelId")?.as_str().map(str::to_string)
+}

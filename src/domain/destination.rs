@@ -157,6 +157,17 @@ pub struct Destination {
     pub input_request_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_request_id: Option<String>,
+    /// EventBridge schedules this destination owns (go-live, stop, stop-by deadline). Absent in
+    /// older items: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedules: Vec<super::ScheduleRef>,
+    /// When its stop-by deadline stopped it (the row and the log say so); cleared by a start.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deadline_stopped_at: Option<OffsetDateTime>,
 }
 
 impl Destination {
@@ -191,7 +202,14 @@ impl Destination {
             billed_run_minutes: 0,
             input_request_id: None,
             channel_request_id: None,
+            schedules: Vec::new(),
+            deadline_stopped_at: None,
         }
+    }
+
+    /// The schedule of `kind` the record holds, if any (one of each at most).
+    pub fn schedule(&self, kind: super::ScheduleKind) -> Option<&super::ScheduleRef> {
+        self.schedules.iter().find(|s| s.kind == kind)
     }
 
     pub fn id(&self) -> DestinationId {

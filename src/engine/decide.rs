@@ -38,6 +38,10 @@ pub enum Drift {
     StoppedOutside,
     StartedOutside,
     ChannelVanished,
+    /// The go-live schedule the operator set has fired: desired follows it, no incident.
+    StartedBySchedule,
+    /// The stop schedule or the stop-by deadline has fired: the same.
+    StoppedBySchedule,
 }
 
 /// The channel as the decision needs it.
@@ -134,7 +138,20 @@ pub fn decide(
         .last_error
         .as_deref()
         .is_some_and(|e| e.starts_with(DROPPED));
-    let park_due = timing.park_after.is_some_and(|after| idle_for >= after) && has_chain;
+    // A schedule is the operator's request: once it has fired, what its channel did is theirs.
+    let fired = |stops: bool| {
+        record
+            .schedules
+            .iter()
+            .any(|s| s.kind.stops() == stops && s.fires_at <= now)
+    };
+    // A pending go-live needs its chain: never parked from under it.
+    let go_live_pending = record
+        .schedules
+        .iter()
+        .any(|s| s.kind == crate::domain::ScheduleKind::Start);
+    let park_due =
+        timing.park_after.is_some_and(|after| idle_for >= after) && has_chain && !go_live_pending;
     match (record.status, record.desired, seen) {
         (Status::Deleting, _, _) => resume_if(timing.delete, OpKind::Delete),
         (
@@ -162,6 +179,9 @@ pub fn decide(
         (Status::Running, Desired::Idle, Seen::Idle) => Decision::Follow(Drift::StoppedOutside),
         // desired is the operator's, never drift's: a channel that stopped under a running
         // destination is an incident, not a new desired state.
+        (Status::Running, Desired::Running, Seen::Idle) if fired(true) => {
+            Decision::Follow(Drift::StoppedBySchedule)
+        }
         (Status::Running, Desired::Running, Seen::Idle) => Decision::Dropped,
         (Status::Running, Desired::Idle | Desired::Running, Seen::Missing) => {
             Decision::Follow(Drift::ChannelVanished)
@@ -171,6 +191,9 @@ pub fn decide(
             Desired::Idle | Desired::Running,
             Seen::NoChannel | Seen::Running | Seen::Moving | Seen::Failed | Seen::Going,
         ) => Decision::Leave,
+        (Status::Idle, Desired::Idle | Desired::Running, Seen::Running) if fired(false) => {
+            Decision::Follow(Drift::StartedBySchedule)
+        }
         (Status::Idle, Desired::Idle | Desired::Running, Seen::Running) => {
             Decision::Follow(Drift::StartedOutside)
         }
@@ -224,7 +247,7 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Platform, StoredKey, StreamKey};
+    use crate::domain::{Platform, ScheduleKind, StoredKey, StreamKey};
 
     const STATUSES: [Status; 8] = [
         Status::Creating,
@@ -288,6 +311,8 @@ mod tests {
             Decision::Follow(Drift::StoppedOutside) => 'o',
             Decision::Follow(Drift::StartedOutside) => 'i',
             Decision::Follow(Drift::ChannelVanished) => 'v',
+            Decision::Follow(Drift::StartedBySchedule) => 'g',
+            Decision::Follow(Drift::StoppedBySchedule) => 'h',
             Decision::Park => 'p',
             Decision::Dropped => 'x',
             Decision::Restart => 'R',
@@ -404,6 +429,72 @@ mod tests {
                 Decision::Dropped
             );
         }
+    }
+
+    fn with_schedule(
+        mut r: Destination,
+        kind: ScheduleKind,
+        fires_at: OffsetDateTime,
+    ) -> Destination {
+        r.schedules.push(crate::domain::ScheduleRef {
+            name: format!("onair-x-{}-1", kind.as_str()),
+            kind,
+            fires_at,
+            on_air_at: None,
+        });
+        r
+    }
+
+    #[test]
+    fn a_fired_schedule_is_followed_as_the_operators_request_not_an_incident() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(3600);
+        let past = now - Duration::from_secs(60);
+        let future = now + Duration::from_secs(600);
+        let decide_now = |r: &Destination, seen| decide(r, seen, now, &timing(), false, false);
+        let idle = record(Status::Idle, Desired::Idle, Seen::Running);
+        assert_eq!(
+            decide_now(
+                &with_schedule(idle.clone(), ScheduleKind::Start, past),
+                Seen::Running
+            ),
+            Decision::Follow(Drift::StartedBySchedule)
+        );
+        // A go-live not yet due leaves a channel started by someone else what it was.
+        assert_eq!(
+            decide_now(
+                &with_schedule(idle, ScheduleKind::Start, future),
+                Seen::Running
+            ),
+            Decision::Follow(Drift::StartedOutside)
+        );
+        let running = record(Status::Running, Desired::Running, Seen::Idle);
+        for kind in [ScheduleKind::Stop, ScheduleKind::Deadline] {
+            assert_eq!(
+                decide_now(&with_schedule(running.clone(), kind, past), Seen::Idle),
+                Decision::Follow(Drift::StoppedBySchedule),
+                "{kind:?}"
+            );
+            assert_eq!(
+                decide_now(&with_schedule(running.clone(), kind, future), Seen::Idle),
+                Decision::Dropped,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_idle_chain_with_a_pending_go_live_is_never_parked() {
+        let later = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(3600);
+        let r = record(Status::Idle, Desired::Idle, Seen::Idle);
+        assert_eq!(
+            decide(&r, Seen::Idle, later, &timing(), false, false),
+            Decision::Park
+        );
+        let r = with_schedule(r, ScheduleKind::Start, later + Duration::from_secs(7200));
+        assert_eq!(
+            decide(&r, Seen::Idle, later, &timing(), false, false),
+            Decision::Leave
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub enum OpKind {
     Unpark,
     /// Finish or roll back what a crash interrupted, or follow what changed in AWS.
     Reconcile,
+    /// Create, move or remove a destination's EventBridge schedules.
+    Schedule,
 }
 
 impl OpKind {
@@ -39,6 +41,7 @@ impl OpKind {
             OpKind::Park => "park",
             OpKind::Unpark => "unpark",
             OpKind::Reconcile => "reconcile",
+            OpKind::Schedule => "schedule",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod quotas;
 mod reconcile;
 mod refresh;
 mod registry;
+pub mod schedules;
 mod steps;
 mod thumbnail;
 
@@ -27,6 +28,7 @@ pub use reconcile::ReconcileReport;
 pub use steps::PUSH_PROTOCOL;
 use steps::Payload;
 pub use steps::record::LOST_RACE;
+pub use steps::schedule::{ScheduleChange, StartAt};
 
 use crate::clock::Clock;
 use crate::cloud::{Cloud, CloudError};
@@ -86,6 +88,13 @@ pub struct EngineConfig {
     pub alarm_topic_arn: Option<String>,
     /// The period each alarm evaluates (60 s; the demo shortens it to be watched).
     pub alarm_period: Duration,
+    /// Role EventBridge Scheduler starts and stops channels with (config
+    /// `scheduler_role_arn`). `None`: schedules are refused and starts set no deadline.
+    pub scheduler_role_arn: Option<String>,
+    /// Stop-by deadline after every start (config `max_run`); `None`: off.
+    pub max_run: Option<Duration>,
+    /// How long before its on-air time a scheduled start fires (config `schedule_lead`).
+    pub schedule_lead: Duration,
 }
 
 impl EngineConfig {
@@ -116,6 +125,9 @@ impl EngineConfig {
             watch_channels: Vec::new(),
             alarm_topic_arn: None,
             alarm_period: Duration::from_secs(60),
+            scheduler_role_arn: None,
+            max_run: Some(crate::config::DEFAULT_MAX_RUN),
+            schedule_lead: crate::config::DEFAULT_SCHEDULE_LEAD,
         }
     }
 

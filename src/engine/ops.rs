@@ -17,7 +17,7 @@ use crate::domain::{Destination, DestinationDraft, DestinationId, FieldError, St
 use std::sync::Arc;
 
 /// Builds an operation's run from the record as it is when the operation begins.
-type Prepare = Box<dyn FnOnce(&Engine, &Destination) -> Result<Run, Refusal> + Send>;
+pub(crate) type Prepare = Box<dyn FnOnce(&Engine, &Destination) -> Result<Run, Refusal> + Send>;
 
 /// What an operator's `op` does to the operation `current` under way on the same destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,7 +298,12 @@ impl Engine {
 
     /// One operator operation on one destination: refused, run now, or (preempting the
     /// operation under way) run right after it.
-    fn operate(&self, id: DestinationId, op: OpKind, prepare: Prepare) -> Result<(), Refusal> {
+    pub(crate) fn operate(
+        &self,
+        id: DestinationId,
+        op: OpKind,
+        prepare: Prepare,
+    ) -> Result<(), Refusal> {
         self.writable(op.verb())?;
         let record = self.known(id)?;
         if let Some(current) = self.inner.in_flight.get(id) {
@@ -446,7 +451,7 @@ impl Engine {
                     )));
                 }
             },
-            OpKind::Add | OpKind::Edit | OpKind::Park | OpKind::Reconcile => {
+            OpKind::Add | OpKind::Edit | OpKind::Park | OpKind::Reconcile | OpKind::Schedule => {
                 return Err(Refusal::NotNow(format!(
                     "{} is planned elsewhere",
                     op.verb()
@@ -457,7 +462,7 @@ impl Engine {
     }
 
     /// The plan for `op`, with what AWS last showed of the record's channel.
-    fn plan_for(&self, op: Op, record: &Destination) -> Result<Plan, Refusal> {
+    pub(crate) fn plan_for(&self, op: Op, record: &Destination) -> Result<Plan, Refusal> {
         let seen = self.channel_seen(record);
         let planned =
             plan(op, record, seen, self.shape()).map_err(|u| self.unplannable(record, u))?;

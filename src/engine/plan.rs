@@ -32,6 +32,12 @@ pub enum Op {
     Park,
     /// Re-create a parked destination's chain, leave it idle.
     Unpark,
+    /// Create, move or remove the operator's EventBridge schedules. `unpark`: the destination
+    /// is parked and a go-live is asked for: its chain is re-created first, since the schedule
+    /// must name the channel it starts.
+    Schedule {
+        unpark: bool,
+    },
 }
 
 /// What AWS last showed of the record's channel (from the latest ListChannels).
@@ -98,6 +104,15 @@ pub enum Step {
     /// `parked`, with fresh request ids for the next chain.
     SaveParked,
     DeleteRecord,
+    /// The stop-by deadline: a StopChannel schedule at now + `max_run` (replacing the last one).
+    SetDeadline,
+    /// Delete the stop-by deadline (a stop by hand: it has done its job).
+    ClearDeadline,
+    /// Delete every schedule of the destination, before its chain goes.
+    DeleteSchedules,
+    /// Create, move or remove the schedules the operator asked for (`schedule`, `unschedule`,
+    /// `extend`).
+    ApplySchedule,
 }
 
 impl Step {
@@ -128,6 +143,10 @@ impl Step {
             Step::DeleteInput => "deleting input",
             Step::DeleteSecurityGroup => "deleting security group",
             Step::DeleteRecord => "removing record",
+            Step::SetDeadline => "setting stop-by deadline",
+            Step::ClearDeadline => "removing stop-by deadline",
+            Step::DeleteSchedules => "removing schedules",
+            Step::ApplySchedule => "scheduling",
         }
     }
 
@@ -241,7 +260,12 @@ pub fn plan(
                 // deleted) gets them before it goes live: PutMetricAlarm is idempotent.
                 steps.push(Step::EnsureAlarms);
             }
-            steps.extend([Step::StartChannel, Step::AwaitRunning, Step::SaveRunning]);
+            steps.extend([
+                Step::StartChannel,
+                Step::AwaitRunning,
+                Step::SaveRunning,
+                Step::SetDeadline,
+            ]);
             Plan { intent, steps }
         }
         Op::Stop => {
@@ -251,7 +275,12 @@ pub fn plan(
             if has_channel {
                 Plan {
                     intent: None,
-                    steps: vec![Step::StopChannel, Step::AwaitIdle, Step::SaveIdle],
+                    steps: vec![
+                        Step::StopChannel,
+                        Step::AwaitIdle,
+                        Step::SaveIdle,
+                        Step::ClearDeadline,
+                    ],
                 }
             } else if matches!(record.status, Status::Creating | Status::Starting)
                 && (record.media_live_input_id.is_some()
@@ -309,7 +338,9 @@ pub fn plan(
             }
         }
         Op::Delete => {
-            let mut steps = teardown(record, channel, shape);
+            // Schedules first: a go-live must not fire into a chain being deleted.
+            let mut steps = vec![Step::DeleteSchedules];
+            steps.extend(teardown(record, channel, shape));
             steps.push(Step::DeleteRecord);
             Plan {
                 intent: Some((Status::Deleting, Desired::Absent)),
@@ -323,6 +354,18 @@ pub fn plan(
                 intent: None,
                 steps,
             }
+        }
+        Op::Schedule { unpark } => {
+            let mut steps = Vec::new();
+            let mut intent = None;
+            if unpark {
+                steps.extend(forget_vanished(record, channel));
+                steps.extend(chain(record, shape));
+                steps.push(Step::SaveIdle);
+                intent = Some((Status::Creating, Desired::Idle));
+            }
+            steps.push(Step::ApplySchedule);
+            Plan { intent, steps }
         }
     };
     Ok(plan)
@@ -478,7 +521,8 @@ mod tests {
                 Step::LinkFlowOutput,
                 Step::StartChannel,
                 Step::AwaitRunning,
-                Step::SaveRunning
+                Step::SaveRunning,
+                Step::SetDeadline
             ]
         );
     }
@@ -488,8 +532,49 @@ mod tests {
         let seen = ChannelSeen::State(ChannelState::Idle);
         assert_eq!(
             steps(Op::Start, &chained(Status::Idle), seen),
-            vec![Step::StartChannel, Step::AwaitRunning, Step::SaveRunning]
+            vec![
+                Step::StartChannel,
+                Step::AwaitRunning,
+                Step::SaveRunning,
+                Step::SetDeadline
+            ]
         );
+    }
+
+    #[test]
+    fn every_start_sets_a_deadline_and_a_stop_by_hand_clears_it() {
+        let running = ChannelSeen::State(ChannelState::Running);
+        let stop = steps(Op::Stop, &chained(Status::Running), running);
+        assert_eq!(stop.last(), Some(&Step::ClearDeadline));
+        for r in [record(Status::Parked), chained(Status::Idle)] {
+            assert_eq!(
+                steps(Op::Start, &r, ChannelSeen::Unknown).last(),
+                Some(&Step::SetDeadline)
+            );
+        }
+    }
+
+    #[test]
+    fn a_schedule_on_a_parked_destination_rebuilds_its_chain_before_scheduling() {
+        let p = plan(
+            Op::Schedule { unpark: true },
+            &record(Status::Parked),
+            ChannelSeen::Unknown,
+            Wiring::Mediaconnect,
+        )
+        .unwrap();
+        assert_eq!(p.intent, Some((Status::Creating, Desired::Idle)));
+        assert_eq!(p.steps.first(), Some(&Step::CreateInput));
+        assert_eq!(
+            &p.steps[p.steps.len() - 2..],
+            &[Step::SaveIdle, Step::ApplySchedule]
+        );
+        let idle = steps(
+            Op::Schedule { unpark: false },
+            &chained(Status::Idle),
+            ChannelSeen::Unknown,
+        );
+        assert_eq!(idle, vec![Step::ApplySchedule]);
     }
 
     #[test]
@@ -536,6 +621,7 @@ mod tests {
         assert_eq!(
             p.steps,
             vec![
+                Step::DeleteSchedules,
                 Step::StopForDeletion,
                 Step::DeleteChannel,
                 Step::AwaitChannelGone,
@@ -551,7 +637,7 @@ mod tests {
     fn a_delete_of_a_parked_record_only_removes_the_record() {
         assert_eq!(
             steps(Op::Delete, &record(Status::Parked), ChannelSeen::Unknown),
-            vec![Step::DeleteRecord]
+            vec![Step::DeleteSchedules, Step::DeleteRecord]
         );
     }
 
@@ -562,13 +648,14 @@ mod tests {
             &chained(Status::Idle),
             ChannelSeen::State(ChannelState::Idle),
         );
-        assert_eq!(s[0], Step::DeleteChannel);
+        // Its schedules go first: a go-live must not fire into a chain being deleted.
+        assert_eq!(&s[..2], &[Step::DeleteSchedules, Step::DeleteChannel]);
     }
 
     #[test]
     fn a_failed_add_looks_for_what_it_never_wrote_down() {
         let s = steps(Op::Delete, &record(Status::Error), ChannelSeen::Unknown);
-        assert_eq!(s[0], Step::AdoptTagged);
+        assert_eq!(s[1], Step::AdoptTagged);
         assert!(s.contains(&Step::DeleteChannel) && s.contains(&Step::DeleteInput));
     }
 
@@ -757,7 +844,8 @@ mod tests {
                 Step::EnsureAlarms,
                 Step::StartChannel,
                 Step::AwaitRunning,
-                Step::SaveRunning
+                Step::SaveRunning,
+                Step::SetDeadline
             ]
         );
     }
@@ -772,10 +860,22 @@ mod tests {
                 alarmed(),
             )
             .unwrap();
-            assert_eq!(p.steps[0], Step::DeleteAlarms, "{op:?}");
-            assert!(p.steps.contains(&Step::DeleteChannel));
+            // A delete removes its schedules first (a go-live must not fire into it), then the
+            // alarms, before the channel.
+            let alarms = p.steps.iter().position(|s| *s == Step::DeleteAlarms);
+            let channel = p.steps.iter().position(|s| *s == Step::DeleteChannel);
+            assert!(
+                alarms.is_some() && alarms < channel,
+                "{op:?}: {:?}",
+                p.steps
+            );
+            assert!(
+                p.steps[..alarms.unwrap_or(0)]
+                    .iter()
+                    .all(|s| *s == Step::DeleteSchedules)
+            );
         }
-        // A parked record has no channel and so no alarms.
+        // A parked record has no channel and so no alarms (its schedules still go).
         let p = plan(
             Op::Delete,
             &record(Status::Parked),
@@ -783,7 +883,7 @@ mod tests {
             alarmed(),
         )
         .unwrap();
-        assert_eq!(p.steps, vec![Step::DeleteRecord]);
+        assert_eq!(p.steps, vec![Step::DeleteSchedules, Step::DeleteRecord]);
     }
 
     #[test]

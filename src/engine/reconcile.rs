@@ -13,7 +13,8 @@ use super::steps::Payload;
 use super::{Engine, Level, OpKind};
 use super::{Incident, IncidentPhase};
 use crate::cloud::{ChannelState, CloudError};
-use crate::domain::{Desired, Destination, DestinationId, Status};
+use crate::domain::schedule::kind_of_name;
+use crate::domain::{Desired, Destination, DestinationId, ScheduleKind, Status, when};
 use std::collections::HashMap;
 
 /// What one reconciliation did.
@@ -143,6 +144,9 @@ impl Engine {
                 }
             }
         }
+        if !readonly {
+            self.tend_schedules(channels, immediate, &mut report).await;
+        }
         report
     }
 
@@ -158,6 +162,27 @@ impl Engine {
             }
             Drift::StoppedOutside => "the channel was stopped outside onair".to_string(),
             Drift::StartedOutside => "the channel was started outside onair".to_string(),
+            Drift::StartedBySchedule => match record
+                .schedule(ScheduleKind::Start)
+                .and_then(|s| s.on_air_at)
+            {
+                Some(on_air) => format!(
+                    "on air: started by its go-live schedule for {}",
+                    when::show(on_air, now, when::local_offset())
+                ),
+                None => "on air: started by its go-live schedule".to_string(),
+            },
+            Drift::StoppedBySchedule => match record
+                .schedules
+                .iter()
+                .find(|s| s.kind == ScheduleKind::Deadline && s.fires_at <= now)
+            {
+                Some(deadline) => format!(
+                    "stopped by its stop-by deadline at {} (max_run; `onair extend` moves it)",
+                    when::show(deadline.fires_at, now, when::local_offset())
+                ),
+                None => "stopped by its stop schedule".to_string(),
+            },
             Drift::ChannelVanished => format!(
                 "channel {} vanished outside onair: start re-creates it, delete removes the record",
                 record.media_live_channel_id.as_deref().unwrap_or("?")
@@ -176,6 +201,26 @@ impl Engine {
                     r.status = Status::Running;
                     r.desired = Desired::Running;
                 }
+                Drift::StartedBySchedule => {
+                    r.running_since = Some(now);
+                    r.status = Status::Running;
+                    r.desired = Desired::Running;
+                    r.deadline_stopped_at = None;
+                    r.schedules
+                        .retain(|s| !(s.kind == ScheduleKind::Start && s.fires_at <= now));
+                }
+                Drift::StoppedBySchedule => {
+                    super::cost::close_run(r, now, &pricing);
+                    r.status = Status::Idle;
+                    r.desired = Desired::Idle;
+                    r.deadline_stopped_at = r
+                        .schedules
+                        .iter()
+                        .find(|s| s.kind == ScheduleKind::Deadline && s.fires_at <= now)
+                        .map(|s| s.fires_at);
+                    r.schedules
+                        .retain(|s| !(s.kind.stops() && s.fires_at <= now));
+                }
                 Drift::ChannelVanished => {
                     super::cost::close_run(r, now, &pricing);
                     r.media_live_channel_id = None;
@@ -186,9 +231,15 @@ impl Engine {
                 }
             })
             .await;
+        // What the operator scheduled is news, not a warning; a deadline's stop is worth one.
+        let level = match drift {
+            Drift::StartedBySchedule => Level::Info,
+            Drift::StoppedBySchedule if !reason.contains("deadline") => Level::Info,
+            _ => Level::Warn,
+        };
         match written {
             Ok(_) => {
-                self.log(Level::Warn, Some(id), reason.clone());
+                self.log(level, Some(id), reason.clone());
                 Some(reason)
             }
             Err(e) => {
@@ -209,7 +260,7 @@ impl Engine {
             OpKind::Delete => Op::Delete,
             OpKind::Park => Op::Park,
             OpKind::Unpark => Op::Unpark,
-            OpKind::Edit | OpKind::Reconcile => return false,
+            OpKind::Edit | OpKind::Reconcile | OpKind::Schedule => return false,
         };
         let seen = match listed {
             Some(state) => ChannelSeen::State(state),
@@ -590,5 +641,151 @@ impl Engine {
                 phase: IncidentPhase::Held(why),
             }),
         );
+    }
+}
+
+/// How long a run already past `max_run` gets when its lost deadline is set again.
+const LATE_DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+impl Engine {
+    /// The schedules' part of a pass (with a scheduler role configured): a running destination
+    /// without its stop-by deadline (a crash between "channel started" and the deadline's
+    /// creation, or a go-live that fired) gets one, at its run's start + `max_run`; a stopped
+    /// one's deadline is removed; a schedule that fired long ago without its effect is dropped
+    /// from the record, saying so; and on an immediate pass, schedules of ours that no record
+    /// names (a crash between a create and the record's write) are deleted.
+    async fn tend_schedules(
+        &self,
+        channels: &HashMap<String, ChannelState>,
+        immediate: bool,
+        report: &mut ReconcileReport,
+    ) {
+        if self.inner.config.scheduler_role_arn.is_none() {
+            return;
+        }
+        let now = self.inner.clock.now();
+        let step = "reconcile: schedules";
+        for record in self.records() {
+            let id = record.id();
+            if self.inner.in_flight.get(id).is_some() || self.inner.in_flight.is_queued(id) {
+                continue;
+            }
+            let listed = record
+                .media_live_channel_id
+                .as_deref()
+                .and_then(|c| channels.get(c).copied());
+            let running = record.status == Status::Running
+                && record.desired == Desired::Running
+                && listed == Some(ChannelState::Running);
+            if running
+                && record.schedule(ScheduleKind::Deadline).is_none()
+                && let Some(max_run) = self.inner.config.max_run
+            {
+                let since = record.running_since.unwrap_or(now);
+                // A run already past max_run (its deadline lost to a crash while onair was
+                // away) is not cut at once: it gets ten minutes, and the log says so, for
+                // whoever is watching to extend it.
+                let grace = now + LATE_DEADLINE_GRACE;
+                let due = (since + max_run).max(grace);
+                match self
+                    .replace_schedule(id, ScheduleKind::Deadline, due, None, step)
+                    .await
+                {
+                    Ok(_) => {
+                        let text = if due == grace {
+                            format!(
+                                "running past max_run without a stop-by deadline: it stops at \
+                                 {} unless extended",
+                                when::show(due, now, when::local_offset())
+                            )
+                        } else {
+                            "running without a stop-by deadline: set".to_string()
+                        };
+                        if due == grace {
+                            self.log(Level::Warn, Some(id), text.clone());
+                        }
+                        report.corrected.push((id, text));
+                    }
+                    Err(f) => self.log(Level::Warn, Some(id), format!("{step}: {}", f.error)),
+                }
+            }
+            let stopped = matches!(record.status, Status::Idle | Status::Parked)
+                && record.desired != Desired::Running;
+            if stopped
+                && record.schedule(ScheduleKind::Deadline).is_some()
+                && let Err(f) = self
+                    .remove_schedules(id, &[ScheduleKind::Deadline], step)
+                    .await
+            {
+                self.log(Level::Warn, Some(id), format!("{step}: {}", f.error));
+            }
+            // Fired, and what it should have done never came (the target call failed: a role
+            // that can't act, a channel in the wrong state).
+            let grace = self.inner.config.start_timeout;
+            let stale: Vec<_> = self
+                .record(id)
+                .map(|r| r.schedules)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| s.fires_at + grace < now)
+                .collect();
+            if !stale.is_empty() {
+                let names: Vec<String> = stale.iter().map(|s| s.name.clone()).collect();
+                let written = self
+                    .modify(id, |r| r.schedules.retain(|s| !names.contains(&s.name)))
+                    .await;
+                if written.is_ok() {
+                    for s in stale {
+                        let text = format!(
+                            "schedule {} ({}) fired at {} without effect: its StartChannel / \
+                             StopChannel failed (EventBridge Scheduler counts it in \
+                             TargetErrorCount; check scheduler_role_arn)",
+                            s.name,
+                            s.kind.as_str(),
+                            when::show(s.fires_at, now, when::local_offset())
+                        );
+                        self.log(Level::Warn, Some(id), text.clone());
+                        report.corrected.push((id, text));
+                    }
+                }
+            }
+        }
+        if immediate {
+            self.delete_stray_schedules(step).await;
+        }
+    }
+
+    /// Schedules named for a destination of this table that its record doesn't hold.
+    async fn delete_stray_schedules(&self, step: &str) {
+        let scheduler = &self.inner.cloud.scheduler;
+        let prefix = crate::domain::naming::NAME_PREFIX;
+        let names = match self.call(None, || scheduler.list_schedules(prefix)).await {
+            Ok(names) => names,
+            Err(e) => {
+                self.log(Level::Warn, None, format!("{step}: {e}"));
+                return;
+            }
+        };
+        for record in self.records() {
+            let id = record.id();
+            if self.inner.in_flight.get(id).is_some() {
+                continue;
+            }
+            for name in names.iter().filter(|n| kind_of_name(&id, n).is_some()) {
+                if record.schedules.iter().any(|s| &s.name == name) {
+                    continue;
+                }
+                if !self.stray_is_ours(id, name).await {
+                    continue;
+                }
+                if self.delete_schedule_named(id, name, step).await.is_ok() {
+                    self.log(
+                        Level::Warn,
+                        Some(id),
+                        format!("deleted schedule {name}: left by an interrupted change"),
+                    );
+                }
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ pub(crate) fn throttled(call: &'static str, service: Service) -> CloudError {
         Service::DynamoDb => "Rate of requests exceeds the allowed throughput.",
         Service::Kms | Service::ServiceQuotas => "Rate exceeded",
         Service::Sns => "Rate exceeded",
+        Service::Scheduler => "Rate exceeded",
     };
     CloudError::new(call, ErrorKind::Throttled, message)
 }
@@ -108,6 +109,7 @@ pub(crate) fn generic(
             Service::Kms => "KMSInternalException".to_string(),
             Service::ServiceQuotas => "ServiceException".to_string(),
             Service::Sns => "InternalError".to_string(),
+            Service::Scheduler => "InternalServerException".to_string(),
         },
         ErrorKind::Timeout => format!(
             "timeout: no response from {}.{}.amazonaws.com within 30s",

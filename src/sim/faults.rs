@@ -18,6 +18,7 @@ pub enum Service {
     Kms,
     ServiceQuotas,
     Sns,
+    Scheduler,
 }
 
 impl Service {
@@ -30,6 +31,7 @@ impl Service {
             Service::Kms => "kms",
             Service::ServiceQuotas => "servicequotas",
             Service::Sns => "sns",
+            Service::Scheduler => "scheduler",
         }
     }
 
@@ -49,6 +51,7 @@ impl Service {
             "kms" => Service::Kms,
             "servicequotas" | "quotas" => Service::ServiceQuotas,
             "sns" => Service::Sns,
+            "scheduler" | "eventbridge" => Service::Scheduler,
             _ => return None,
         })
     }
@@ -97,6 +100,10 @@ pub const CALLS: &[(&str, Service)] = &[
         Service::ServiceQuotas,
     ),
     ("GetTopicAttributes", Service::Sns),
+    ("CreateSchedule", Service::Scheduler),
+    ("GetSchedule", Service::Scheduler),
+    ("ListSchedules", Service::Scheduler),
+    ("DeleteSchedule", Service::Scheduler),
 ];
 
 #[derive(Debug, Default)]
@@ -312,6 +319,7 @@ impl Simulator {
         w.faults.clear();
         w.kms.enabled = true;
         w.quotas_denied = false;
+        w.scheduler.fail_next.clear();
         for r in w.refusals.iter_mut() {
             if r.end.is_none_or(|end| end > now) {
                 r.end = Some(now.max(r.start));
@@ -422,6 +430,13 @@ impl Simulator {
                     "restore-key" => format!("channel {id}'s key is accepted again"),
                     _ => format!("channel {id} is RECOVERING (maintenance)"),
                 })
+            }
+            ["fail-schedule", target] => {
+                let id = self.resolve_channel(target)?;
+                self.fail_next_invocation(&id);
+                Ok(format!(
+                    "the next schedule that fires on channel {id} fails (its target is refused)"
+                ))
             }
             [verb @ ("disable-key" | "enable-key")] => {
                 let enabled = *verb == "enable-key";
@@ -551,6 +566,8 @@ fault commands (NAME: a destination, \"quoted\" with spaces)
  throttle SERVICE [N] next N calls get 429: medialive,
                       mediaconnect cloudwatch dynamodb kms
                       servicequotas sns
+                      scheduler
+ fail-schedule NAME   next schedule on it fails to fire
  fail OPERATION [KIND]  next call fails: throttle 5xx
                       denied quota conflict timeout
                       notfound invalid (5xx)

@@ -341,7 +341,11 @@ impl World {
         }
     }
 
-    fn start_channel(&mut self, call: &'static str, id: &str) -> Result<Channel, CloudError> {
+    pub(super) fn start_channel(
+        &mut self,
+        call: &'static str,
+        id: &str,
+    ) -> Result<Channel, CloudError> {
         match self.live_state(call, id)? {
             ChannelState::Idle => {}
             ChannelState::Creating => {
@@ -375,7 +379,11 @@ impl World {
             .map_err(|e| CloudError { call, ..e })
     }
 
-    fn stop_channel(&mut self, call: &'static str, id: &str) -> Result<Channel, CloudError> {
+    pub(super) fn stop_channel(
+        &mut self,
+        call: &'static str,
+        id: &str,
+    ) -> Result<Channel, CloudError> {
         match self.live_state(call, id)? {
             ChannelState::Running | ChannelState::Recovering | ChannelState::Starting => {}
             other => {

@@ -30,6 +30,7 @@ mod metrics;
 mod quotas;
 mod ratelimit;
 mod rtmp;
+mod scheduler;
 mod security_groups;
 mod store;
 mod thumbnail;
@@ -40,12 +41,13 @@ pub use rtmp::{OUTPUT_ALERT, SimAlert};
 
 pub use faults::{CALLS, FAULT_USAGE, Service};
 pub use ratelimit::RateLimit;
+pub use scheduler::{SimInvocation, SimSchedule};
 pub use store::SimTable;
 
 use crate::clock::Clock;
 use crate::cloud::{
     ChannelState, Cloud, CloudError, CloudWatch, FlowOutput, InputState, KeyVault, MediaConnect,
-    MediaLive, RecordStore, ServiceQuotas, Tags, Topics,
+    MediaLive, RecordStore, Scheduler, ServiceQuotas, Tags, Topics,
 };
 use crate::domain::DestinationId;
 use std::collections::BTreeMap;
@@ -139,6 +141,7 @@ impl Simulator {
             kms: Arc::clone(self) as Arc<dyn KeyVault>,
             quotas: Arc::clone(self) as Arc<dyn ServiceQuotas>,
             sns: Arc::clone(self) as Arc<dyn Topics>,
+            scheduler: Arc::clone(self) as Arc<dyn Scheduler>,
         }
     }
 

@@ -152,6 +152,11 @@ pub(crate) struct World {
     /// Service Quotas increase requests, and whether a fault denies the API.
     pub quota_requests: Vec<super::quotas::SimQuotaRequest>,
     pub quotas_denied: bool,
+    /// EventBridge Scheduler's schedules and what their firings did.
+    pub scheduler: super::scheduler::SchedulerState,
+    /// While a schedule fires, "now" is its time, not the later call that noticed it was due:
+    /// the channel it starts is RUNNING as long after the schedule as AWS would take.
+    now_override: Option<Instant>,
 }
 
 impl World {
@@ -212,11 +217,20 @@ impl World {
             notifications: Vec::new(),
             quota_requests: Vec::new(),
             quotas_denied: false,
+            scheduler: Default::default(),
+            now_override: None,
         }
     }
 
     pub fn now(&self) -> Instant {
-        Instant::now()
+        self.now_override.unwrap_or_else(Instant::now)
+    }
+
+    /// The tokio instant of a wall time on this world's clock (times before its start are its
+    /// start).
+    fn instant_of(&self, wall: OffsetDateTime) -> Instant {
+        let since = Duration::try_from(wall - self.origin_wall).unwrap_or_default();
+        self.origin_instant + since
     }
 
     /// The wall time of a tokio instant, on the clock the simulator was created with.
@@ -292,6 +306,7 @@ impl World {
     /// knock-on effects (a DELETED channel detaching its input) happen in the right order.
     pub fn advance(&mut self) {
         let now = self.now();
+        let wall_now = self.wall(now);
         loop {
             let next_channel = self
                 .channels
@@ -305,6 +320,24 @@ impl World {
                 .filter_map(|i| i.pending.map(|p| (p.at, i.input.id.clone())))
                 .filter(|(at, _)| *at <= now)
                 .min();
+            let next_schedule = self
+                .next_due_schedule(wall_now)
+                .map(|(at, name)| (self.instant_of(at), name));
+            // A schedule fires after the transitions due before its time, and before later ones.
+            let transition = match (&next_channel, &next_input) {
+                (Some(c), Some(i)) => Some(c.0.min(i.0)),
+                (Some(c), None) => Some(c.0),
+                (None, Some(i)) => Some(i.0),
+                (None, None) => None,
+            };
+            if let Some((at, name)) = next_schedule
+                && transition.is_none_or(|t| at < t)
+            {
+                self.now_override = Some(at);
+                self.fire_schedule(&name);
+                self.now_override = None;
+                continue;
+            }
             match (next_channel, next_input) {
                 (Some(c), Some(i)) if c.0 <= i.0 => self.finish_channel(&c.1),
                 (_, Some(i)) => self.finish_input(&i.1),

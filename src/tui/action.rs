@@ -70,6 +70,10 @@ pub enum Action {
     Complete,
     /// Command line: run it.
     Run,
+    /// The row's (or the details') go-live / stop schedule: opens `:schedule ` for it.
+    Schedule,
+    /// Move the row's stop-by deadline an hour later.
+    Extend,
 }
 
 /// Work for the shell: each is one engine call (or the fault injector), which returns at once.
@@ -104,6 +108,27 @@ pub enum Effect {
     Theme(String),
     /// Put this text on the terminal's clipboard (OSC 52, where the terminal allows it).
     Copy(String),
+    /// `:schedule START [STOP]`: a go-live and/or a stop in EventBridge Scheduler.
+    Schedule {
+        id: DestinationId,
+        start: Option<time::OffsetDateTime>,
+        stop: Option<time::OffsetDateTime>,
+    },
+    /// `:unschedule`.
+    Unschedule(DestinationId),
+    /// `+`, `:extend DURATION`: the stop-by deadline later.
+    Extend(DestinationId, std::time::Duration),
+}
+
+/// How much later `+` moves a stop-by deadline.
+pub const EXTEND_STEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The destination a schedule key acts on: the one in the details, else the selected row.
+pub fn schedule_target(state: &AppState) -> Option<DestinationId> {
+    match &state.mode {
+        Mode::Details(d) => Some(d.id),
+        _ => state.selected_id(),
+    }
 }
 
 /// A key press: read-only's refusal (in one place, the registry's rule), then the binding of
@@ -152,6 +177,21 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
             FormOutcome::Cancel => Vec::new(),
         },
+        Mode::Schedule(mut form) => {
+            use crate::tui::schedule_form::ScheduleOutcome;
+            match form.handle_key(key, action, state.now) {
+                ScheduleOutcome::Continue => {
+                    state.mode = Mode::Schedule(form);
+                    Vec::new()
+                }
+                ScheduleOutcome::Submit { start, stop } => {
+                    let id = form.id;
+                    state.mode = Mode::Schedule(form);
+                    vec![Effect::Schedule { id, start, stop }]
+                }
+                ScheduleOutcome::Cancel => Vec::new(),
+            }
+        }
         Mode::Confirm(mut dialog) => match dialog.handle_key(key) {
             ConfirmOutcome::Open => {
                 state.mode = Mode::Confirm(dialog);
@@ -181,6 +221,10 @@ pub fn handle_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Mode::Details(mut details) => {
             match action {
                 Some(Action::Close) => {}
+                Some(a @ (Action::Schedule | Action::Extend)) => {
+                    state.mode = Mode::Details(details);
+                    return update(state, a);
+                }
                 // The only way to see the key in full, for a short while (a stream key leaked
                 // on a shared screen has to be rotated at the platform).
                 Some(Action::Reveal) => {
@@ -276,6 +320,17 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Start | Action::Stop | Action::Delete | Action::Edit => row_action(state, action),
+        Action::Schedule => {
+            if let Some(row) = schedule_target(state).and_then(|id| state.row(id)) {
+                let form = crate::tui::schedule_form::ScheduleForm::new(&row.record);
+                state.mode = Mode::Schedule(Box::new(form));
+            }
+            Vec::new()
+        }
+        Action::Extend => match schedule_target(state) {
+            Some(id) => vec![Effect::Extend(id, EXTEND_STEP)],
+            None => Vec::new(),
+        },
         Action::Details => {
             if let Some(id) = state.selected_id() {
                 state.mode = Mode::Details(Details::new(id));
@@ -459,6 +514,19 @@ pub fn effect_done(state: &mut AppState, effect: &Effect, result: Result<(), Ref
                 _ => {}
             }
             state.flash(FlashLevel::Error, message);
+        }
+        (Effect::Schedule { .. } | Effect::Unschedule(_) | Effect::Extend(..), Ok(())) => {
+            if matches!(state.mode, Mode::Schedule(_)) {
+                state.mode = Mode::Normal;
+            }
+            state.flash(FlashLevel::Info, "scheduling in EventBridge…");
+        }
+        (Effect::Schedule { .. } | Effect::Unschedule(_) | Effect::Extend(..), Err(refusal)) => {
+            // The form stays open with the engine's reason in it (a time past, no role, …).
+            if let Mode::Schedule(form) = &mut state.mode {
+                form.error = Some(refusal.to_string());
+            }
+            state.flash(FlashLevel::Error, refusal.to_string());
         }
         (Effect::Start(id) | Effect::Stop(id) | Effect::Delete(id), Err(refusal)) => {
             if let Some(row) = state.row_mut(*id) {

@@ -360,11 +360,17 @@ fn execute(
                 osc52(text);
                 Ok(())
             }
+            Effect::Schedule { id, start, stop } => engine.schedule(*id, *start, *stop),
+            Effect::Unschedule(id) => engine.unschedule(*id),
+            Effect::Extend(id, by) => engine.extend(*id, *by),
         };
         if let Err(refusal) = &result {
             let id = match &effect {
                 Effect::Start(id) | Effect::Stop(id) | Effect::Delete(id) => Some(*id),
                 Effect::Edit { id, .. } => Some(*id),
+                Effect::Schedule { id, .. } | Effect::Unschedule(id) | Effect::Extend(id, _) => {
+                    Some(*id)
+                }
                 _ => None,
             };
             state.log_line(Level::Warn, id, format!("refused: {refusal}"));

@@ -17,6 +17,9 @@ const COMMANDS: &[(&str, Option<Action>)] = &[
     ("gc", None),
     ("refresh", Some(Action::Refresh)),
     ("q", Some(Action::Quit)),
+    ("schedule ", Some(Action::Schedule)),
+    ("unschedule", Some(Action::Schedule)),
+    ("extend ", Some(Action::Extend)),
 ];
 
 /// Whether read-only mode has `command` switched off.
@@ -71,6 +74,9 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
         // `:start NAME` and `:stop NAME` change AWS as `start all` does.
         ("start", _) => "start all",
         ("stop", _) => "stop all",
+        ("schedule", _) => "schedule ",
+        ("unschedule", _) => "unschedule",
+        ("extend", _) => "extend ",
         _ => "",
     };
     if switched_off(command, state.readonly) {
@@ -90,6 +96,7 @@ pub fn run(state: &mut AppState, line: &str) -> Vec<Effect> {
         ("stop", "all") => ops::stop_all(state),
         ("start", name) if !name.is_empty() => ops::by_name(state, Action::Start, name),
         ("stop", name) if !name.is_empty() => ops::by_name(state, Action::Stop, name),
+        ("schedule" | "unschedule" | "extend", args) => schedule(state, word, args),
         ("gc", _) => {
             state.orphans = None;
             state.mode = crate::tui::state::Mode::Orphans;
@@ -179,6 +186,56 @@ fn switch_env(state: &mut AppState, name: &str) -> Vec<Effect> {
     vec![Effect::SwitchEnv(name.to_string())]
 }
 
+/// `:schedule START [STOP]`, `:unschedule`, `:extend DURATION` for the selected row (or the
+/// destination whose details were open). Times as the CLI reads them, in local time.
+fn schedule(state: &mut AppState, word: &str, args: &str) -> Vec<Effect> {
+    use crate::domain::when;
+    let Some(id) = super::action::schedule_target(state) else {
+        state.flash(
+            FlashLevel::Warn,
+            format!("{word}: select a destination first"),
+        );
+        return Vec::new();
+    };
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let offset = when::local_offset();
+    let time = |text: &str| when::parse_time(text, state.now, offset);
+    let effect = match (word, words.as_slice()) {
+        ("unschedule", []) => Ok(Effect::Unschedule(id)),
+        ("extend", [span]) => when::parse_span(span)
+            .map(|by| Effect::Extend(id, by))
+            .ok_or_else(|| format!("{span:?} is not a duration: 30m, 2h, 1h30m")),
+        ("schedule", [start]) => time(start)
+            .map(|t| Effect::Schedule {
+                id,
+                start: Some(t),
+                stop: None,
+            })
+            .map_err(|e| e.to_string()),
+        ("schedule", [start, stop]) => time(start)
+            .and_then(|a| time(stop).map(|b| (a, b)))
+            .map(|(a, b)| Effect::Schedule {
+                id,
+                start: Some(a),
+                stop: Some(b),
+            })
+            .map_err(|e| e.to_string()),
+        ("schedule", _) => Err("schedule START [STOP]: 19:30, +45m or an RFC 3339 time".into()),
+        ("extend", _) => Err("extend DURATION: 30m, 2h, 1h30m".into()),
+        _ => Err("unschedule takes no words".into()),
+    };
+    match effect {
+        Ok(effect) => {
+            state.mode = crate::tui::state::Mode::Normal;
+            vec![effect]
+        }
+        Err(why) => {
+            state.flash(FlashLevel::Error, why);
+            Vec::new()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,10 +252,12 @@ mod tests {
     fn tab_completes_a_unique_command_and_the_shared_prefix_of_several() {
         let s = room(false, false);
         assert_eq!(complete("sta", &s).as_deref(), Some("start all"));
+        assert_eq!(complete("s", &s), None, "schedule/start/stop share only s");
+        assert_eq!(complete("sc", &s).as_deref(), Some("schedule "));
         assert_eq!(
-            complete("s", &s).as_deref(),
-            Some("st"),
-            "start/stop share st"
+            complete("sto", &s).as_deref(),
+            Some("stop all"),
+            "start/stop part at the third letter"
         );
         assert_eq!(complete("st", &s).as_deref(), None);
         assert_eq!(complete("th", &s).as_deref(), Some("theme "));
@@ -275,12 +334,47 @@ mod tests {
     #[test]
     fn without_environments_env_is_neither_offered_nor_run() {
         let mut s = room(false, false);
-        assert_eq!(complete("e", &s), None);
+        assert!(candidates("e", &s).iter().all(|c| !c.starts_with("env")));
         assert!(run(&mut s, "env show").is_empty());
         assert!(
             flash(&s).contains("no [environments.NAME]"),
             "{}",
             flash(&s)
+        );
+    }
+
+    #[test]
+    fn schedule_commands_act_on_the_selected_row_and_name_a_bad_time() {
+        use crate::domain::{Platform, Status};
+        use crate::tui::state::tests::record;
+        let mut s = state_with(vec![record("Main", Platform::Youtube, Status::Idle, 0)]);
+        let id = s.rows[0].id();
+        s.selected = Some(id);
+        let effects = run(&mut s, "schedule +45m +2h");
+        let want_start = s.now + std::time::Duration::from_secs(45 * 60);
+        let want_stop = s.now + std::time::Duration::from_secs(2 * 3600);
+        assert!(
+            matches!(effects.as_slice(), [Effect::Schedule { id: i, start: Some(a), stop: Some(b) }]
+                if *i == id && *a == want_start && *b == want_stop),
+            "{effects:?}"
+        );
+        assert!(matches!(
+            run(&mut s, "extend 90m").as_slice(),
+            [Effect::Extend(i, by)] if *i == id && by.as_secs() == 5400
+        ));
+        assert!(
+            matches!(run(&mut s, "unschedule").as_slice(), [Effect::Unschedule(i)] if *i == id)
+        );
+        assert!(run(&mut s, "schedule soon").is_empty());
+        let text = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+        assert!(text.contains("is not a time"), "{text}");
+        // Read-only: switched off like the keys.
+        s.readonly = true;
+        assert!(run(&mut s, "schedule +45m").is_empty());
+        assert!(
+            candidates("", &s)
+                .iter()
+                .all(|c| !c.starts_with("schedule"))
         );
     }
 }

@@ -78,10 +78,11 @@ pub enum Scope {
     Filter,
     Command,
     Help,
+    Schedule,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 11] = [
         Scope::Anywhere,
         Scope::Main,
         Scope::Details,
@@ -92,6 +93,7 @@ impl Scope {
         Scope::Filter,
         Scope::Command,
         Scope::Help,
+        Scope::Schedule,
     ];
 
     /// The scope whose keys act in `mode`.
@@ -106,6 +108,7 @@ impl Scope {
             Mode::Details(_) => Scope::Details,
             Mode::Cost => Scope::Cost,
             Mode::Orphans => Scope::Orphans,
+            Mode::Schedule(_) => Scope::Schedule,
         }
     }
 }
@@ -126,16 +129,18 @@ pub enum Section {
     Filter,
     Command,
     Help,
+    Schedule,
 }
 
 impl Section {
     /// In the order the help shows them: the main table first, it is what `?` is asked from.
-    pub const ALL: [Section; 12] = [
+    pub const ALL: [Section; 13] = [
         Section::Destinations,
         Section::Move,
         Section::View,
         Section::Anywhere,
         Section::Details,
+        Section::Schedule,
         Section::Orphans,
         Section::Cost,
         Section::Form,
@@ -159,6 +164,7 @@ impl Section {
             Section::Filter => "Typing a filter",
             Section::Command => "On the command line",
             Section::Help => "In this help",
+            Section::Schedule => "In the schedule form",
         }
     }
 
@@ -170,6 +176,7 @@ impl Section {
             Section::Cost => Some(Action::Cost),
             Section::Filter => Some(Action::Filter),
             Section::Command => Some(Action::Command),
+            Section::Schedule => Some(Action::Schedule),
             _ => None,
         };
         match opener.and_then(|a| binding(Scope::Main, a)) {
@@ -190,6 +197,7 @@ impl Section {
             Section::Filter => Scope::Filter,
             Section::Command => Scope::Command,
             Section::Help => Scope::Help,
+            Section::Schedule => Scope::Schedule,
         }
     }
 }
@@ -296,6 +304,22 @@ pub const BINDINGS: &[Binding] = &[
         &[Char('e')],
         Action::Edit,
         "edit",
+        No,
+        DANGER,
+    ),
+    bind(
+        Section::Destinations,
+        &[Char('t')],
+        Action::Schedule,
+        "schedule go-live",
+        No,
+        DANGER,
+    ),
+    bind(
+        Section::Destinations,
+        &[Char('+')],
+        Action::Extend,
+        "stop-by deadline +1 h",
         No,
         DANGER,
     ),
@@ -456,6 +480,22 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         Section::Details,
+        &[Char('t')],
+        Action::Schedule,
+        "schedule go-live",
+        No,
+        DANGER,
+    ),
+    bind(
+        Section::Details,
+        &[Char('+')],
+        Action::Extend,
+        "stop-by deadline +1 h",
+        No,
+        DANGER,
+    ),
+    bind(
+        Section::Details,
         &[Char('y')],
         Action::Copy,
         "copy URLs, ARNs, error",
@@ -548,6 +588,36 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         Section::Form,
+        &[Code(KeyCode::Esc)],
+        Action::Close,
+        "cancel",
+        Always("cancel"),
+        SAFE,
+    ),
+    // The schedule form.
+    bind(
+        Section::Schedule,
+        &[
+            Code(KeyCode::Tab),
+            Code(KeyCode::BackTab),
+            Code(KeyCode::Down),
+            Code(KeyCode::Up),
+        ],
+        Action::Focus,
+        "other field",
+        Shown("other field"),
+        SAFE,
+    ),
+    bind(
+        Section::Schedule,
+        &[Code(KeyCode::Enter)],
+        Action::Schedule,
+        "schedule it in EventBridge",
+        Shown("schedule"),
+        DANGER,
+    ),
+    bind(
+        Section::Schedule,
         &[Code(KeyCode::Esc)],
         Action::Close,
         "cancel",
@@ -690,8 +760,18 @@ pub fn applies(binding: &Binding, state: &AppState) -> bool {
             | Action::Delete
             | Action::Edit
             | Action::Details
-            | Action::Mark,
+            | Action::Mark
+            | Action::Schedule,
         ) => state.selected_id().is_some(),
+        // Only a destination that has a deadline (or runs, and so gets one) can move it.
+        (Scope::Main | Scope::Details, Action::Extend) => super::action::schedule_target(state)
+            .and_then(|id| state.row(id))
+            .is_some_and(|r| {
+                r.record.status == crate::domain::Status::Running
+                    || r.record
+                        .schedule(crate::domain::ScheduleKind::Deadline)
+                        .is_some()
+            }),
         (Scope::Main, Action::LogUp | Action::LogDown) => state.show_log,
         (Scope::Main, Action::Close) => {
             !state.marked.is_empty() || !state.filter.value().is_empty()
@@ -889,6 +969,8 @@ mod tests {
                     | Action::Delete
                     | Action::Edit
                     | Action::RemoveOrphans
+                    | Action::Schedule
+                    | Action::Extend
             );
             assert_eq!(
                 b.dangerous,

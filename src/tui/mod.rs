@@ -13,6 +13,7 @@ pub mod health;
 pub mod keymap;
 pub mod ops;
 pub mod preview;
+pub mod schedule_form;
 pub mod stale;
 pub mod state;
 pub mod terminal;

@@ -325,9 +325,15 @@ pub fn request(state: &mut AppState, ids: &[DestinationId], op: OpKind) -> Vec<E
         (OpKind::Start, _) => vec![Effect::StartMany(ids)],
         (OpKind::Stop, _) => vec![Effect::StopMany(ids)],
         (OpKind::Delete, _) => ids.into_iter().map(Effect::Delete).collect(),
-        (OpKind::Add | OpKind::Edit | OpKind::Park | OpKind::Unpark | OpKind::Reconcile, _) => {
-            Vec::new()
-        }
+        (
+            OpKind::Add
+            | OpKind::Edit
+            | OpKind::Park
+            | OpKind::Unpark
+            | OpKind::Reconcile
+            | OpKind::Schedule,
+            _,
+        ) => Vec::new(),
     }
 }
 

@@ -260,6 +260,8 @@ pub enum Mode {
     Cost,
     /// `:gc`: orphaned AWS resources and drifted records.
     Orphans,
+    /// `t`: a destination's go-live and stop times.
+    Schedule(Box<crate::tui::schedule_form::ScheduleForm>),
 }
 
 /// The details view of one destination.

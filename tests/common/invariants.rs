@@ -245,3 +245,34 @@ pub fn matches_reality(snap: &SimSnapshot, records: &[Destination], problems: &m
         }
     }
 }
+
+/// Schedules: every one in EventBridge is named by a record (no stray of ours survives a
+/// crash or a delete), and with `deadlines`, every running record has its stop-by deadline in
+/// EventBridge (what a restart's reconcile must have set).
+pub fn schedules(sim: &Simulator, records: &[Destination], deadlines: bool) -> Result<(), String> {
+    let in_aws: BTreeSet<String> = sim.schedules().into_iter().map(|s| s.name).collect();
+    let named: BTreeSet<String> = records
+        .iter()
+        .flat_map(|r| r.schedules.iter().map(|s| s.name.clone()))
+        .collect();
+    let mut problems = Vec::new();
+    let strays: Vec<&String> = in_aws.difference(&named).collect();
+    if !strays.is_empty() {
+        problems.push(format!("schedules no record names: {strays:?}"));
+    }
+    if deadlines {
+        for r in records.iter().filter(|r| r.status == Status::Running) {
+            let has = r
+                .schedule(onair::domain::ScheduleKind::Deadline)
+                .is_some_and(|d| in_aws.contains(&d.name));
+            if !has {
+                problems.push(format!("{} is running without a stop-by deadline", r.name));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n  "))
+    }
+}

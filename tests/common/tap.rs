@@ -6,9 +6,9 @@
 use async_trait::async_trait;
 use onair::cloud::{
     AddFlowOutputRequest, AlarmSpec, AlarmStatus, BatchResult, Channel, Cloud, CloudError,
-    CloudWatch, CreateChannelRequest, CreateInputRequest, ErrorKind, Flow, FlowOutput, Input,
-    KeyContext, KeyInfo, KeyVault, MediaConnect, MediaLive, MetricDataRequest, MetricSeries,
-    RecordStore, TableScan, Tags, UpdateChannelRequest,
+    CloudWatch, CreateChannelRequest, CreateInputRequest, CreateScheduleRequest, ErrorKind, Flow,
+    FlowOutput, Input, KeyContext, KeyInfo, KeyVault, MediaConnect, MediaLive, MetricDataRequest,
+    MetricSeries, RecordStore, ScheduleInfo, Scheduler, TableScan, Tags, UpdateChannelRequest,
 };
 use onair::domain::{Destination, DestinationId, SealedKey, StreamKey};
 use onair::sim::Simulator;
@@ -77,6 +77,7 @@ impl Tap {
             kms: Arc::clone(self) as Arc<dyn KeyVault>,
             quotas: self.sim.cloud().quotas,
             sns: self.sim.cloud().sns,
+            scheduler: Arc::clone(self) as Arc<dyn Scheduler>,
         }
     }
 
@@ -365,6 +366,26 @@ impl CloudWatch for Tap {
     }
     async fn list_alarm_tags(&self, alarm_arn: &str) -> Result<Tags, CloudError> {
         self.around("ListTagsForResource", self.sim.list_alarm_tags(alarm_arn))
+            .await
+    }
+}
+
+#[async_trait]
+impl Scheduler for Tap {
+    async fn create_schedule(&self, req: CreateScheduleRequest) -> Result<(), CloudError> {
+        self.around("CreateSchedule", self.sim.create_schedule(req))
+            .await
+    }
+    async fn get_schedule(&self, name: &str) -> Result<ScheduleInfo, CloudError> {
+        self.around("GetSchedule", self.sim.get_schedule(name))
+            .await
+    }
+    async fn list_schedules(&self, prefix: &str) -> Result<Vec<String>, CloudError> {
+        self.around("ListSchedules", self.sim.list_schedules(prefix))
+            .await
+    }
+    async fn delete_schedule(&self, name: &str) -> Result<(), CloudError> {
+        self.around("DeleteSchedule", self.sim.delete_schedule(name))
             .await
     }
 }

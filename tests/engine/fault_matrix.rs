@@ -51,6 +51,14 @@
 //! resource no record named; a delete interrupted while the channel was STOPPING, or after
 //! DeleteInput, could never finish.
 
+// Issue 13 (schedules): the engine runs with a scheduler role, so a start's CreateSchedule (its
+// stop-by deadline), a stop's DeleteSchedule and a delete's DeleteSchedule + ListSchedules are
+// steps too: 52 steps, 416 cells for mediaconnect, 72 steps, 576 cells for rtp-push (992 in all),
+// every one converging. A kill between the channel start and the deadline's creation must end
+// with the deadline set by the restart's reconcile (`invariants::schedules`). Before the fix in
+// `replace_schedule`, UpdateItem × {access denied, quota, conflict} after CreateSchedule left a
+// schedule no record named.
+
 use crate::common::invariants;
 use crate::common::rig::{self, draft};
 use crate::common::tap::{Action, Tap};
@@ -167,6 +175,9 @@ fn config(wiring: Wiring) -> EngineConfig {
     config.wiring = wiring;
     // Alarms on, so their calls (PutMetricAlarm, DescribeAlarms, DeleteAlarms) are steps too.
     config.alarm_topic_arn = Some(Simulator::TOPIC_ARN.to_string());
+    // Every start sets a stop-by deadline and every delete removes the schedules: their
+    // CreateSchedule / DeleteSchedule / ListSchedules calls are steps of the matrix too.
+    config.scheduler_role_arn = Some(Simulator::SCHEDULER_ROLE_ARN.to_string());
     config
 }
 
@@ -349,6 +360,8 @@ async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcom
         let records = engine.records();
         invariants::check(&sim, &records)?;
         invariants::alarms_complete(&sim, &records)?;
+        // A crash between "channel started" and "deadline created": the restart sets it.
+        invariants::schedules(&sim, &records, true)?;
         // An add killed before its first write leaves nothing, not even the record.
         let never_written = op == Op::Add && step.call == "PutItem" && fault == Fault::KilledBefore;
         desired_met(op, &records, (!never_written).then_some(id))?;
@@ -363,6 +376,7 @@ async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcom
     if reached(op, &records, id).is_ok() {
         invariants::check(&w.sim, &records)?;
         invariants::alarms_complete(&w.sim, &records)?;
+        invariants::schedules(&w.sim, &records, false)?;
         return Ok(Outcome::Absorbed);
     }
     if fault.retryable() {
@@ -415,6 +429,7 @@ async fn cell(op: Op, wiring: Wiring, step: Step, fault: Fault) -> Result<Outcom
     reached(op, &records, id).map_err(|e| format!("after the operator's retry: {e}"))?;
     invariants::check(&w.sim, &records)?;
     invariants::alarms_complete(&w.sim, &records)?;
+    invariants::schedules(&w.sim, &records, false)?;
     Ok(Outcome::OperatorRetry)
 }
 
@@ -486,6 +501,7 @@ async fn start_converges_under_every_fault_at_every_step() {
             "UpdateItem",
             "StartChannel",
             "DescribeChannel",
+            "CreateSchedule",
         ],
     )
     .await;
@@ -496,7 +512,12 @@ async fn stop_converges_under_every_fault_at_every_step() {
     matrix(
         Op::Stop,
         Wiring::Mediaconnect,
-        &["UpdateItem", "StopChannel", "DescribeChannel"],
+        &[
+            "UpdateItem",
+            "StopChannel",
+            "DescribeChannel",
+            "DeleteSchedule",
+        ],
     )
     .await;
 }
@@ -526,6 +547,8 @@ async fn delete_of_a_running_destination_converges_under_every_fault_at_every_st
         Wiring::Mediaconnect,
         &[
             "UpdateItem",
+            "DeleteSchedule",
+            "ListSchedules",
             "DescribeChannel",
             "StopChannel",
             "DeleteChannel",

@@ -17,4 +17,5 @@ mod ownership;
 mod property;
 mod recovery;
 mod rtp_push;
+mod schedules;
 mod unreadable;

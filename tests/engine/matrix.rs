@@ -62,9 +62,13 @@ enum Operation {
     StartAll,
     StopAll,
     Gc,
+    /// A go-live in three hours (issue 13).
+    Schedule,
+    /// The stop-by deadline an hour later.
+    Extend,
 }
 
-const OPERATIONS: [Operation; 10] = [
+const OPERATIONS: [Operation; 12] = [
     Operation::Add,
     Operation::Start,
     Operation::Stop,
@@ -75,6 +79,8 @@ const OPERATIONS: [Operation; 10] = [
     Operation::StartAll,
     Operation::StopAll,
     Operation::Gc,
+    Operation::Schedule,
+    Operation::Extend,
 ];
 
 /// What the runbook promises for the target destination.
@@ -128,6 +134,29 @@ fn expect(state: State, op: Operation) -> Expect {
             _ if busy => Refused,
             _ => unreachable!(),
         },
+        O::Schedule => match state {
+            S::Idle => Ends(Status::Idle),
+            // Scheduled; the error stays for the operator (its go-live would start the channel).
+            S::Error => Ends(Status::Error),
+            S::Running => Ends(Status::Running),
+            // Its chain is re-created now, so the go-live has a channel to start.
+            S::Parked => Ends(Status::Idle),
+            S::ErrorNoChannel | S::Parking | S::Starting | S::Stopping => Refused,
+            _ if busy => Refused,
+            _ => unreachable!(),
+        },
+        O::Extend => match state {
+            S::Running => Ends(Status::Running),
+            S::Idle
+            | S::Parked
+            | S::Error
+            | S::ErrorNoChannel
+            | S::Parking
+            | S::Starting
+            | S::Stopping => Refused,
+            _ if busy => Refused,
+            _ => unreachable!(),
+        },
         O::Edit => match state {
             S::Idle | S::Error => Ends(Status::Idle),
             S::Running => Ends(Status::Running),
@@ -164,6 +193,7 @@ async fn stale(rig: &Rig, id: DestinationId, status: Status) {
 async fn setup(state: State) -> Case {
     let rig = Rig::with(SimConfig::unlimited(), |c| {
         c.park_after = Some(Duration::from_secs(600));
+        c.scheduler_role_arn = Some(onair::sim::Simulator::SCHEDULER_ROLE_ARN.to_string());
     });
     let idle = rig.add("Idle").await;
     let live = rig.add("Live").await;
@@ -298,6 +328,11 @@ async fn run(case: &Case, op: Operation) -> Result<(), Refusal> {
             engine.delete_orphans(&orphans).await.unwrap();
             Ok(())
         }
+        Operation::Schedule => {
+            let at = case.rig.sim.now() + Duration::from_secs(3 * 3600);
+            engine.schedule(t, Some(at), None)
+        }
+        Operation::Extend => engine.extend(t, Duration::from_secs(3600)),
     }
 }
 
@@ -307,6 +342,7 @@ fn verb(op: Operation) -> Option<OpKind> {
         Operation::Stop | Operation::BulkStop | Operation::StopAll => Some(OpKind::Stop),
         Operation::Edit => Some(OpKind::Edit),
         Operation::Delete => Some(OpKind::Delete),
+        Operation::Schedule | Operation::Extend => Some(OpKind::Schedule),
         Operation::Add | Operation::Gc => None,
     }
 }
@@ -404,7 +440,9 @@ async fn every_operation_from_every_state_does_what_the_runbook_promises() {
             }
             // Never `error` from a state the operation handles.
             // An edit of a record whose channel vanished can only save the fields: it stays red.
-            let stays_in_error = state == State::ErrorNoChannel && op == Operation::Edit;
+            // A schedule of a record in error adds the schedule and leaves the error to the operator.
+            let stays_in_error = (state == State::ErrorNoChannel && op == Operation::Edit)
+                || (state == State::Error && op == Operation::Schedule);
             let handled = !matches!(wanted, Expect::Refused | Expect::Untouched) && !stays_in_error;
             if handled && status == Some(Status::Error) {
                 fail(format!(
@@ -420,7 +458,7 @@ async fn every_operation_from_every_state_does_what_the_runbook_promises() {
         STATES.len(),
         OPERATIONS.len()
     );
-    assert_eq!(cases, 150);
+    assert_eq!(cases, 180);
     assert!(
         failures.is_empty(),
         "{} of {cases} cases failed:\n{}",

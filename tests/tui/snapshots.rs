@@ -252,6 +252,52 @@ fn add_form_with_validation_errors() {
     insta::assert_snapshot!("add_form_errors_80x24", terminal.backend());
 }
 
+/// `t` on a row: the schedule form, a bad stop time named in it, Enter asking the engine for a
+/// go-live; a refusal keeps the form open with the engine's reason.
+#[test]
+fn schedule_form_from_the_row() {
+    use onair::tui::action::{Effect, effect_done};
+    let mut state = four_destinations();
+    press(&mut state, KeyCode::Char('t'));
+    type_text(&mut state, "+45m");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "soon");
+    press(&mut state, KeyCode::Enter);
+    insta::assert_snapshot!("schedule_form_80x24", render(&state, 80, 24).backend());
+    for _ in 0..4 {
+        press(&mut state, KeyCode::Backspace);
+    }
+    type_text(&mut state, "+2h");
+    let effects = handle_key(
+        &mut state,
+        KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+    );
+    let [
+        effect @ Effect::Schedule {
+            start: Some(_),
+            stop: Some(_),
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("a go-live and a stop: {effects:?}");
+    };
+    effect_done(
+        &mut state,
+        effect,
+        Err(onair::engine::Refusal::NotNow(
+            "--start … is in the past".into(),
+        )),
+    );
+    let text = format!("{}", render(&state, 80, 24).backend());
+    assert!(
+        text.contains("Schedule") && text.contains("in the past"),
+        "{text}"
+    );
+    press(&mut state, KeyCode::Esc);
+    assert!(!format!("{}", render(&state, 80, 24).backend()).contains("Schedule "));
+}
+
 #[test]
 fn confirm_stop_of_a_live_destination() {
     let mut state = four_destinations();

@@ -15,4 +15,5 @@ mod kms;
 mod ownership;
 mod race;
 mod request_shape;
+mod schedules;
 mod secrets_scan;

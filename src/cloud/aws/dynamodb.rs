@@ -6,8 +6,8 @@ use super::errors::Endpoint;
 use crate::cloud::keys::refuse_unsealed;
 use crate::cloud::{CloudError, ErrorKind, RecordStore, TableScan};
 use crate::domain::{
-    Desired, Destination, DestinationId, Platform, SealedKey, Status, StoredKey, StreamKey,
-    UnreadableRecord,
+    Desired, Destination, DestinationId, Platform, ScheduleKind, ScheduleRef, SealedKey, Status,
+    StoredKey, StreamKey, UnreadableRecord,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -100,7 +100,86 @@ pub fn to_item(r: &Destination) -> Item {
     if let Some(t) = r.running_since {
         item.insert("runningSince".into(), s(time_text(t)));
     }
+    if !r.schedules.is_empty() {
+        item.insert(SCHEDULES.into(), schedules_value(&r.schedules));
+    }
+    if let Some(t) = r.deadline_stopped_at {
+        item.insert("deadlineStoppedAt".into(), s(time_text(t)));
+    }
     item
+}
+
+/// The record's EventBridge schedules: a list of maps `{name, kind, firesAt[, onAirAt]}`.
+/// Older items have no such attribute (no schedules).
+pub const SCHEDULES: &str = "schedules";
+
+fn schedules_value(schedules: &[ScheduleRef]) -> AttributeValue {
+    AttributeValue::L(
+        schedules
+            .iter()
+            .map(|sch| {
+                let mut m = HashMap::new();
+                m.insert("name".to_string(), s(&sch.name));
+                m.insert("kind".to_string(), s(sch.kind.as_str()));
+                m.insert("firesAt".to_string(), s(time_text(sch.fires_at)));
+                if let Some(t) = sch.on_air_at {
+                    m.insert("onAirAt".to_string(), s(time_text(t)));
+                }
+                AttributeValue::M(m)
+            })
+            .collect(),
+    )
+}
+
+/// Reads `schedules`, naming what is wrong in one entry rather than guessing.
+fn schedules_of(value: Option<&AttributeValue>) -> Result<Vec<ScheduleRef>, String> {
+    let list = match value {
+        None | Some(AttributeValue::Null(_)) => return Ok(Vec::new()),
+        Some(AttributeValue::L(list)) => list,
+        Some(other) => return Err(format!("is {}, not a list", kind(other))),
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let m = entry
+                .as_m()
+                .map_err(|_| format!("entry {i} is {}, not a map", kind(entry)))?;
+            let field = |key: &str| -> Result<Option<&String>, String> {
+                match m.get(key) {
+                    None | Some(AttributeValue::Null(_)) => Ok(None),
+                    Some(AttributeValue::S(v)) => Ok(Some(v)),
+                    Some(other) => Err(format!("entry {i}: {key} is {}", kind(other))),
+                }
+            };
+            let time_of = |key: &str| -> Result<Option<OffsetDateTime>, String> {
+                field(key)?
+                    .map(|t| {
+                        OffsetDateTime::parse(t, &Rfc3339).map_err(|_| {
+                            format!("entry {i}: {key} is {}, not an RFC 3339 time", quoted(t))
+                        })
+                    })
+                    .transpose()
+            };
+            let name = field("name")?
+                .cloned()
+                .ok_or_else(|| format!("entry {i}: name is missing"))?;
+            let kind_text = field("kind")?.cloned().unwrap_or_default();
+            let kind = ScheduleKind::parse(&kind_text).ok_or_else(|| {
+                format!(
+                    "entry {i}: kind is {}, not start, stop or deadline",
+                    quoted(&kind_text)
+                )
+            })?;
+            let fires_at =
+                time_of("firesAt")?.ok_or_else(|| format!("entry {i}: firesAt is missing"))?;
+            Ok(ScheduleRef {
+                name,
+                kind,
+                fires_at,
+                on_air_at: time_of("onAirAt")?,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -275,6 +354,8 @@ pub fn from_item(item: &Item) -> Result<Destination, ItemError> {
         billed_run_minutes: number("billedRunMinutes")?.unwrap_or(0),
         input_request_id: text("inputRequestId")?,
         channel_request_id: text("channelRequestId")?,
+        schedules: schedules_of(item.get(SCHEDULES)).map_err(|rule| bad(SCHEDULES, rule))?,
+        deadline_stopped_at: when("deadlineStoppedAt")?,
     })
 }
 
@@ -498,6 +579,49 @@ mod tests {
         d.media_live_channel_id = Some("1234567".into());
         let back = from_item(&to_item(&d)).unwrap();
         assert_eq!(back, d);
+    }
+
+    #[test]
+    fn schedules_round_trip_and_an_item_without_them_has_none() {
+        let mut d = Destination::new(
+            "Main".into(),
+            Platform::Youtube,
+            "rtmp://a.rtmp.youtube.com/live2".into(),
+            StreamKey::new("abcd-efgh-ijkl"),
+            "1080p30".into(),
+            time::macros::datetime!(2026-11-25 10:00 UTC),
+        );
+        let item = to_item(&d);
+        assert!(!item.contains_key(SCHEDULES));
+        assert!(from_item(&item).unwrap().schedules.is_empty());
+        d.schedules = vec![
+            ScheduleRef {
+                name: "onair-12345678-start-1".into(),
+                kind: ScheduleKind::Start,
+                fires_at: time::macros::datetime!(2026-11-25 19:20 UTC),
+                on_air_at: Some(time::macros::datetime!(2026-11-25 19:30 UTC)),
+            },
+            ScheduleRef {
+                name: "onair-12345678-deadline-2".into(),
+                kind: ScheduleKind::Deadline,
+                fires_at: time::macros::datetime!(2026-11-26 07:30 UTC),
+                on_air_at: None,
+            },
+        ];
+        d.deadline_stopped_at = Some(time::macros::datetime!(2026-11-25 12:00 UTC));
+        assert_eq!(from_item(&to_item(&d)).unwrap(), d);
+
+        let mut wrong = to_item(&d);
+        wrong.insert(SCHEDULES.into(), s("soon"));
+        assert_eq!(from_item(&wrong).unwrap_err().key, SCHEDULES);
+        let mut unknown_kind = to_item(&d);
+        if let Some(AttributeValue::L(list)) = unknown_kind.get_mut(SCHEDULES)
+            && let Some(AttributeValue::M(m)) = list.first_mut()
+        {
+            m.insert("kind".into(), s("reboot"));
+        }
+        let err = from_item(&unknown_kind).unwrap_err();
+        assert!(err.rule.contains("reboot"), "{err}");
     }
 
     #[test]

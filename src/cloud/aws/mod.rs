@@ -11,6 +11,7 @@ mod mediaconnect;
 mod medialive;
 mod preflight;
 pub mod ratelimit;
+mod scheduler;
 mod servicequotas;
 mod sns;
 pub use preflight::{Identity, account_alias, identity, role_passable, table_pitr};
@@ -142,6 +143,10 @@ pub fn with_timeouts(
         sns: Arc::new(sns::SdkTopics::new(
             client!(aws_sdk_sns, reads),
             Endpoint::of(&sdk_config, "sns"),
+        )),
+        scheduler: Arc::new(scheduler::SdkScheduler::new(
+            client!(aws_sdk_scheduler, writes),
+            Endpoint::of(&sdk_config, "scheduler"),
         )),
     };
     AwsBackend {

@@ -98,7 +98,7 @@ impl Engine {
                 }
                 Ok(())
             }
-            Payload::None => Ok(()),
+            Payload::None | Payload::Schedule(_) => Ok(()),
         }
     }
 }

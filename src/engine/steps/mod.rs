@@ -10,6 +10,7 @@ mod flow_output;
 mod input;
 mod key;
 pub(crate) mod record;
+pub(crate) mod schedule;
 mod security_group;
 
 pub use flow_output::PUSH_PROTOCOL;
@@ -49,6 +50,8 @@ pub(crate) enum Payload {
         clear: Option<StreamKey>,
     },
     Edit(Box<ValidDestination>),
+    /// What a schedule, unschedule or extend asked for.
+    Schedule(schedule::ScheduleChange),
 }
 
 /// What a step needs besides the engine: whose operation, its label for failures, the batch it
@@ -97,6 +100,10 @@ impl Engine {
             Step::DeleteSecurityGroup => self.delete_security_group_step(ctx).await,
             Step::SaveParked => self.save_parked(ctx).await,
             Step::DeleteRecord => self.delete_record(ctx).await,
+            Step::SetDeadline => self.set_deadline_step(ctx).await,
+            Step::ClearDeadline => self.clear_deadline_step(ctx).await,
+            Step::DeleteSchedules => self.delete_schedules_step(ctx).await,
+            Step::ApplySchedule => self.apply_schedule_step(ctx).await,
         }
     }
 }

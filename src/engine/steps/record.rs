@@ -274,6 +274,7 @@ impl Engine {
         self.modify(ctx.id, |r| {
             r.status = Status::Running;
             r.running_since = Some(now);
+            r.deadline_stopped_at = None;
         })
         .await
         .map_err(at(&ctx.label))?;

@@ -275,6 +275,22 @@ fn field_lines<'a>(
     if let Some(board) = &state.alarms {
         pairs.push(alarm_pair(board, r, theme));
     }
+    // Only where there is something scheduled (or a deadline stopped it): most rows have none.
+    let offset = crate::domain::when::local_offset();
+    let mut scheduled: Vec<String> = r
+        .schedules
+        .iter()
+        .map(|s| crate::domain::schedule::summary(s, state.now, offset))
+        .collect();
+    if let Some(t) = r.deadline_stopped_at {
+        scheduled.push(format!(
+            "stopped by its deadline at {}",
+            crate::domain::when::show(t, state.now, offset)
+        ));
+    }
+    if !scheduled.is_empty() {
+        pairs.push(("schedules", scheduled.join(", "), theme.info));
+    }
     pairs.extend([
         (
             "channel",

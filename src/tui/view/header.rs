@@ -39,6 +39,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // shortest: when space runs out a piece takes a shorter form, and the highest-ranked go
     // first, so what is on air and how fresh it is survive at 80 columns.
     let mut right: Vec<(u8, Vec<Vec<Span>>)> = vec![(0, on_air(state, theme))];
+    if let Some(forms) = nearest_deadline(state, theme) {
+        right.push((1, forms));
+    }
     if let Some(flow) = &state.flow {
         right.push((
             3,
@@ -310,6 +313,34 @@ fn clock(state: &AppState) -> String {
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
+/// Within the last hour before a stop-by deadline: "⏱ stop-by 21:30 (in 12 min)", the nearest
+/// one; its row says whose (a name here would make the bar the first line naming it).
+fn nearest_deadline(state: &AppState, theme: &Theme) -> Option<Vec<Vec<Span<'static>>>> {
+    use crate::domain::ScheduleKind;
+    use crate::domain::when::{clock_time, local_offset};
+    let hour = time::Duration::hours(1);
+    let at = state
+        .rows
+        .iter()
+        .filter_map(|r| {
+            r.record
+                .schedule(ScheduleKind::Deadline)
+                .map(|d| d.fires_at)
+        })
+        .filter(|at| *at >= state.now && *at - state.now <= hour)
+        .min()?;
+    let minutes = (at - state.now).whole_minutes();
+    let clock = clock_time(at, local_offset());
+    let style = theme.header.patch(theme.warn);
+    Some(vec![
+        vec![Span::styled(
+            format!("⏱ stop-by {clock} (in {minutes} min)"),
+            style,
+        )],
+        vec![Span::styled(format!("⏱ {clock}"), style)],
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use crate::tui::theme::Theme;
@@ -341,5 +372,28 @@ mod tests {
             assert!(line.contains("show · 111122223333"), "{width}: {line}");
             assert!(line.contains("data"), "and so does the data's age: {line}");
         }
+    }
+
+    #[test]
+    fn the_nearest_deadline_shows_only_in_its_last_hour() {
+        use crate::domain::{Platform, ScheduleKind, ScheduleRef, Status};
+        use crate::tui::state::tests::{record, state_with};
+        let mut r = record("Main", Platform::Youtube, Status::Running, 0);
+        let now = r.created_at;
+        r.schedules.push(ScheduleRef {
+            name: "onair-x-deadline-1".into(),
+            kind: ScheduleKind::Deadline,
+            fires_at: now + std::time::Duration::from_secs(2 * 3600),
+            on_air_at: None,
+        });
+        let mut state = state_with(vec![r]);
+        state.now = now;
+        assert!(!top_line(&state, 160).contains('⏱'), "two hours away");
+        state.now = now + std::time::Duration::from_secs(3600 + 48 * 60);
+        let line = top_line(&state, 160);
+        assert!(
+            line.contains("⏱ stop-by") && line.contains("(in 12 min)"),
+            "{line}"
+        );
     }
 }

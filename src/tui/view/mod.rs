@@ -8,6 +8,7 @@ mod header;
 mod log;
 mod orphans;
 mod overlay;
+mod schedule;
 mod status;
 mod table;
 mod thumbnail;
@@ -77,6 +78,7 @@ fn overlays(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Mode::Details(details) => details::draw(frame, above_status, details, state, theme),
         Mode::Cost => cost::draw(frame, area, state, theme),
         Mode::Orphans => orphans::draw(frame, area, state, theme),
+        Mode::Schedule(form) => schedule::draw(frame, area, form, theme),
         Mode::Normal | Mode::Filter | Mode::Command(_) => {}
     }
     scrub(frame.buffer_mut());

@@ -68,17 +68,31 @@ fn help_layout(width: u16, height: u16, readonly: bool) -> HelpLayout {
         })
         .collect();
     let total: usize = sections.iter().map(Vec::len).sum();
-    let target = total.div_ceil(usize::from(n));
-    let mut columns: Vec<Vec<HelpLine>> = vec![Vec::new()];
-    for section in sections {
-        let full = columns
-            .last()
-            .is_some_and(|c| !c.is_empty() && c.len() + section.len() > target);
-        if full && columns.len() < usize::from(n) {
-            columns.push(Vec::new());
+    // Sections whole, in order, a new column once one would pass `target` lines.
+    let pack = |target: usize| {
+        let mut columns: Vec<Vec<HelpLine>> = vec![Vec::new()];
+        for section in &sections {
+            let full = columns
+                .last()
+                .is_some_and(|c| !c.is_empty() && c.len() + section.len() > target);
+            if full && columns.len() < usize::from(n) {
+                columns.push(Vec::new());
+            }
+            if let Some(column) = columns.last_mut() {
+                column.extend(section.iter().copied());
+            }
         }
-        if let Some(column) = columns.last_mut() {
-            column.extend(section);
+        columns
+    };
+    let longest_of = |columns: &[Vec<HelpLine>]| columns.iter().map(Vec::len).max().unwrap_or(0);
+    // About equally long columns; but where whole sections leave the last one too long for
+    // the screen while filling each column to the screen's height would fit them all, that.
+    let room = usize::from(height.saturating_sub(3));
+    let mut columns = pack(total.div_ceil(usize::from(n)));
+    if longest_of(&columns) > room {
+        let filled = pack(room);
+        if longest_of(&filled) <= room {
+            columns = filled;
         }
     }
     for column in &mut columns {

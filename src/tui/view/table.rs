@@ -181,11 +181,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
     // Each row's health once per frame: the STATE column's width and the rows both need it.
     let healths: Vec<Health> = visible.iter().map(|row| state.health(row)).collect();
-    // Only a step's text is longer than the column's 22 ("● running", "✖ error" are not).
+    // Only a step's text, or a schedule's, is longer than the column's 22 ("● running",
+    // "✖ error" are not).
     let state_need = visible
         .iter()
         .zip(&healths)
-        .filter(|(row, _)| row.progress.is_some() || row.incident.is_some())
+        .filter(|(row, _)| {
+            row.progress.is_some()
+                || row.incident.is_some()
+                || !row.record.schedules.is_empty()
+                || row.record.deadline_stopped_at.is_some()
+        })
         .map(|(row, health)| {
             let (text, _) = state_text(row, health, state.now, usize::from(STATE_MAX), theme);
             u16::try_from(text.chars().count()).unwrap_or(STATE_MAX)
@@ -369,7 +375,52 @@ fn state_text(
         Status::Parked => "◇",
         Status::Creating | Status::Starting | Status::Stopping | Status::Deleting => "◐",
     };
-    (format!("{icon} {status}"), theme.status(status))
+    let plain = format!("{icon} {status}");
+    // What is scheduled (or what stopped it), in the longest form the column has room for.
+    let text = schedule_note(&row.record)
+        .into_iter()
+        .flatten()
+        .map(|note| format!("{plain} · {note}"))
+        .find(|t| t.chars().count() <= width)
+        .unwrap_or(plain);
+    (text, theme.status(status))
+}
+
+/// "on air at 19:30 (starts 19:20)" / "on air 19:30", "stops at 22:30" / "stop 22:30",
+/// "stop-by 07:30", "stopped by deadline 22:30" / "deadline stop": the one that matters next,
+/// long form then short, in the control box's local time.
+fn schedule_note(r: &crate::domain::Destination) -> Option<[String; 2]> {
+    use crate::domain::ScheduleKind;
+    use crate::domain::when::{clock_time, local_offset};
+    let offset = local_offset();
+    let at = |t| clock_time(t, offset);
+    if let Some(s) = r.schedule(ScheduleKind::Start) {
+        let on_air = s.on_air_at.unwrap_or(s.fires_at);
+        return Some([
+            format!("on air at {} (starts {})", at(on_air), at(s.fires_at)),
+            format!("on air {}", at(on_air)),
+        ]);
+    }
+    if let Some(s) = r.schedule(ScheduleKind::Stop) {
+        return Some([
+            format!("stops at {}", at(s.fires_at)),
+            format!("stop {}", at(s.fires_at)),
+        ]);
+    }
+    if let Some(s) = r.schedule(ScheduleKind::Deadline) {
+        return Some([
+            format!("stop-by {}", at(s.fires_at)),
+            format!("⏱{}", at(s.fires_at)),
+        ]);
+    }
+    r.deadline_stopped_at
+        .filter(|_| r.status != Status::Running)
+        .map(|t| {
+            [
+                format!("stopped by deadline {}", at(t)),
+                "deadline stop".to_string(),
+            ]
+        })
 }
 
 /// MediaLive's own figure for a start: "most channels start in 3 minutes or less" (up to 10 is
@@ -628,5 +679,54 @@ mod tests {
             !shown.contains("recovering") && !shown.contains("dropped —"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_scheduled_row_says_when_it_goes_on_air_and_a_deadline_stop_says_so() {
+        use crate::domain::{Platform, ScheduleKind, ScheduleRef};
+        use crate::tui::state::tests::{record, state_with};
+        let mut r = record("Main", Platform::Youtube, Status::Idle, 0);
+        let now = r.created_at;
+        r.schedules.push(ScheduleRef {
+            name: "onair-x-start-1".into(),
+            kind: ScheduleKind::Start,
+            fires_at: now + std::time::Duration::from_secs(3000),
+            on_air_at: Some(now + std::time::Duration::from_secs(3600)),
+        });
+        let mut stopped = record("Other", Platform::Twitch, Status::Idle, 1);
+        stopped.deadline_stopped_at = Some(now);
+        let s = state_with(vec![r, stopped]);
+        let text = screen(&s);
+        let on_air = crate::domain::when::clock_time(
+            now + std::time::Duration::from_secs(3600),
+            crate::domain::when::local_offset(),
+        );
+        // 80 columns: the short form.
+        assert!(
+            text.contains(&format!("○ idle · on air {on_air}")),
+            "{text}"
+        );
+        assert!(text.contains("○ idle · deadline stop"), "{text}");
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 24)).unwrap();
+        terminal
+            .draw(|f| crate::tui::view::draw(f, &s, &Theme::default_dark()))
+            .unwrap();
+        let text = format!("{:?}", terminal.backend().buffer());
+        let (on_air, starts) = (
+            crate::domain::when::clock_time(
+                now + std::time::Duration::from_secs(3600),
+                crate::domain::when::local_offset(),
+            ),
+            crate::domain::when::clock_time(
+                now + std::time::Duration::from_secs(3000),
+                crate::domain::when::local_offset(),
+            ),
+        );
+        assert!(
+            text.contains(&format!("on air at {on_air} (starts {starts})")),
+            "{text}"
+        );
+        assert!(text.contains("stopped by deadline"), "{text}");
     }
 }
