@@ -61,7 +61,7 @@ impl Health {
             Health::NotRunning => "not running".into(),
             Health::Ok => "ok".into(),
             Health::Settling => format!(
-                "started under {} min ago: CloudWatch's first datapoint is not in yet",
+                "started under {} min ago: not judged before CloudWatch has a full minute",
                 GRACE.as_secs() / 60
             ),
             Health::Unknown(None) => "no metrics have arrived for this channel".into(),
@@ -106,10 +106,14 @@ pub fn assess(i: &Inputs) -> Health {
     let thin_below = i.preset_bitrate.map_or(1.0, |b| b * THIN_SHARE);
     let last = i.recent.last().copied().flatten();
     if i.running_for.is_some_and(|d| d < GRACE) {
-        return match last {
-            Some(b) if b >= thin_below => Health::Ok,
-            _ => Health::Settling,
-        };
+        // A partial first minute reads low: not judged, until the channel has shown it can
+        // deliver. After a healthy datapoint, a silence is evidence like any other.
+        let delivered = i.recent.iter().flatten().any(|b| *b >= thin_below);
+        match last {
+            Some(b) if b >= thin_below => return Health::Ok,
+            _ if !delivered => return Health::Settling,
+            _ => {}
+        }
     }
     if i.active_outputs == Some(0.0) {
         return Health::Failing("0 active outputs: the platform is not receiving".into());
@@ -282,6 +286,11 @@ mod tests {
         );
         // A healthy datapoint is taken at once.
         assert_eq!(assess(&fresh(&[Some(6e6)], 30)), Health::Ok);
+        // And once one came, a silence after it is judged: no "settling" over a dead output.
+        assert!(matches!(
+            assess(&fresh(&[Some(6e6), Some(0.0), Some(0.0)], 60)),
+            Health::Failing(_)
+        ));
         // An alert or a lost source is evidence even then.
         let alerts = ["RTMP Connection Failure: refused".to_string()];
         assert!(matches!(
