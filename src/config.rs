@@ -104,6 +104,15 @@ config_keys! {
     /// The same for a change (create, start, stop, update, delete; default "30s"): AWS answers
     /// those more slowly, and a request id makes a retry after a lost answer harmless.
     aws_write_timeout: String,
+    /// `onair serve`'s bearer tokens: a file of `read TOKEN` / `operate TOKEN` lines (env
+    /// ONAIR_API_TOKENS_FILE). Unset: no tokens, and only a loopback listener is allowed.
+    api_tokens_file: PathBuf,
+    /// Origins a browser dashboard may call `onair serve` from (CORS), e.g.
+    /// ["https://dash.example.org"]. Unset: none.
+    api_cors_origins: Vec<String>,
+    /// Requests a second each token (or client address) may make to `onair serve` (default 20;
+    /// 0: unlimited).
+    api_rate_limit: u32,
 }
 
 /// The environment a configuration was chosen from, for the screen, confirmations and JSON.
@@ -217,6 +226,9 @@ pub struct Settings {
     pub restart_attempts: u32,
     pub restart_backoff: Duration,
     pub watch_channels: Vec<String>,
+    pub api_tokens_file: Option<PathBuf>,
+    pub api_cors_origins: Vec<String>,
+    pub api_rate_limit: u32,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -351,6 +363,20 @@ impl Settings {
                 }
             },
             watch_channels: parsed.watch_channels.clone().unwrap_or_default(),
+            api_tokens_file: env("ONAIR_API_TOKENS_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| {
+                    // Relative to the config file that names it, as `presets` is.
+                    parsed.api_tokens_file.clone().map(|p| match file.parent() {
+                        Some(dir) if p.is_relative() => dir.join(p),
+                        _ => p,
+                    })
+                }),
+            api_cors_origins: parsed.api_cors_origins.clone().unwrap_or_default(),
+            api_rate_limit: parsed
+                .api_rate_limit
+                .unwrap_or(crate::serve::DEFAULT_RATE_LIMIT),
             environment,
             file,
         })

@@ -49,13 +49,13 @@ pub fn theme(settings: &Settings) -> Result<Theme, CliError> {
 }
 
 /// What every AWS-mode command needs, checked before any AWS call.
-struct Aws {
-    backend: AwsBackend,
-    engine: Engine,
-    events: UnboundedReceiver<EngineEvent>,
+pub(super) struct Aws {
+    pub(super) backend: AwsBackend,
+    pub(super) engine: Engine,
+    pub(super) events: UnboundedReceiver<EngineEvent>,
 }
 
-async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError> {
+pub(super) async fn connect(settings: &Settings, needs_chain: bool) -> Result<Aws, CliError> {
     let table = settings.require("table")?.to_string();
     let (flow_arn, role_arn) = if needs_chain {
         (

@@ -11,7 +11,35 @@ use crate::tui::{self, TuiOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The simulator, an engine on it, and the sample show loading in the background: what the
+/// demo control room and `onair serve --demo` run on.
+pub(super) struct DemoRig {
+    pub(super) sim: Arc<Simulator>,
+    pub(super) engine: Engine,
+    pub(super) events: tokio::sync::mpsc::UnboundedReceiver<crate::engine::EngineEvent>,
+}
+
 pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
+    let DemoRig {
+        sim,
+        engine,
+        events,
+    } = rig(&args, settings)?;
+    let mut options = TuiOptions::new(format!("demo · {} (simulated)", Simulator::REGION));
+    options.demo = true;
+    options.readonly = settings.readonly;
+    options.bell = settings.bell;
+    options.theme = super::commands::theme(settings)?;
+    let injector = Arc::clone(&sim);
+    options.fault = Some(Arc::new(move |words: &str| {
+        injector.apply_fault_command(words)
+    }));
+    tui::run(engine, events, options).await?;
+    Ok(())
+}
+
+/// Builds the simulated account and its engine; starts loading the sample show if asked.
+pub(super) fn rig(args: &DemoArgs, settings: &Settings) -> Result<DemoRig, CliError> {
     let mut sim_config = SimConfig::demo();
     if let Some(speed) = args.speed {
         if !(0.001..=10.0).contains(&speed) {
@@ -89,18 +117,11 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> Result<(), CliError> {
     if let Some(n) = args.sample_size {
         tokio::spawn(load_sized_show(loader.clone(), n));
     }
-
-    let mut options = TuiOptions::new(format!("demo · {} (simulated)", Simulator::REGION));
-    options.demo = true;
-    options.readonly = settings.readonly;
-    options.bell = settings.bell;
-    options.theme = super::commands::theme(settings)?;
-    let injector = Arc::clone(&sim);
-    options.fault = Some(Arc::new(move |words: &str| {
-        injector.apply_fault_command(words)
-    }));
-    tui::run(engine, events, options).await?;
-    Ok(())
+    Ok(DemoRig {
+        sim,
+        engine,
+        events,
+    })
 }
 
 /// Two YouTube feeds, Twitch and a custom RTMP server; the main YouTube feed and Twitch go live.

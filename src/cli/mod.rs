@@ -7,6 +7,7 @@ mod commands;
 mod demo;
 mod doctor;
 mod key_source;
+mod serve;
 mod show_file;
 
 pub use args::Cli;
@@ -199,6 +200,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Some(Command::Gc(args)) => commands::gc(&settings, args.delete, args.json).await,
         Some(Command::Export(args)) => commands::export(&settings, args).await,
         Some(Command::Import(args)) => commands::import(&settings, args).await,
+        Some(Command::Serve(args)) => serve::run(args, &settings).await,
     }
 }
 
