@@ -224,3 +224,22 @@ pub async fn run(
     println!("onair serve: stopped");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_tokens_only_a_loopback_listener_is_allowed() {
+        let none = Tokens::none();
+        for ok in ["127.0.0.1:8080", "[::1]:8080", "127.0.0.2:1"] {
+            assert!(check_listener(ok.parse().unwrap(), &none).is_ok(), "{ok}");
+        }
+        for open in ["0.0.0.0:8080", "192.168.1.10:8080", "[::]:8080"] {
+            let why = check_listener(open.parse().unwrap(), &none).unwrap_err();
+            assert!(why.contains("api_tokens_file"), "{why}");
+        }
+        let tokens = Tokens::parse("read read-token-0123456789", "t").unwrap();
+        assert!(check_listener("0.0.0.0:8080".parse().unwrap(), &tokens).is_ok());
+    }
+}

@@ -16,4 +16,6 @@ mod ownership;
 mod property;
 mod recovery;
 mod rtp_push;
+mod serve_api;
+mod serve_events;
 mod unreadable;
