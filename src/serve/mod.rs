@@ -3,12 +3,15 @@
 //! the TUI). Reads answer from memory and cost AWS nothing; changes ask the engine, which
 //! returns at once.
 //!
-//! routes.rs (the one route table, handlers, guard) · auth.rs (tokens) · limit.rs (rate) ·
+//! routes.rs (the one route table) · handlers.rs · guard.rs (token, role, rate in front of each
+//! route) · auth.rs (tokens) · limit.rs (rate) ·
 //! errors.rs (JSON errors) · hub.rs (event fan-out, latest view) · sse.rs (event stream) ·
 //! view.rs (JSON of records, flow, metrics) · openapi.rs · page.rs (the status page).
 
 pub mod auth;
 pub mod errors;
+pub mod guard;
+pub mod handlers;
 pub mod hub;
 pub mod limit;
 pub mod openapi;
