@@ -14,6 +14,7 @@ pub mod guard;
 pub mod handlers;
 pub mod hub;
 pub mod limit;
+pub mod listener;
 pub mod openapi;
 pub mod page;
 pub mod routes;
@@ -192,28 +193,31 @@ pub async fn run(
         readonly = engine.config().readonly,
         "serving"
     );
+    // Registered before the port is announced: a SIGTERM right after it must not kill the
+    // process the default way, skipping the settle.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
     // Scripts and the tests wait for this line to know the port.
     println!("onair serve: listening on http://{bound}");
-    let signalled = async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            return std::future::pending().await;
-        };
+    let signals = async move {
         tokio::select! {
             _ = term.recv() => tracing::warn!(target: "onair::serve", "SIGTERM: shutting down"),
             _ = int.recv() => tracing::warn!(target: "onair::serve", "SIGINT: shutting down"),
         }
+        // Ends the event streams and tells every connection to finish and close.
         let _ = shutdown.send(true);
     };
-    axum::serve(
+    let signals = tokio::spawn(signals);
+    listener::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        router,
+        shared.shutdown.clone(),
+        options.request_timeout,
+        options.request_timeout,
     )
-    .with_graceful_shutdown(signalled)
-    .await?;
+    .await;
+    signals.abort();
     refresh_loop.abort();
     let settled = tokio::time::timeout(options.settle_bound, engine.settle()).await;
     if settled.is_err() {

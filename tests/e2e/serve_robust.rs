@@ -1,6 +1,6 @@
-//! The server under abuse keeps serving and loses no operation: many idle connections, a client
-//! that sends half a request and stalls, event streams dropped mid-way, bad JSON, a huge body,
-//! and a start issued in the middle of it all, which completes.
+//! The server under abuse keeps serving and loses no operation: many idle connections, clients
+//! that send half a request or trickle their headers and stall, event streams dropped mid-way,
+//! bad JSON, a huge body, and a start issued in the middle of it all, which completes.
 
 use crate::common::serve::{Server, curl, get_json, wait_for};
 use std::io::{Read, Write};
@@ -41,6 +41,15 @@ fn abusive_clients_neither_stop_the_server_nor_lose_an_operation() {
             .expect("half a request");
         idle.push(stalled);
     }
+    // 10 that trickle their headers and never finish them (slowloris).
+    let mut trickling: Vec<TcpStream> = (0..10)
+        .map(|_| {
+            let mut slow = TcpStream::connect(&host).expect("connect");
+            slow.write_all(b"GET /api/destinations HTTP/1.1\r\nHost: x\r\nX-Slow: 1")
+                .expect("part of a header");
+            slow
+        })
+        .collect();
     // 30 event streams, each dropped after its first bytes.
     for _ in 0..30 {
         let mut stream = TcpStream::connect(&host).expect("connect");
@@ -109,6 +118,17 @@ fn abusive_clients_neither_stop_the_server_nor_lose_an_operation() {
         }
     }
     assert_eq!(answered, 20, "stalled requests not timed out");
+    // The trickling ones were closed at the header deadline, not held open.
+    for slow in &mut trickling {
+        let _ = slow.set_read_timeout(Some(std::time::Duration::from_secs(15)));
+        let mut reply = [0u8; 64];
+        let closed = match slow.read(&mut reply) {
+            Ok(0) => true,
+            Ok(n) => reply[..n].starts_with(b"HTTP/1.1 408"),
+            Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+        };
+        assert!(closed, "a connection trickling its headers was held open");
+    }
     let list = get_json(&server, "/api/destinations", &[]);
     assert_eq!(list["destinations"].as_array().map(Vec::len), Some(4));
     drop(idle);
