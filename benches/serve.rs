@@ -274,8 +274,19 @@ async fn in_process_server() -> (String, tokio::task::JoinHandle<()>) {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
+    // The binary's own accept loop (header deadline, peer address), not axum's.
+    let shutdown = app.shared.shutdown.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app.router).await.expect("serve");
+        // Held for as long as it serves: a dropped sender reads as a shutdown.
+        let _sender = app.shutdown;
+        serve::listener::serve(
+            listener,
+            app.router,
+            shutdown,
+            Duration::from_secs(10),
+            Duration::from_secs(1),
+        )
+        .await;
     });
     (addr, server)
 }
