@@ -116,6 +116,15 @@ config_keys! {
     /// How long before a scheduled on-air time the channel is started ("10m" default; AWS:
     /// "up to 10 minutes is still normal" for a start).
     schedule_lead: String,
+    /// `onair serve`'s bearer tokens: a file of `read TOKEN` / `operate TOKEN` lines (env
+    /// ONAIR_API_TOKENS_FILE). Unset: no tokens, and only a loopback listener is allowed.
+    api_tokens_file: PathBuf,
+    /// Origins a browser dashboard may call `onair serve` from (CORS), e.g.
+    /// ["https://dash.example.org"]. Unset: none.
+    api_cors_origins: Vec<String>,
+    /// Requests a second each token (or client address) may make to `onair serve` (default 20;
+    /// 0: unlimited).
+    api_rate_limit: u32,
 }
 
 /// The environment a configuration was chosen from, for the screen, confirmations and JSON.
@@ -236,6 +245,9 @@ pub struct Settings {
     /// `None`: `max_run = "off"`.
     pub max_run: Option<Duration>,
     pub schedule_lead: Duration,
+    pub api_tokens_file: Option<PathBuf>,
+    pub api_cors_origins: Vec<String>,
+    pub api_rate_limit: u32,
 }
 
 /// `$XDG_CONFIG_HOME/onair/config.toml`, or `~/.config/onair/config.toml`.
@@ -386,6 +398,20 @@ impl Settings {
             },
             watch_channels: parsed.watch_channels.clone().unwrap_or_default(),
             alarm_topic_arn: parsed.alarm_topic_arn.clone(),
+            api_tokens_file: env("ONAIR_API_TOKENS_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| {
+                    // Relative to the config file that names it, as `presets` is.
+                    parsed.api_tokens_file.clone().map(|p| match file.parent() {
+                        Some(dir) if p.is_relative() => dir.join(p),
+                        _ => p,
+                    })
+                }),
+            api_cors_origins: parsed.api_cors_origins.clone().unwrap_or_default(),
+            api_rate_limit: parsed
+                .api_rate_limit
+                .unwrap_or(crate::serve::DEFAULT_RATE_LIMIT),
             environment,
             environment_names,
             file,

@@ -9,5 +9,6 @@ pub mod domain;
 pub mod engine;
 pub mod loader;
 pub mod logging;
+pub mod serve;
 pub mod sim;
 pub mod tui;

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine of this kind (Debian, Rust toolchain,
-# Python 3): tmux for the end-to-end tests, and moto's server in .venv for the AWS wire tests.
+# Python 3): tmux, curl and Debian's chromium for the end-to-end tests (the API driven by curl,
+# the status page in headless Chromium), and moto's server in .venv for the AWS wire tests.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   apt-get update -qq
@@ -24,4 +27,4 @@ if ! .venv/bin/cfn-lint --version >/dev/null 2>&1; then
   echo "setup: installing cfn-lint into .venv (validates docs/aws/foundation.yaml)"
   .venv/bin/pip install --quiet --disable-pip-version-check cfn-lint
 fi
-echo "setup: tmux $(tmux -V | cut -d' ' -f2), moto $(.venv/bin/pip show moto | sed -n 's/^Version: //p')"
+echo "setup: tmux $(tmux -V | cut -d' ' -f2), $(chromium --version 2>/dev/null | cut -d' ' -f1-2), moto $(.venv/bin/pip show moto | sed -n 's/^Version: //p')"

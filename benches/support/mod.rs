@@ -32,7 +32,16 @@ pub struct Rig {
 }
 
 /// An engine on a simulator with `sim_config`, quotas raised to `quota`. Call inside the runtime.
-pub fn rig(mut sim_config: SimConfig, quota: usize) -> Rig {
+pub fn rig(sim_config: SimConfig, quota: usize) -> Rig {
+    rig_with(sim_config, quota, |_| {})
+}
+
+/// [`rig`], with the engine's configuration tuned by `tune`.
+pub fn rig_with(
+    mut sim_config: SimConfig,
+    quota: usize,
+    tune: impl FnOnce(&mut EngineConfig),
+) -> Rig {
     sim_config.channel_quota = quota;
     sim_config.input_quota = quota;
     let clock = Clock::starting_at(time::macros::datetime!(2026-11-25 18:00 UTC));
@@ -40,6 +49,7 @@ pub fn rig(mut sim_config: SimConfig, quota: usize) -> Rig {
     let mut config = EngineConfig::new(Simulator::FLOW_ARN, Simulator::ROLE_ARN);
     config.channel_quota = quota;
     config.input_quota = quota;
+    tune(&mut config);
     let (engine, events) = Engine::new(sim.cloud(), Arc::new(Catalog::builtin()), config, clock);
     Rig {
         sim,

@@ -94,6 +94,9 @@ pub enum Command {
     Unschedule(Targets),
     /// Move a destination's stop-by deadline later (e.g. `onair extend Main 2h`).
     Extend(ExtendArgs),
+    /// The seed's REST API, an event stream and a read-only status page over the same engine,
+    /// headless (tokens from api_tokens_file; without them only a loopback address).
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -141,6 +144,22 @@ pub struct ExtendArgs {
     /// How much later: 30m, 2h, 1h30m.
     #[arg(value_name = "DURATION")]
     pub by: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR", default_value = crate::serve::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// Serve the built-in simulator (with the demo's sample show) instead of AWS.
+    #[arg(long)]
+    pub demo: bool,
+    /// With --demo: multiply simulated AWS delays (default 0.03).
+    #[arg(long, value_name = "FACTOR", requires = "demo")]
+    pub speed: Option<f64>,
+    /// With --demo: N destinations instead of the sample show, all started.
+    #[arg(long, value_name = "N", requires = "demo", value_parser = clap::value_parser!(u16).range(1..=50))]
+    pub sample_size: Option<u16>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -17,13 +17,7 @@ pub async fn run(
     settings: &Settings,
     overrides: &Overrides,
 ) -> Result<(), CliError> {
-    if let Some(speed) = args.speed
-        && !(0.001..=10.0).contains(&speed)
-    {
-        return Err(CliError::Refused(
-            "--speed: must be from 0.001 to 10 (1.0 = realistic AWS delays)".into(),
-        ));
-    }
+    check_speed(&args)?;
     let clock = Clock::system();
     let (session, sim) =
         new_world(&args, settings, clock.clone(), true).map_err(CliError::Refused)?;
@@ -63,6 +57,32 @@ pub async fn run(
     }
     tui::run(session, options).await?;
     Ok(())
+}
+
+fn check_speed(args: &DemoArgs) -> Result<(), CliError> {
+    match args.speed {
+        Some(speed) if !(0.001..=10.0).contains(&speed) => Err(CliError::Refused(
+            "--speed: must be from 0.001 to 10 (1.0 = realistic AWS delays)".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// An engine on a new simulated account with the sample show loading in the background: what
+/// `onair serve --demo` runs on (the simulator lives as long as the engine's cloud handles).
+pub(super) struct DemoRig {
+    pub(super) engine: Engine,
+    pub(super) events: tokio::sync::mpsc::UnboundedReceiver<crate::engine::EngineEvent>,
+}
+
+pub(super) fn rig(args: &DemoArgs, settings: &Settings) -> Result<DemoRig, CliError> {
+    check_speed(args)?;
+    let (session, _sim) =
+        new_world(args, settings, Clock::system(), true).map_err(CliError::Refused)?;
+    Ok(DemoRig {
+        engine: session.engine,
+        events: session.events,
+    })
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

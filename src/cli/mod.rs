@@ -10,6 +10,7 @@ mod doctor;
 mod key_source;
 mod quota;
 mod schedule;
+mod serve;
 mod show_file;
 
 pub use args::Cli;
@@ -207,6 +208,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Some(Command::Schedule(args)) => schedule::schedule(&settings, args).await,
         Some(Command::Unschedule(t)) => schedule::unschedule(&settings, &t.targets).await,
         Some(Command::Extend(args)) => schedule::extend(&settings, args).await,
+        Some(Command::Serve(args)) => serve::run(args, &settings).await,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod invariants;
 pub mod moto;
 pub mod rig;
+pub mod serve;
 pub mod tap;
 pub mod tmux;
 pub mod wire;

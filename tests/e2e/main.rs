@@ -8,4 +8,7 @@ mod common;
 mod cli_tools;
 mod demo_tmux;
 mod room_tmux;
+mod serve_curl;
+mod serve_robust;
+mod status_page;
 mod tui_wire_tmux;

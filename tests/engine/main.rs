@@ -18,4 +18,6 @@ mod property;
 mod recovery;
 mod rtp_push;
 mod schedules;
+mod serve_api;
+mod serve_events;
 mod unreadable;

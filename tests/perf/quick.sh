@@ -24,6 +24,7 @@ cargo bench --quiet --profile "$profile" --bench aws_calls
 cargo bench --quiet --profile "$profile" --bench bulk_start -- --quick
 cargo bench --quiet --profile "$profile" --bench memory -- --quick
 cargo bench --quiet --profile "$profile" --bench soak -- --quick
+cargo bench --quiet --profile "$profile" --bench serve -- --quick
 python3 tests/perf/pty_harness.py --bin "$bin_dir/onair" \
     --first-frame-runs 3 --idle-seconds 5 --presses 20
 

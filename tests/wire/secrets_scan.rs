@@ -422,3 +422,135 @@ async fn a_cli_show_with_trace_logging_and_failures_writes_no_stream_key() {
     );
     assert_clean(&keys, &texts);
 }
+
+/// The API (issue 14): a destination added through `onair serve` with a recognisable key, then
+/// every read route, the event stream, an edit with a new key, a refused add and a bulk start,
+/// with trace logging: no answer, no event and no log line holds either key.
+#[test]
+fn the_api_answers_streams_and_logs_no_stream_key() {
+    use crate::common::serve::{Server, curl, wait_for};
+    const API_KEY: &str = "serve-SECRET-key-5d2b";
+    const NEW_KEY: &str = "serve-SECRET-edit-77c3";
+    // Nothing under way, idle (or parked already: the demo's park_after is sped up too).
+    let settled = |d: &serde_json::Value| {
+        (d["status"] == "idle" || d["status"] == "parked") && d["operation"].is_null()
+    };
+    let keys = test_keys();
+    assert!(keys.iter().any(|k| k == API_KEY) && keys.iter().any(|k| k == NEW_KEY));
+    let server = Server::demo("secrets", &["--speed", "0.01", "--log-level", "trace"], &[]);
+    let mut texts: Vec<(String, String)> = Vec::new();
+    let mut keep = |what: &str, out: std::process::Output| {
+        texts.push((
+            format!("{what} (stdout)"),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ));
+        texts.push((
+            format!("{what} (stderr)"),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
+    };
+    // The event stream, read while everything below happens.
+    let events_thread = {
+        let url = server.url("/api/events");
+        std::thread::spawn(move || {
+            std::process::Command::new("curl")
+                .args(["-sS", "-N", "--max-time", "6", &url])
+                .output()
+        })
+    };
+    let body = format!(
+        r#"{{"name": "Scan Test", "platform": "custom", "rtmp_url": "rtmp://live.restream.io/live", "stream_key": "{API_KEY}", "preset": "1080p30"}}"#
+    );
+    let added = curl(&[
+        "-X",
+        "POST",
+        &server.url("/api/destinations"),
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &body,
+    ]);
+    let record: serde_json::Value = serde_json::from_slice(&added.stdout).expect("JSON");
+    keep("add", added);
+    let id = record["destinationId"].as_str().expect("id").to_string();
+    wait_for(&server, &format!("/api/destinations/{id}"), 300, settled);
+    // A refused add quoting the key back would leak it in an error.
+    let refused = format!(
+        r#"{{"name": "Scan Test", "platform": "custom", "rtmp_url": "ftp://x", "stream_key": "{API_KEY}"}}"#
+    );
+    keep(
+        "refused add",
+        curl(&[
+            "-X",
+            "POST",
+            &server.url("/api/destinations"),
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            &refused,
+        ]),
+    );
+    let edit = format!(r#"{{"stream_key": "{NEW_KEY}"}}"#);
+    keep(
+        "edit",
+        curl(&[
+            "-X",
+            "PUT",
+            &server.url(&format!("/api/destinations/{id}")),
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            &edit,
+        ]),
+    );
+    wait_for(&server, &format!("/api/destinations/{id}"), 300, settled);
+    let bulk = curl(&[
+        "-X",
+        "POST",
+        &server.url("/api/destinations/start"),
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &format!(r#"{{"ids": ["{id}"]}}"#),
+    ]);
+    let answer = String::from_utf8_lossy(&bulk.stdout).into_owned();
+    assert!(answer.contains("\"accepted\":true"), "{answer}");
+    keep("bulk start", bulk);
+    wait_for(&server, &format!("/api/destinations/{id}"), 300, |d| {
+        d["status"] == "running"
+    });
+    for path in [
+        "/api/destinations".to_string(),
+        format!("/api/destinations/{id}"),
+        format!("/api/destinations/{id}/metrics"),
+        "/api/mediaconnect/flow/status".to_string(),
+        "/api/openapi.json".to_string(),
+        "/".to_string(),
+    ] {
+        keep(&format!("GET {path}"), curl(&["-i", &server.url(&path)]));
+    }
+    let streamed = events_thread
+        .join()
+        .expect("the events thread")
+        .expect("curl runs");
+    let stream_text = String::from_utf8_lossy(&streamed.stdout).into_owned();
+    assert!(
+        stream_text.contains("event: destination") && stream_text.contains("Scan Test"),
+        "the stream saw nothing: {stream_text}"
+    );
+    texts.push(("GET /api/events".into(), stream_text));
+    let state = server.state.clone();
+    let (status, stdout, stderr) = server.stop();
+    let mut logs = Vec::new();
+    files_under(&state, &mut logs);
+    assert!(status.success(), "{stderr}");
+    texts.push(("server stdout".into(), stdout));
+    texts.push(("server stderr".into(), stderr));
+    assert!(
+        logs.iter()
+            .any(|(_, text)| text.contains("/api/destinations")),
+        "no access log in {logs:?}"
+    );
+    texts.extend(logs);
+    assert_clean(&keys, &texts);
+}
