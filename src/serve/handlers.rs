@@ -175,6 +175,50 @@ fn reachable(shared: &Shared) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// How long a change waits for AWS to refuse it outright (a ValidationException answers the
+/// operation's first call within a second) before it is answered as accepted. Well inside the
+/// request timeout; an operation that runs on reports through the event stream.
+const REFUSAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The operation on `id` as AWS answered it within [`REFUSAL_WINDOW`]: a 422 when AWS refused
+/// it as invalid (the engine left nothing half-made in AWS, and the record in error with AWS's
+/// words), `None` while it runs or after any other end.
+async fn refused_by_aws(
+    events: &mut tokio::sync::broadcast::Receiver<super::hub::ApiEvent>,
+    id: DestinationId,
+) -> Option<ApiError> {
+    use tokio::sync::broadcast::error::RecvError;
+    let id = id.to_string();
+    let finished = async {
+        loop {
+            match events.recv().await {
+                Ok(e) if e.kind == "finished" && e.data["destinationId"] == id.as_str() => {
+                    return Some(e.data);
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    };
+    let data = tokio::time::timeout(REFUSAL_WINDOW, finished)
+        .await
+        .ok()
+        .flatten()?;
+    let invalid = crate::cloud::ErrorKind::Validation.as_str();
+    (data["ok"] == false && data["kind"] == invalid).then(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "aws_validation",
+            format!(
+                "AWS refused it at {}: {}; {id} is kept in error with these words (PUT fixes \
+                 it, DELETE removes it)",
+                data["step"].as_str().unwrap_or("its first call"),
+                data["message"].as_str().unwrap_or("invalid request")
+            ),
+        )
+    })
+}
+
 fn accepted(shared: &Shared, id: DestinationId, op: OpKind) -> Response {
     let body = json!({
         "destinationId": id,
@@ -199,7 +243,11 @@ pub async fn add(
         stream_key: body.stream_key.into(),
         preset: body.preset,
     };
+    let (_, mut events) = shared.hub.subscribe(None);
     let id = shared.engine.add(draft)?;
+    if let Some(refused) = refused_by_aws(&mut events, id).await {
+        return Err(refused);
+    }
     let record = one(&shared, id).unwrap_or(Value::Null);
     let location = format!("/api/destinations/{id}");
     Ok((
@@ -214,10 +262,14 @@ async fn operate(shared: &Shared, wanted: &str, op: OpKind) -> Result<Response, 
     shared.engine.writable(op.verb())?;
     let id = resolve(shared, wanted)?;
     reachable(shared)?;
+    let (_, mut events) = shared.hub.subscribe(None);
     match op {
         OpKind::Start => shared.engine.start(id)?,
         OpKind::Stop => shared.engine.stop(id)?,
         _ => shared.engine.delete(id)?,
+    }
+    if let Some(refused) = refused_by_aws(&mut events, id).await {
+        return Err(refused);
     }
     Ok(accepted(shared, id, op))
 }
@@ -289,7 +341,11 @@ pub async fn update(
             .unwrap_or_else(|| current.stream_key.clone()),
         preset: body.preset.unwrap_or_else(|| current.preset.clone()),
     };
+    let (_, mut events) = shared.hub.subscribe(None);
     shared.engine.edit(id, draft, query.restart)?;
+    if let Some(refused) = refused_by_aws(&mut events, id).await {
+        return Err(refused);
+    }
     Ok(accepted(&shared, id, OpKind::Edit))
 }
 

@@ -563,3 +563,34 @@ async fn the_openapi_document_describes_exactly_the_routers_routes() {
         .await;
     assert_eq!(nowhere.json["code"], "no_route");
 }
+
+/// AWS refusing a change as invalid answers the request itself with a 422 naming the call and
+/// AWS's words, rather than a 202 whose failure only the event stream would tell.
+#[tokio::test(start_paused = true)]
+async fn aws_refusing_a_change_as_invalid_is_a_422_naming_the_call() {
+    let api = api();
+    api.rig_sim
+        .fail_next("CreateInput", onair::cloud::ErrorKind::Validation);
+    let answer = api.post("/api/destinations", &seed_body("Refused")).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.json
+    );
+    assert_eq!(answer.json["code"], "aws_validation");
+    let message = answer.json["error"].as_str().unwrap_or_default();
+    assert!(message.contains("CreateInput"), "{message}");
+    assert!(!answer.json.to_string().contains(API_KEY));
+    // Nothing was left half-made in AWS.
+    api.engine.settle().await;
+    let inputs = onair::cloud::MediaLive::list_inputs(api.rig_sim.as_ref())
+        .await
+        .expect("ListInputs");
+    assert!(inputs.is_empty(), "{inputs:?}");
+    // The record stays, in error with AWS's words, for a PUT to fix or a DELETE to remove.
+    api.fold().await;
+    let listed = api.get("/api/destinations").await;
+    assert_eq!(listed.json["destinations"][0]["status"], "error");
+    assert!(message.contains("kept in error"), "{message}");
+}
