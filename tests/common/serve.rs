@@ -101,6 +101,21 @@ pub fn curl(args: &[&str]) -> Output {
         .expect("curl runs")
 }
 
+/// The HTTP status of `curl ARGS` (its body thrown away), e.g. "202".
+pub fn status_of(args: &[&str]) -> String {
+    let out = curl(&[&["-o", "/dev/null", "-w", "%{http_code}"][..], args].concat());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The status of a start of `id` through the API.
+pub fn start_through_api(server: &Server, id: &str) -> String {
+    status_of(&[
+        "-X",
+        "POST",
+        &server.url(&format!("/api/destinations/{id}/start")),
+    ])
+}
+
 /// GET a path as JSON (with `-H` args), panicking with the body when it isn't JSON.
 pub fn get_json(server: &Server, path: &str, extra: &[&str]) -> serde_json::Value {
     let out = curl(&[&[server.url(path).as_str()][..], extra].concat());

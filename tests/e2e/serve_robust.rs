@@ -2,7 +2,7 @@
 //! that send half a request or trickle their headers and stall, event streams dropped mid-way,
 //! bad JSON, a huge body, and a start issued in the middle of it all, which completes.
 
-use crate::common::serve::{Server, curl, get_json, wait_for};
+use crate::common::serve::{Server, curl, get_json, start_through_api, wait_for};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
@@ -94,16 +94,7 @@ fn abusive_clients_neither_stop_the_server_nor_lose_an_operation() {
     assert_eq!(String::from_utf8_lossy(&too_large.stdout), "413");
 
     // In the middle of it all, a start: accepted, and it completes.
-    let started = curl(&[
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-X",
-        "POST",
-        &server.url(&format!("/api/destinations/{target}/start")),
-    ]);
-    assert_eq!(String::from_utf8_lossy(&started.stdout), "202");
+    assert_eq!(start_through_api(&server, &target), "202");
     wait_for(&server, &format!("/api/destinations/{target}"), 300, |d| {
         d["status"] == "running"
     });

@@ -3,7 +3,7 @@
 //! a start made through the API, and renders at phone (390 px) and desktop (1280 px) width.
 //! The screenshots are kept as test artefacts in target/artefacts/status-page-*.png.
 
-use crate::common::serve::{Server, curl, get_json, scratch, wait_for};
+use crate::common::serve::{Server, curl, get_json, scratch, start_through_api, wait_for};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -197,16 +197,7 @@ fn an_open_status_page_follows_a_start_without_reloading() {
     }
     // Marks the document: a reload would lose the mark.
     page.eval("window.onairTestMark = 'same page'; 'ok'");
-    let started = curl(&[
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-X",
-        "POST",
-        &server.url(&format!("/api/destinations/{id}/start")),
-    ]);
-    assert_eq!(String::from_utf8_lossy(&started.stdout), "202");
+    assert_eq!(start_through_api(&server, &id), "202");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while page.eval(&state) != "running" {
         assert!(
@@ -256,16 +247,7 @@ fn the_status_page_shows_the_demo_follows_a_start_and_fits_a_phone() {
     );
     assert!(dom.contains("ACTIVE"), "flow status missing:\n{dom}");
 
-    let started = curl(&[
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-X",
-        "POST",
-        &server.url(&format!("/api/destinations/{id}/start")),
-    ]);
-    assert_eq!(String::from_utf8_lossy(&started.stdout), "202");
+    assert_eq!(start_through_api(&server, &id), "202");
     wait_for(&server, &format!("/api/destinations/{id}"), 300, |d| {
         d["status"] == "running"
     });
