@@ -844,26 +844,16 @@ pub async fn edit(settings: &Settings, args: super::args::EditArgs) -> Result<()
         .engine
         .record(id)
         .ok_or_else(|| CliError::Refused(format!("no destination {:?}", args.target)))?;
-    // What isn't given stays as it is; the URL follows a platform change unless given.
-    let platform_changed = args.platform.is_some();
-    let draft = DestinationDraft {
-        name: args.name.unwrap_or_else(|| current.name.clone()),
-        platform: args
-            .platform
-            .unwrap_or_else(|| current.platform.as_str().to_string()),
-        url: args.url.unwrap_or_else(|| {
-            if platform_changed {
-                String::new()
-            } else {
-                current.rtmp_url.clone()
-            }
-        }),
-        // Kept as the record holds it (perhaps sealed): keeping a key needs no clear text.
-        stream_key: new_key
-            .map(|k| StreamKey::new(k).into())
-            .unwrap_or_else(|| current.stream_key.clone()),
-        preset: args.preset.unwrap_or_else(|| current.preset.clone()),
-    };
+    let draft = DestinationDraft::edit_of(
+        &current,
+        crate::domain::DraftChanges {
+            name: args.name,
+            platform: args.platform,
+            url: args.url,
+            stream_key: new_key.map(|k| StreamKey::new(k).into()),
+            preset: args.preset,
+        },
+    );
     match aws.engine.edit(id, draft, args.restart) {
         Err(crate::engine::Refusal::NeedsRestart { name }) => {
             return Err(CliError::Refused(format!(

@@ -20,5 +20,5 @@ pub use schedule::{ScheduleKind, ScheduleRef};
 pub use secret::{SealedKey, StoredKey, StreamKey};
 pub use text::for_terminal;
 pub use unreadable::UnreadableRecord;
-pub use validate::{DestinationDraft, FieldError, ValidDestination};
+pub use validate::{DestinationDraft, DraftChanges, FieldError, ValidDestination};
 pub use wiring::Wiring;

@@ -51,6 +51,42 @@ pub struct DestinationDraft {
     pub preset: String,
 }
 
+/// The fields an edit gives; what it leaves out stays as the record has it.
+#[derive(Debug, Default)]
+pub struct DraftChanges {
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    pub url: Option<String>,
+    pub stream_key: Option<StoredKey>,
+    pub preset: Option<String>,
+}
+
+impl DestinationDraft {
+    /// `current` with `changes` applied, as the form, the CLI and the API edit: the URL follows
+    /// a platform change unless it is given, and a kept key is kept as stored (perhaps sealed:
+    /// keeping a key needs no clear text).
+    pub fn edit_of(current: &super::Destination, changes: DraftChanges) -> Self {
+        let platform_changed = changes.platform.is_some();
+        Self {
+            name: changes.name.unwrap_or_else(|| current.name.clone()),
+            platform: changes
+                .platform
+                .unwrap_or_else(|| current.platform.as_str().to_string()),
+            url: changes.url.unwrap_or_else(|| {
+                if platform_changed {
+                    String::new()
+                } else {
+                    current.rtmp_url.clone()
+                }
+            }),
+            stream_key: changes
+                .stream_key
+                .unwrap_or_else(|| current.stream_key.clone()),
+            preset: changes.preset.unwrap_or_else(|| current.preset.clone()),
+        }
+    }
+}
+
 /// A draft that passed every rule, with the URL filled from the platform where it was blank.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidDestination {

@@ -321,26 +321,16 @@ pub async fn update(
             ),
         ));
     }
-    // The URL follows a platform change unless it is given, as in the form and the CLI.
-    let platform_changed = body.platform.is_some();
-    let draft = DestinationDraft {
-        name: body.name.unwrap_or_else(|| current.name.clone()),
-        platform: body
-            .platform
-            .unwrap_or_else(|| current.platform.as_str().to_string()),
-        url: body.rtmp_url.unwrap_or_else(|| {
-            if platform_changed {
-                String::new()
-            } else {
-                current.rtmp_url.clone()
-            }
-        }),
-        stream_key: body
-            .stream_key
-            .map(Into::into)
-            .unwrap_or_else(|| current.stream_key.clone()),
-        preset: body.preset.unwrap_or_else(|| current.preset.clone()),
-    };
+    let draft = DestinationDraft::edit_of(
+        &current,
+        crate::domain::DraftChanges {
+            name: body.name,
+            platform: body.platform,
+            url: body.rtmp_url,
+            stream_key: body.stream_key.map(Into::into),
+            preset: body.preset,
+        },
+    );
     let (_, mut events) = shared.hub.subscribe(None);
     shared.engine.edit(id, draft, query.restart)?;
     if let Some(refused) = refused_by_aws(&mut events, id).await {
