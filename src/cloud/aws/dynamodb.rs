@@ -566,16 +566,20 @@ pub async fn init_table(
 mod tests {
     use super::*;
 
-    #[test]
-    fn items_round_trip_with_the_key_in_clear() {
-        let mut d = Destination::new(
+    fn main() -> Destination {
+        Destination::new(
             "Main".into(),
             Platform::Youtube,
             "rtmp://a.rtmp.youtube.com/live2".into(),
             StreamKey::new("abcd-efgh-ijkl"),
             "1080p30".into(),
             time::macros::datetime!(2026-11-25 10:00 UTC),
-        );
+        )
+    }
+
+    #[test]
+    fn items_round_trip_with_the_key_in_clear() {
+        let mut d = main();
         d.media_live_channel_id = Some("1234567".into());
         let back = from_item(&to_item(&d)).unwrap();
         assert_eq!(back, d);
@@ -583,14 +587,7 @@ mod tests {
 
     #[test]
     fn schedules_round_trip_and_an_item_without_them_has_none() {
-        let mut d = Destination::new(
-            "Main".into(),
-            Platform::Youtube,
-            "rtmp://a.rtmp.youtube.com/live2".into(),
-            StreamKey::new("abcd-efgh-ijkl"),
-            "1080p30".into(),
-            time::macros::datetime!(2026-11-25 10:00 UTC),
-        );
+        let mut d = main();
         let item = to_item(&d);
         assert!(!item.contains_key(SCHEDULES));
         assert!(from_item(&item).unwrap().schedules.is_empty());
@@ -695,14 +692,7 @@ mod tests {
     }
 
     fn good_item() -> Item {
-        let mut d = Destination::new(
-            "Main".into(),
-            Platform::Youtube,
-            "rtmp://a.rtmp.youtube.com/live2".into(),
-            StreamKey::new("abcd-efgh-ijkl"),
-            "1080p30".into(),
-            time::macros::datetime!(2026-11-25 10:00 UTC),
-        );
+        let mut d = main();
         d.version = 7;
         d.media_live_channel_id = Some("1234567".into());
         to_item(&d)
